@@ -19,7 +19,7 @@ use std::fmt;
 use md5::Md5;
 use serde::Serialize;
 use sha1::Sha1;
-use sha2::{Digest as _, Sha256};
+use sha2::Sha256;
 use sha3::Sha3_256;
 use subtle::ConstantTimeEq;
 

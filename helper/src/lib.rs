@@ -2,10 +2,15 @@
 //! handoff of a logged-in socket to the iscsi_init kernel module.
 //!
 //! The binary (`src/main.rs`) is a thin front end over this library.
-#![forbid(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
 pub mod chap;
+pub mod config;
+pub mod diag;
 pub mod error;
+pub mod identity;
 pub mod negotiate;
+pub mod portal;
 pub mod textval;
+
+pub use diag::warn;
