@@ -574,10 +574,7 @@ mod tests {
         ch.verify_target(Some("target"), Some(&textval::encode_hex(&good)))
             .unwrap();
         // base64 works too.
-        let b64 = format!(
-            "0b{}",
-            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &good)
-        );
+        let b64 = textval::encode_base64(&good);
         ch.verify_target(Some("target"), Some(&b64)).unwrap();
         // Wrong secret.
         let bad = chap_response(ChapAlgorithm::Sha256, id, b"password", &challenge);

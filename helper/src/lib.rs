@@ -9,8 +9,11 @@ pub mod config;
 pub mod diag;
 pub mod error;
 pub mod identity;
+pub mod login;
 pub mod negotiate;
 pub mod portal;
+pub mod session;
 pub mod textval;
+pub mod transport;
 
 pub use diag::warn;

@@ -278,19 +278,10 @@ fn err<T>(msg: impl Into<String>) -> Result<T, NegError> {
     Err(NegError(msg.into()))
 }
 
-/// Parse a numerical value (RFC 7143 §5.1: decimal-constant or hex-constant).
+/// Parse a numerical value (RFC 7143 §5.1: decimal, `0x` hex or `0b`
+/// base64 constant), through the codec.
 pub fn parse_number(value: &str) -> Option<u64> {
-    if let Some(hex) = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
-        if hex.is_empty() || hex.len() > 16 {
-            return None;
-        }
-        return u64::from_str_radix(hex, 16).ok();
-    }
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    // Leading zeros are allowed by §5.1 only for "0" itself, but harmless.
-    value.parse::<u64>().ok()
+    crate::textval::parse_number(value)
 }
 
 fn parse_in_range(key: &str, value: &str, lo: u32, hi: u32) -> Result<u32, NegError> {

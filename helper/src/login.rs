@@ -1,0 +1,717 @@
+//! The login phase, initiator side (RFC 7143 §6, §11.12, §11.13).
+//!
+//! One login on one connection ([`login_once`]):
+//!
+//! 1. SecurityNegotiation (CSG 0): `InitiatorName`, `SessionType`,
+//!    `TargetName`, `AuthMethod=CHAP` (or `None`); then the CHAP exchange
+//!    ([`crate::chap`]); T=1/NSG=1 once our part is done.
+//! 2. LoginOperationalNegotiation (CSG 1): our offers
+//!    ([`Negotiation::initial_offers`]), answers to the target's offers,
+//!    T=1/NSG=3 until the target agrees.
+//!
+//! Rules followed: every Login Request of a login carries the same ITT, ISID,
+//! TSIH and CmdSN (login requests are immediate, §4.2.2.1); ExpStatSN is the
+//! last StatSN + 1; a text longer than 8192 bytes is sent over several Login
+//! Requests with the C bit (the target answers each with an empty response);
+//! a response with the C bit set is followed by an empty request to fetch the
+//! rest (§6.1, §11.12.2); T is never set together with C; the target may only
+//! set T when we did and only to the NSG we asked for. A Login Response with
+//! Status-Class 1 (redirection) makes [`login`] reconnect to the
+//! `TargetAddress` it carries, at most `max_redirects` times.
+
+use iscsi_codec::assembler::{Assembly, TextAssembler, TextSegments};
+use iscsi_codec::bhs::BHS_LEN;
+use iscsi_codec::login::{Isid, LoginRequest, LoginResponse, Stage as WireStage};
+use iscsi_codec::pdu::Pdu;
+use iscsi_codec::serial::Sn;
+use serde::Serialize;
+
+use crate::chap::{ChapAlgorithm, ChapConfig, ChapInitiator};
+use crate::diag::{trace, warn};
+use crate::error::{Error, Kind, Result};
+use crate::negotiate::{Negotiated, Negotiation, Offer, SessionType, Stage};
+use crate::portal::{parse_target_address, Portal};
+use crate::textval::{parse_pairs, serialize_pairs};
+use crate::transport::{RawPdu, Transport, LOGIN_MAX_SEGMENT};
+
+/// Most request/response exchanges per login stage before giving up.
+pub const MAX_EXCHANGES_PER_STAGE: usize = 16;
+/// Largest text (all PDUs of one response sequence together) accepted, bytes.
+pub const MAX_LOGIN_TEXT: usize = 64 * 1024;
+/// Default number of login redirections followed.
+pub const DEFAULT_MAX_REDIRECTS: u32 = 4;
+/// The ITT of every Login Request we send.
+const LOGIN_ITT: u32 = 0;
+
+/// What to log in with.
+#[derive(Clone, Debug)]
+pub struct LoginSettings {
+    /// Our InitiatorName.
+    pub initiator_name: String,
+    /// Our InitiatorAlias, if any.
+    pub initiator_alias: Option<String>,
+    /// TargetName; `None` for a discovery session.
+    pub target_name: Option<String>,
+    /// Normal or Discovery.
+    pub session_type: SessionType,
+    /// ISID, 6 bytes as on the wire (§11.12.5).
+    pub isid: [u8; 6],
+    /// TSIH: 0 for a new session (§11.12.6).
+    pub tsih: u16,
+    /// CID (§11.12.7).
+    pub cid: u16,
+    /// CmdSN of the Login Requests, which is also the first full-feature CmdSN.
+    pub initial_cmdsn: u32,
+    /// Operational values we offer.
+    pub offer: Offer,
+    /// CHAP, or `None` for `AuthMethod=None`.
+    pub chap: Option<ChapConfig>,
+}
+
+/// A completed login.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedIn {
+    /// Negotiated operational parameters.
+    pub negotiated: Negotiated,
+    /// ISID we used.
+    #[serde(serialize_with = "ser_isid")]
+    pub isid: [u8; 6],
+    /// TSIH the target assigned (non-zero).
+    pub tsih: u16,
+    /// CID of the connection.
+    pub cid: u16,
+    /// CmdSN of the first full-feature command.
+    pub cmdsn: u32,
+    /// ExpCmdSN from the final Login Response.
+    pub exp_cmdsn: u32,
+    /// MaxCmdSN from the final Login Response.
+    pub max_cmdsn: u32,
+    /// StatSN of the final Login Response + 1.
+    pub exp_statsn: u32,
+    /// CHAP algorithm used, if CHAP was used.
+    pub chap_algorithm: Option<ChapAlgorithm>,
+    /// Whether the target proved its identity (mutual CHAP).
+    pub mutual_chap: bool,
+    /// Portal the login completed on (after redirections).
+    pub portal: Option<Portal>,
+    /// Portals we were redirected to, in order.
+    pub redirects: Vec<String>,
+}
+
+fn ser_isid<S: serde::Serializer>(isid: &[u8; 6], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::identity::format_isid(isid))
+}
+
+/// Result of one login attempt on one connection.
+#[derive(Clone, Debug)]
+pub enum Attempt {
+    /// Logged in.
+    LoggedIn(Box<LoggedIn>),
+    /// The target redirected us (status class 1).
+    Redirect {
+        /// Where to.
+        portal: Portal,
+        /// Portal group tag in the TargetAddress, if any.
+        tpgt: Option<u16>,
+        /// Status-Detail 0x02 (moved permanently) rather than 0x01.
+        permanent: bool,
+    },
+}
+
+/// Why a response ended the exchange early.
+enum Flow {
+    Response(LoginResponse, Vec<(String, String)>),
+    Redirect(Attempt),
+}
+
+/// Where the security stage is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sec {
+    SentAuthMethod,
+    SentChapA,
+    SentChapResponse,
+    Done,
+}
+
+/// The message for a login failure status (RFC 7143 §11.13.5).
+pub fn status_error(class: u8, detail: u8, ctx: &StatusContext) -> Error {
+    let code = format!("status 0x{class:02x}{detail:02x}");
+    let target = ctx.target.unwrap_or("the target");
+    match (class, detail) {
+        (2, 1) => {
+            let m = match (ctx.chap_step, ctx.chap_algorithm) {
+                (None, _) => format!(
+                    "the target requires authentication ({code}); configure a CHAP user and secret"
+                ),
+                (Some(Sec::SentChapA), _) | (Some(Sec::SentAuthMethod), _) => format!(
+                    "target refused our CHAP request: unknown user or none of the algorithms {} ({code})",
+                    ctx.chap_offer.as_deref().unwrap_or("offered")
+                ),
+                (_, Some(ChapAlgorithm::Sha256)) => format!(
+                    "target rejected our CHAP response ({code}); wrong user or secret, or a target that misnumbers SHA-1 as CHAP_A=7 such as tgtd: try --chap-algs MD5"
+                ),
+                _ => format!("target rejected our CHAP response ({code})"),
+            };
+            Error::auth(m)
+        }
+        (2, 2) => Error::new(
+            Kind::Auth,
+            format!("authorization failed: the initiator may not access {target} ({code})"),
+        ),
+        (2, 3) => Error::target(format!("target not found: {target} ({code})")),
+        (2, 4) => Error::target(format!("target removed: {target} is no longer available ({code})")),
+        (2, 5) => Error::target(format!("unsupported iSCSI version ({code})")),
+        (2, 6) => Error::target(format!("too many connections on the session ({code})")),
+        (2, 7) => Error::target(format!(
+            "target reports a missing login parameter ({code})"
+        )),
+        (2, 8) => Error::target(format!(
+            "target can't include this connection in the session ({code})"
+        )),
+        (2, 9) => Error::target(format!(
+            "session type not supported by the target ({code})"
+        )),
+        (2, 0x0a) => Error::target(format!(
+            "session does not exist: the target does not know our TSIH ({code})"
+        )),
+        (2, 0x0b) => Error::target(format!(
+            "target reports a request invalid during login ({code})"
+        )),
+        (2, _) => Error::target(format!(
+            "target rejected the login: initiator error ({code})"
+        )),
+        (3, 0) => Error::target(format!("target error ({code})")),
+        (3, 1) => Error::target(format!(
+            "service unavailable: the target cannot serve the login now ({code})"
+        )),
+        (3, 2) => Error::target(format!("target out of resources ({code})")),
+        (3, _) => Error::target(format!("target error ({code})")),
+        _ => Error::target(format!("login failed with unknown status ({code})")),
+    }
+}
+
+/// What [`status_error`] needs to know about the login so far.
+#[derive(Clone, Debug, Default)]
+pub struct StatusContext<'a> {
+    target: Option<&'a str>,
+    chap_step: Option<Sec>,
+    chap_algorithm: Option<ChapAlgorithm>,
+    chap_offer: Option<String>,
+}
+
+struct Conn<'a, T: Transport> {
+    t: &'a mut T,
+    s: &'a LoginSettings,
+    exp_statsn: Sn,
+    first_response: bool,
+    /// Set by the security stage for status messages.
+    chap_step: Option<Sec>,
+    chap_algorithm: Option<ChapAlgorithm>,
+    chap_offer: Option<String>,
+}
+
+fn wire_stage(s: Stage) -> WireStage {
+    match s {
+        Stage::Security => WireStage::SecurityNegotiation,
+        Stage::Operational => WireStage::LoginOperationalNegotiation,
+    }
+}
+
+impl<T: Transport> Conn<'_, T> {
+    fn send_request(
+        &mut self,
+        csg: WireStage,
+        nsg: WireStage,
+        transit: bool,
+        cont: bool,
+        data: &[u8],
+    ) -> Result<()> {
+        let req = LoginRequest {
+            transit,
+            continue_: cont,
+            csg,
+            nsg: if transit { nsg } else { WireStage::SecurityNegotiation },
+            version_max: 0,
+            version_min: 0,
+            data_segment_length: data.len() as u32,
+            isid: Isid(self.s.isid),
+            tsih: self.s.tsih,
+            itt: LOGIN_ITT,
+            cid: self.s.cid,
+            cmd_sn: Sn(self.s.initial_cmdsn),
+            exp_stat_sn: self.exp_statsn,
+        };
+        let mut bhs = [0u8; BHS_LEN];
+        req.encode(&mut bhs)
+            .map_err(|e| Error::other(format!("cannot encode Login Request: {e}")))?;
+        trace(|| {
+            format!(
+                "-> Login Request CSG={} NSG={} T={} C={} {}",
+                csg as u8,
+                nsg as u8,
+                transit as u8,
+                cont as u8,
+                show_text(data)
+            )
+        });
+        self.t.send(&RawPdu {
+            bhs,
+            data: data.to_vec(),
+        })
+    }
+
+    /// Receive one Login Response and check its header.
+    fn recv_response(&mut self) -> Result<(LoginResponse, Vec<u8>)> {
+        let pdu = self.t.recv()?;
+        let rsp = match Pdu::decode(&pdu.bhs) {
+            Ok(Pdu::LoginResponse(r)) => r,
+            Ok(Pdu::Reject(r)) => {
+                return Err(Error::protocol(format!(
+                    "target rejected our Login Request (Reject reason {:?})",
+                    r.reason
+                )))
+            }
+            Ok(other) => {
+                return Err(Error::protocol(format!(
+                    "unexpected {:?} PDU during login",
+                    other.opcode()
+                )))
+            }
+            Err(e) => return Err(Error::protocol(format!("bad Login Response: {e}"))),
+        };
+        trace(|| {
+            format!(
+                "<- Login Response CSG={} NSG={} T={} C={} status=0x{:02x}{:02x} StatSN={} TSIH={} {}",
+                rsp.csg as u8,
+                rsp.nsg as u8,
+                rsp.transit as u8,
+                rsp.continue_ as u8,
+                rsp.status_class,
+                rsp.status_detail,
+                rsp.stat_sn.get(),
+                rsp.tsih,
+                show_text(&pdu.data)
+            )
+        });
+        if rsp.itt != LOGIN_ITT {
+            return Err(Error::protocol(format!(
+                "Login Response carries ITT 0x{:08x}, we sent 0x{LOGIN_ITT:08x}",
+                rsp.itt
+            )));
+        }
+        if rsp.status_class == 0 {
+            if rsp.version_active != 0 {
+                return Err(Error::protocol(format!(
+                    "target chose iSCSI version {}, we only speak version 0",
+                    rsp.version_active
+                )));
+            }
+            if rsp.isid.0 != self.s.isid {
+                return Err(Error::protocol("Login Response carries another ISID"));
+            }
+        }
+        if self.first_response {
+            self.first_response = false;
+        } else if rsp.stat_sn.lt(self.exp_statsn.sub(1)) {
+            return Err(Error::protocol(format!(
+                "Login Response StatSN {} went backwards (expected {})",
+                rsp.stat_sn.get(),
+                self.exp_statsn.get()
+            )));
+        }
+        self.exp_statsn = rsp.stat_sn.next();
+        Ok((rsp, pdu.data))
+    }
+
+    fn check_status(&self, rsp: &LoginResponse, data: &[u8]) -> Result<Option<Attempt>> {
+        match rsp.status_class {
+            0 => Ok(None),
+            1 => {
+                let pairs = parse_pairs(data).map_err(Error::protocol)?;
+                let addr = pairs
+                    .iter()
+                    .find(|(k, _)| k == "TargetAddress")
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| {
+                        Error::protocol(format!(
+                            "redirection (status 0x01{:02x}) without a TargetAddress",
+                            rsp.status_detail
+                        ))
+                    })?;
+                let (portal, tpgt) = parse_target_address(&addr).map_err(Error::protocol)?;
+                Ok(Some(Attempt::Redirect {
+                    portal,
+                    tpgt,
+                    permanent: rsp.status_detail == 2,
+                }))
+            }
+            c => Err(status_error(
+                c,
+                rsp.status_detail,
+                &StatusContext {
+                    target: self.s.target_name.as_deref(),
+                    chap_step: self.chap_step,
+                    chap_algorithm: self.chap_algorithm,
+                    chap_offer: self.chap_offer.clone(),
+                },
+            )),
+        }
+    }
+
+    /// Send `keys` in stage `csg` (several PDUs if needed) and return the
+    /// target's complete answer.
+    fn exchange(
+        &mut self,
+        csg: Stage,
+        nsg: WireStage,
+        transit: bool,
+        keys: &[(String, String)],
+    ) -> Result<Flow> {
+        let text = serialize_pairs(keys).map_err(Error::other)?;
+        let wcsg = wire_stage(csg);
+        let segments: Vec<(&[u8], bool)> =
+            TextSegments::new(&text, LOGIN_MAX_SEGMENT as usize).collect();
+        for (seg, cont) in segments {
+            self.send_request(wcsg, nsg, transit && !cont, cont, seg)?;
+            if cont {
+                // The target acknowledges each partial request with an
+                // empty response (§11.12.2).
+                let (rsp, data) = self.recv_response()?;
+                if let Some(a) = self.check_status(&rsp, &data)? {
+                    return Ok(Flow::Redirect(a));
+                }
+                if rsp.transit || rsp.continue_ || !data.is_empty() {
+                    return Err(Error::protocol(
+                        "target did not answer a partial Login Request with an empty response",
+                    ));
+                }
+            }
+        }
+        let mut buf = vec![0u8; MAX_LOGIN_TEXT];
+        let mut asm = TextAssembler::new(&mut buf);
+        loop {
+            let (rsp, data) = self.recv_response()?;
+            if let Some(a) = self.check_status(&rsp, &data)? {
+                return Ok(Flow::Redirect(a));
+            }
+            if rsp.csg != wcsg {
+                return Err(Error::protocol(format!(
+                    "Login Response is for stage {}, we are in stage {}",
+                    rsp.csg as u8, wcsg as u8
+                )));
+            }
+            if rsp.transit && !transit {
+                return Err(Error::protocol(
+                    "target set the T bit although we did not ask to change stage",
+                ));
+            }
+            if rsp.transit && rsp.nsg != nsg {
+                return Err(Error::protocol(format!(
+                    "target moved to stage {} but we asked for stage {}",
+                    rsp.nsg as u8, nsg as u8
+                )));
+            }
+            match asm.push(&data, rsp.continue_) {
+                Ok(Assembly::Complete) => {
+                    let pairs = parse_pairs(asm.data()).map_err(Error::protocol)?;
+                    return Ok(Flow::Response(rsp, pairs));
+                }
+                Ok(Assembly::Incomplete) => {
+                    // Fetch the rest with an empty request (§6.1).
+                    self.send_request(wcsg, nsg, false, false, &[])?;
+                }
+                Err(e) => {
+                    return Err(Error::protocol(format!(
+                        "Login Response text too long ({e}, limit {MAX_LOGIN_TEXT} bytes)"
+                    )))
+                }
+            }
+        }
+    }
+}
+
+fn show_text(data: &[u8]) -> String {
+    let s: String = String::from_utf8_lossy(data)
+        .split('\0')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if p.starts_with("CHAP_R=") || p.starts_with("CHAP_C=") {
+                let (k, _) = p.split_once('=').unwrap_or((p, ""));
+                format!("{k}=...")
+            } else {
+                p.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if s.is_empty() {
+        "(no text)".into()
+    } else {
+        s
+    }
+}
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// One login on a connected transport. `challenges` holds the CHAP
+/// challenges we sent on earlier connections (reflection check) and gets the
+/// new one.
+pub fn login_once<T: Transport>(
+    t: &mut T,
+    s: &LoginSettings,
+    challenges: &mut Vec<Vec<u8>>,
+) -> Result<Attempt> {
+    let mut c = Conn {
+        t,
+        s,
+        exp_statsn: Sn(0),
+        first_response: true,
+        chap_step: None,
+        chap_algorithm: None,
+        chap_offer: None,
+    };
+    let mut neg = Negotiation::new(s.session_type, s.offer.clone());
+    let mut chap = s
+        .chap
+        .clone()
+        .map(|cfg| ChapInitiator::new(cfg, challenges.clone()));
+
+    // --- SecurityNegotiation ---
+    let mut keys = vec![("InitiatorName".to_string(), s.initiator_name.clone())];
+    if let Some(a) = &s.initiator_alias {
+        keys.push(("InitiatorAlias".into(), a.clone()));
+    }
+    keys.push(("SessionType".into(), s.session_type.as_str().into()));
+    if let Some(tn) = &s.target_name {
+        keys.push(("TargetName".into(), tn.clone()));
+    }
+    keys.push((
+        "AuthMethod".into(),
+        if chap.is_some() { "CHAP" } else { "None" }.into(),
+    ));
+    let mut transit = chap.is_none();
+    let mut sec = Sec::SentAuthMethod;
+    if let Some(ch) = &chap {
+        c.chap_step = Some(sec);
+        c.chap_offer = Some(ch.algorithms_offer());
+    }
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        if rounds > MAX_EXCHANGES_PER_STAGE {
+            return Err(Error::protocol(format!(
+                "security negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
+            )));
+        }
+        let (rsp, pairs) = match c.exchange(Stage::Security, WireStage::LoginOperationalNegotiation, transit, &keys)? {
+            Flow::Response(r, p) => (r, p),
+            Flow::Redirect(a) => return Ok(a),
+        };
+        // Declaratives (TargetPortalGroupTag, TargetAlias) may come now.
+        let others: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "AuthMethod" && !k.starts_with("CHAP_"))
+            .cloned()
+            .collect();
+        let answers = neg
+            .on_target_keys(Stage::Security, &others)
+            .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;
+        keys = answers;
+        match sec {
+            Sec::SentAuthMethod => {
+                let am = get(&pairs, "AuthMethod");
+                match (&mut chap, am) {
+                    (Some(ch), Some("CHAP")) => {
+                        if rsp.transit {
+                            return Err(Error::protocol("target ended the security stage before CHAP"));
+                        }
+                        keys.push(("CHAP_A".into(), ch.algorithms_offer()));
+                        transit = false;
+                        sec = Sec::SentChapA;
+                    }
+                    (Some(_), Some(v)) => {
+                        return Err(Error::auth(format!(
+                            "target does not accept CHAP (it answered AuthMethod={v})"
+                        )))
+                    }
+                    (Some(_), None) => {
+                        return Err(Error::protocol("target did not answer AuthMethod=CHAP"))
+                    }
+                    (None, None) | (None, Some("None")) => {
+                        sec = Sec::Done;
+                        transit = true;
+                    }
+                    (None, Some(v)) if v == "Reject" || v == "NotUnderstood" || v == "Irrelevant" => {
+                        return Err(Error::auth(format!(
+                            "the target requires authentication (it answered AuthMethod={v} to None); configure a CHAP user and secret"
+                        )))
+                    }
+                    (None, Some(v)) => {
+                        return Err(Error::auth(format!(
+                            "the target requires authentication (AuthMethod={v}); configure a CHAP user and secret"
+                        )))
+                    }
+                }
+            }
+            Sec::SentChapA => {
+                let ch = chap.as_mut().expect("CHAP state");
+                let out = ch.on_challenge(
+                    get(&pairs, "CHAP_A"),
+                    get(&pairs, "CHAP_I"),
+                    get(&pairs, "CHAP_C"),
+                )?;
+                c.chap_algorithm = ch.algorithm();
+                if let Some(ours) = ch.our_challenge() {
+                    challenges.push(ours.to_vec());
+                }
+                keys.extend(out);
+                transit = true;
+                sec = Sec::SentChapResponse;
+            }
+            Sec::SentChapResponse => {
+                let ch = chap.as_ref().expect("CHAP state");
+                if ch.mutual() {
+                    ch.verify_target(get(&pairs, "CHAP_N"), get(&pairs, "CHAP_R"))?;
+                    trace(|| "target authenticated (mutual CHAP)".into());
+                }
+                sec = Sec::Done;
+                transit = true;
+            }
+            Sec::Done => {
+                transit = true;
+            }
+        }
+        if chap.is_some() {
+            c.chap_step = Some(sec);
+        }
+        if rsp.transit {
+            if sec != Sec::Done {
+                return Err(Error::protocol("target ended the security stage too early"));
+            }
+            break;
+        }
+    }
+
+    // --- LoginOperationalNegotiation ---
+    let mut keys = neg.initial_offers();
+    let mut rounds = 0;
+    let (final_rsp, _) = loop {
+        rounds += 1;
+        if rounds > MAX_EXCHANGES_PER_STAGE {
+            return Err(Error::protocol(format!(
+                "operational negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
+            )));
+        }
+        let (rsp, pairs) = match c.exchange(Stage::Operational, WireStage::FullFeaturePhase, true, &keys)? {
+            Flow::Response(r, p) => (r, p),
+            Flow::Redirect(a) => return Ok(a),
+        };
+        let answers = neg
+            .on_target_keys(Stage::Operational, &pairs)
+            .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;
+        if rsp.transit {
+            // The target ended the login: any offer it made in this last
+            // response must already be what we would answer.
+            for (k, a) in &answers {
+                if get(&pairs, k) != Some(a.as_str()) {
+                    return Err(Error::protocol(format!(
+                        "target ended the login without waiting for our answer {k}={a}"
+                    )));
+                }
+            }
+            break (rsp, pairs);
+        }
+        keys = answers;
+    };
+    let negotiated = neg
+        .finish()
+        .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;
+    if final_rsp.tsih == 0 {
+        return Err(Error::protocol("final Login Response has TSIH 0"));
+    }
+    if s.tsih != 0 && final_rsp.tsih != s.tsih {
+        return Err(Error::protocol(format!(
+            "target changed the TSIH from {} to {}",
+            s.tsih, final_rsp.tsih
+        )));
+    }
+    let mut cmdsn = s.initial_cmdsn;
+    if final_rsp.exp_cmd_sn.get() != cmdsn {
+        warn(&format!(
+            "target expects CmdSN {} after login, we used {cmdsn}; following the target",
+            final_rsp.exp_cmd_sn.get()
+        ));
+        cmdsn = final_rsp.exp_cmd_sn.get();
+    }
+    Ok(Attempt::LoggedIn(Box::new(LoggedIn {
+        negotiated,
+        isid: s.isid,
+        tsih: final_rsp.tsih,
+        cid: s.cid,
+        cmdsn,
+        exp_cmdsn: final_rsp.exp_cmd_sn.get(),
+        max_cmdsn: final_rsp.max_cmd_sn.get(),
+        exp_statsn: c.exp_statsn.get(),
+        chap_algorithm: chap.as_ref().and_then(|c| c.algorithm()),
+        mutual_chap: chap.as_ref().map(|c| c.mutual()).unwrap_or(false),
+        portal: None,
+        redirects: Vec::new(),
+    })))
+}
+
+/// Log in, following redirections: `connect` opens a transport to a portal
+/// (the real one is [`crate::transport::TcpTransport::connect`]). Returns
+/// the logged-in transport and the login result, its `portal` set to where
+/// the login completed.
+pub fn login<T: Transport>(
+    mut connect: impl FnMut(&Portal) -> Result<T>,
+    portal: &Portal,
+    s: &LoginSettings,
+    max_redirects: u32,
+) -> Result<(T, LoggedIn)> {
+    let mut current = portal.clone();
+    let mut redirects = Vec::new();
+    let mut challenges = Vec::new();
+    loop {
+        let mut t = connect(&current)?;
+        match login_once(&mut t, s, &mut challenges).map_err(|e| {
+            if redirects.is_empty() {
+                e
+            } else {
+                e.context(format!("after redirection to {current}"))
+            }
+        })? {
+            Attempt::LoggedIn(mut li) => {
+                li.portal = Some(current);
+                li.redirects = redirects;
+                return Ok((t, *li));
+            }
+            Attempt::Redirect {
+                portal: to,
+                permanent,
+                ..
+            } => {
+                drop(t);
+                if redirects.len() as u32 >= max_redirects {
+                    return Err(Error::target(format!(
+                        "too many login redirections (more than {max_redirects}); last one to {to}"
+                    )));
+                }
+                if permanent {
+                    warn(&format!(
+                        "target moved permanently from {current} to {to}: update the portal"
+                    ));
+                } else {
+                    trace(|| format!("redirected from {current} to {to}"));
+                }
+                redirects.push(to.to_string());
+                current = to;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

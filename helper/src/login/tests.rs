@@ -1,0 +1,872 @@
+//! The login state machine, discovery and logout against a scripted target
+//! (a fake [`Transport`] that decodes our PDUs with the codec and answers
+//! like a small RFC 7143 target would).
+
+use std::collections::VecDeque;
+
+use iscsi_codec::bhs::{BHS_LEN, RESERVED_TAG};
+use iscsi_codec::login::{Isid, LoginRequest, LoginResponse, Stage as W};
+use iscsi_codec::logout::LogoutResponse;
+use iscsi_codec::nop::NopIn;
+use iscsi_codec::pdu::Pdu;
+use iscsi_codec::serial::Sn;
+use iscsi_codec::text::TextResponse;
+
+use super::*;
+use crate::chap::{chap_response, MutualChap, Secret};
+use crate::session::Session;
+use crate::textval::{decode_binary, encode_hex};
+
+/// How the scripted target behaves.
+#[derive(Clone, Debug)]
+pub(crate) struct Model {
+    /// CHAP user and secret the target requires (one-way), if any.
+    pub chap: Option<(String, Vec<u8>)>,
+    /// For mutual CHAP: the name and secret the target answers with.
+    pub mutual: Option<(String, Vec<u8>)>,
+    /// CHAP_A the target picks.
+    pub chap_alg: u8,
+    /// Status (class, detail) to fail the first Login Request with.
+    pub fail_first: Option<(u8, u8)>,
+    /// Status to fail the first operational request with.
+    pub fail_op: Option<(u8, u8)>,
+    /// Redirect every login here (status 0x01, detail).
+    pub redirect: Option<(String, u8)>,
+    /// Split every response text into chunks of this size (C bit).
+    pub chunk: Option<usize>,
+    /// Answers to our operational offers; default accepts ours.
+    pub op_answers: fn(&[(String, String)]) -> Vec<(String, String)>,
+    /// Keys the target offers first in the operational stage (with T=0).
+    pub op_offers: Vec<(String, String)>,
+    /// TSIH of the final response.
+    pub tsih: u16,
+    /// SendTargets answer text and the chunk size of its Text Responses.
+    pub send_targets: Vec<(String, String)>,
+    /// Text Response chunking: (bytes per PDU, use C bit rather than F=0).
+    pub text_chunk: Option<(usize, bool)>,
+    /// Send a NOP-In ping before the first Text Response.
+    pub ping: bool,
+    /// Mangle responses: 1 = wrong ITT, 2 = T without our T, 3 = TSIH 0,
+    /// 4 = NSG skip, 5 = Reject PDU, 6 = close the connection.
+    pub mangle: u8,
+}
+
+fn accept_all(offers: &[(String, String)]) -> Vec<(String, String)> {
+    offers
+        .iter()
+        .filter(|(k, _)| k != "MaxRecvDataSegmentLength")
+        .map(|(k, v)| {
+            let v = match k.as_str() {
+                "HeaderDigest" | "DataDigest" => v.split(',').next().unwrap().to_string(),
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .chain([("MaxRecvDataSegmentLength".into(), "65536".into())])
+        .collect()
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            chap: None,
+            mutual: None,
+            chap_alg: 5,
+            fail_first: None,
+            fail_op: None,
+            redirect: None,
+            chunk: None,
+            op_answers: accept_all,
+            op_offers: Vec::new(),
+            tsih: 0x1234,
+            send_targets: Vec::new(),
+            text_chunk: None,
+            ping: false,
+            mangle: 0,
+        }
+    }
+}
+
+/// The fake transport: a scripted target.
+pub(crate) struct Fake {
+    pub m: Model,
+    pub sent: Vec<RawPdu>,
+    pub digests: (bool, bool),
+    pending: VecDeque<RawPdu>,
+    statsn: u32,
+    req_text: Vec<u8>,
+    rsp_chunks: VecDeque<(Vec<u8>, LoginResponse)>,
+    text_chunks: VecDeque<Vec<u8>>,
+    chap_id: u8,
+    chap_challenge: Vec<u8>,
+    first: bool,
+    op_round: usize,
+    closed: bool,
+    pub received_keys: Vec<Vec<(String, String)>>,
+}
+
+impl std::fmt::Debug for Fake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fake({} PDUs sent)", self.sent.len())
+    }
+}
+
+impl Fake {
+    pub fn new(m: Model) -> Self {
+        Fake {
+            m,
+            sent: Vec::new(),
+            digests: (false, false),
+            pending: VecDeque::new(),
+            statsn: 100,
+            req_text: Vec::new(),
+            rsp_chunks: VecDeque::new(),
+            text_chunks: VecDeque::new(),
+            chap_id: 77,
+            chap_challenge: (1..=16).collect(),
+            first: true,
+            op_round: 0,
+            closed: false,
+            received_keys: Vec::new(),
+        }
+    }
+
+    fn login_rsp(&mut self, req: &LoginRequest) -> LoginResponse {
+        let r = LoginResponse {
+            transit: false,
+            continue_: false,
+            csg: req.csg,
+            nsg: req.nsg,
+            version_max: 0,
+            version_active: 0,
+            data_segment_length: 0,
+            isid: req.isid,
+            tsih: 0,
+            itt: req.itt,
+            stat_sn: Sn(self.statsn),
+            exp_cmd_sn: req.cmd_sn,
+            max_cmd_sn: req.cmd_sn.add(31),
+            status_class: 0,
+            status_detail: 0,
+        };
+        self.statsn += 1;
+        r
+    }
+
+    fn push(&mut self, rsp: LoginResponse, keys: &[(String, String)]) {
+        let text = serialize_pairs(keys).unwrap();
+        let chunk = self.m.chunk.unwrap_or(usize::MAX).max(1);
+        let pieces: Vec<Vec<u8>> = if text.is_empty() {
+            vec![Vec::new()]
+        } else {
+            text.chunks(chunk).map(|c| c.to_vec()).collect()
+        };
+        let n = pieces.len();
+        for (i, p) in pieces.into_iter().enumerate() {
+            let last = i + 1 == n;
+            let mut r = rsp;
+            r.continue_ = !last;
+            r.transit = last && rsp.transit;
+            r.data_segment_length = p.len() as u32;
+            if i > 0 {
+                r.stat_sn = Sn(self.statsn);
+                self.statsn += 1;
+            }
+            if i == 0 {
+                self.emit(r, p);
+            } else {
+                self.rsp_chunks.push_back((p, r));
+            }
+        }
+    }
+
+    fn emit(&mut self, r: LoginResponse, data: Vec<u8>) {
+        let mut bhs = [0u8; BHS_LEN];
+        r.encode(&mut bhs).unwrap();
+        self.pending.push_back(RawPdu { bhs, data });
+    }
+
+    fn emit_pdu(&mut self, p: Pdu, data: Vec<u8>) {
+        let mut bhs = [0u8; BHS_LEN];
+        p.encode(&mut bhs).unwrap();
+        self.pending.push_back(RawPdu { bhs, data });
+    }
+
+    fn on_login(&mut self, req: LoginRequest, data: &[u8]) {
+        if req.continue_ {
+            self.req_text.extend_from_slice(data);
+            let r = self.login_rsp(&req);
+            self.emit(r, Vec::new());
+            return;
+        }
+        if let Some((d, r)) = self.rsp_chunks.pop_front() {
+            assert!(data.is_empty(), "continuation request must be empty");
+            self.emit(r, d);
+            return;
+        }
+        let mut text = std::mem::take(&mut self.req_text);
+        text.extend_from_slice(data);
+        let keys = parse_pairs(&text).unwrap();
+        self.received_keys.push(keys.clone());
+        let get = |k: &str| keys.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+        let mut r = self.login_rsp(&req);
+        if self.m.mangle == 6 {
+            self.closed = true;
+            return;
+        }
+        if self.first {
+            self.first = false;
+            assert_eq!(req.csg, W::SecurityNegotiation);
+            assert_eq!(req.tsih, 0);
+            assert!(get("InitiatorName").is_some());
+            if let Some((addr, detail)) = self.m.redirect.clone() {
+                r.status_class = 1;
+                r.status_detail = detail;
+                self.push(r, &[("TargetAddress".into(), addr)]);
+                return;
+            }
+            if let Some((c, d)) = self.m.fail_first {
+                r.status_class = c;
+                r.status_detail = d;
+                self.push(r, &[]);
+                return;
+            }
+            if self.m.mangle == 5 {
+                let rej = iscsi_codec::reject::Reject {
+                    reason: iscsi_codec::reject::RejectReason::ProtocolError,
+                    data_segment_length: 48,
+                    ..Default::default()
+                };
+                self.emit_pdu(Pdu::Reject(rej), vec![0; 48]);
+                return;
+            }
+        }
+        match req.csg {
+            W::SecurityNegotiation => self.on_security(req, r, &keys),
+            W::LoginOperationalNegotiation => self.on_operational(req, r, &keys),
+            W::FullFeaturePhase => panic!("login request in full feature phase"),
+        }
+    }
+
+    fn on_security(&mut self, req: LoginRequest, mut r: LoginResponse, keys: &[(String, String)]) {
+        let get = |k: &str| keys.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+        let mut out: Vec<(String, String)> = Vec::new();
+        if get("InitiatorName").is_some() {
+            out.push(("TargetPortalGroupTag".into(), "1".into()));
+        }
+        if let Some(am) = get("AuthMethod") {
+            match (&self.m.chap, am.as_str()) {
+                (Some(_), "CHAP") => out.push(("AuthMethod".into(), "CHAP".into())),
+                (Some(_), _) => {
+                    r.status_class = 2;
+                    r.status_detail = 1;
+                    return self.push(r, &[]);
+                }
+                (None, _) => out.push(("AuthMethod".into(), "None".into())),
+            }
+        }
+        if let Some(a) = get("CHAP_A") {
+            let alg = self.m.chap_alg.to_string();
+            assert!(a.split(',').any(|x| x == alg), "CHAP_A={a} lacks {alg}");
+            out.push(("CHAP_A".into(), alg));
+            out.push(("CHAP_I".into(), self.chap_id.to_string()));
+            out.push(("CHAP_C".into(), encode_hex(&self.chap_challenge)));
+        }
+        if let Some(resp) = get("CHAP_R") {
+            let (user, secret) = self.m.chap.clone().unwrap();
+            let alg = ChapAlgorithm::from_number(self.m.chap_alg as u64).unwrap();
+            let want = chap_response(alg, self.chap_id, &secret, &self.chap_challenge);
+            if get("CHAP_N") != Some(user) || decode_binary(&resp).unwrap() != want {
+                r.status_class = 2;
+                r.status_detail = 1;
+                return self.push(r, &[]);
+            }
+            if let (Some(i), Some(c)) = (get("CHAP_I"), get("CHAP_C")) {
+                let (name, secret) = self.m.mutual.clone().expect("mutual configured");
+                let id: u8 = i.parse().unwrap();
+                let ch = decode_binary(&c).unwrap();
+                assert_ne!(ch, self.chap_challenge, "initiator reflected our challenge");
+                out.push(("CHAP_N".into(), name));
+                out.push(("CHAP_R".into(), encode_hex(&chap_response(alg, id, &secret, &ch))));
+            }
+        }
+        let auth_done = self.m.chap.is_none() || get("CHAP_R").is_some();
+        if req.transit && auth_done {
+            r.transit = true;
+            r.nsg = req.nsg;
+            if self.m.mangle == 4 {
+                r.nsg = W::FullFeaturePhase;
+            }
+        } else if self.m.mangle == 2 && !req.transit {
+            r.transit = true;
+            r.nsg = W::LoginOperationalNegotiation;
+        }
+        self.push(r, &out);
+    }
+
+    fn on_operational(&mut self, req: LoginRequest, mut r: LoginResponse, keys: &[(String, String)]) {
+        self.op_round += 1;
+        if self.op_round == 1 {
+            if let Some((c, d)) = self.m.fail_op {
+                r.status_class = c;
+                r.status_detail = d;
+                return self.push(r, &[]);
+            }
+        }
+        let mut out = (self.m.op_answers)(keys);
+        if self.op_round == 1 && !self.m.op_offers.is_empty() {
+            // Answer and make our own offers; wait for the initiator.
+            out.extend(self.m.op_offers.clone());
+            return self.push(r, &out);
+        }
+        if self.op_round > 1 && !self.m.op_offers.is_empty() {
+            out = Vec::new();
+        }
+        if req.transit {
+            r.transit = true;
+            r.nsg = W::FullFeaturePhase;
+            r.tsih = if self.m.mangle == 3 { 0 } else { self.m.tsih };
+        }
+        if self.m.mangle == 1 {
+            r.itt = 99;
+        }
+        self.push(r, &out);
+    }
+
+    fn on_text(&mut self, req: iscsi_codec::text::TextRequest, data: &[u8]) {
+        if req.ttt == RESERVED_TAG {
+            let keys = parse_pairs(data).unwrap();
+            assert_eq!(keys, vec![("SendTargets".to_string(), "All".to_string())]);
+            let text = serialize_pairs(&self.m.send_targets).unwrap();
+            let (n, _) = self.m.text_chunk.unwrap_or((usize::MAX, false));
+            self.text_chunks = text.chunks(n.max(1)).map(|c| c.to_vec()).collect();
+            if self.text_chunks.is_empty() {
+                self.text_chunks.push_back(Vec::new());
+            }
+            if self.m.ping {
+                let nop = NopIn {
+                    data_segment_length: 4,
+                    itt: RESERVED_TAG,
+                    ttt: 0x5555,
+                    stat_sn: Sn(self.statsn),
+                    exp_cmd_sn: req.cmd_sn,
+                    max_cmd_sn: req.cmd_sn.add(31),
+                    ..Default::default()
+                };
+                self.emit_pdu(Pdu::NopIn(nop), b"ping".to_vec());
+            }
+        } else {
+            assert_eq!(req.ttt, 0x7000 + self.text_chunks.len() as u32);
+            assert!(data.is_empty());
+        }
+        let chunk = self.text_chunks.pop_front().unwrap();
+        let more = !self.text_chunks.is_empty();
+        let use_c = self.m.text_chunk.map(|(_, c)| c).unwrap_or(false);
+        let rsp = TextResponse {
+            final_bit: !more,
+            continue_: more && use_c,
+            data_segment_length: chunk.len() as u32,
+            itt: req.itt,
+            ttt: if more { 0x7000 + self.text_chunks.len() as u32 } else { RESERVED_TAG },
+            stat_sn: Sn(self.statsn),
+            exp_cmd_sn: req.cmd_sn,
+            max_cmd_sn: req.cmd_sn.add(31),
+            ..Default::default()
+        };
+        self.statsn += 1;
+        self.emit_pdu(Pdu::TextResponse(rsp), chunk);
+    }
+}
+
+impl Transport for Fake {
+    fn send(&mut self, pdu: &RawPdu) -> Result<()> {
+        if self.closed {
+            return Err(Error::network("connection closed by the target"));
+        }
+        self.sent.push(pdu.clone());
+        match Pdu::decode(&pdu.bhs).expect("initiator PDUs decode") {
+            Pdu::LoginRequest(req) => {
+                assert!(!(req.transit && req.continue_));
+                assert!(pdu.data.len() <= 8192);
+                self.on_login(req, &pdu.data)
+            }
+            Pdu::TextRequest(req) => self.on_text(req, &pdu.data),
+            Pdu::NopOut(n) => {
+                assert_eq!(n.ttt, 0x5555);
+                assert_eq!(pdu.data, b"ping");
+            }
+            Pdu::LogoutRequest(req) => {
+                let rsp = LogoutResponse {
+                    itt: req.itt,
+                    stat_sn: Sn(self.statsn),
+                    exp_cmd_sn: req.cmd_sn,
+                    max_cmd_sn: req.cmd_sn.add(31),
+                    ..Default::default()
+                };
+                self.statsn += 1;
+                self.emit_pdu(Pdu::LogoutResponse(rsp), Vec::new());
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self) -> Result<RawPdu> {
+        self.pending
+            .pop_front()
+            .ok_or_else(|| Error::network("reading from fake: connection closed by the target"))
+    }
+
+    fn set_digests(&mut self, header: bool, data: bool) {
+        self.digests = (header, data);
+    }
+
+    fn set_max_recv(&mut self, _bytes: u32) {}
+}
+
+pub(crate) fn settings(chap: Option<ChapConfig>) -> LoginSettings {
+    LoginSettings {
+        initiator_name: "iqn.2026-11.org.iscsi-init:test".into(),
+        initiator_alias: None,
+        target_name: Some("iqn.2001-04.com.example:disk".into()),
+        session_type: SessionType::Normal,
+        isid: [0x80, 1, 2, 3, 4, 5],
+        tsih: 0,
+        cid: 0,
+        initial_cmdsn: 1,
+        offer: Offer::default(),
+        chap,
+    }
+}
+
+fn chap_cfg(mutual: bool) -> ChapConfig {
+    ChapConfig {
+        username: "user".into(),
+        secret: Secret::new(b"initiator-secret".to_vec()),
+        mutual: mutual.then(|| MutualChap {
+            username: Some("tgt".into()),
+            secret: Secret::new(b"target-secret-1".to_vec()),
+        }),
+        algorithms: vec![ChapAlgorithm::Sha256, ChapAlgorithm::Md5],
+        challenge_len: 16,
+    }
+}
+
+fn run(m: Model, s: &LoginSettings) -> Result<(Fake, LoggedIn)> {
+    let portal = Portal::parse("192.0.2.1", 3260).unwrap();
+    let mut fake = Some(Fake::new(m));
+    login(
+        |_p: &Portal| Ok(fake.take().expect("one connection")),
+        &portal,
+        s,
+        4,
+    )
+}
+
+#[test]
+fn login_without_auth() {
+    let (fake, li) = run(Model::default(), &settings(None)).unwrap();
+    assert_eq!(li.tsih, 0x1234);
+    assert_eq!(li.cmdsn, 1);
+    assert_eq!(li.exp_cmdsn, 1);
+    assert_eq!(li.max_cmdsn, 32);
+    // Two responses (security, operational): StatSN 100, 101.
+    assert_eq!(li.exp_statsn, 102);
+    assert_eq!(li.negotiated.target_portal_group_tag, Some(1));
+    assert_eq!(li.negotiated.max_xmit_data_segment_length, 65536);
+    assert_eq!(li.negotiated.max_burst_length, 16776192);
+    assert_eq!(li.portal.as_ref().unwrap().to_string(), "192.0.2.1:3260");
+    let first = &fake.received_keys[0];
+    assert!(first.contains(&("AuthMethod".into(), "None".into())));
+    assert!(first.contains(&("SessionType".into(), "Normal".into())));
+    assert!(first.contains(&("TargetName".into(), "iqn.2001-04.com.example:disk".into())));
+    // Every request: same ITT, ISID, CmdSN; ExpStatSN follows StatSN.
+    let reqs: Vec<LoginRequest> = fake
+        .sent
+        .iter()
+        .map(|p| LoginRequest::decode(&p.bhs).unwrap())
+        .collect();
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs.iter().all(|r| r.itt == 0 && r.cmd_sn == Sn(1) && r.isid == Isid([0x80, 1, 2, 3, 4, 5])));
+    assert_eq!(reqs[1].exp_stat_sn, Sn(101));
+    assert!(reqs[0].transit && reqs[0].nsg == W::LoginOperationalNegotiation);
+    assert!(reqs[1].transit && reqs[1].nsg == W::FullFeaturePhase);
+}
+
+#[test]
+fn login_one_way_chap() {
+    for alg in [5u8, 7] {
+        let m = Model {
+            chap: Some(("user".into(), b"initiator-secret".to_vec())),
+            chap_alg: alg,
+            ..Default::default()
+        };
+        let (fake, li) = run(m, &settings(Some(chap_cfg(false)))).unwrap();
+        assert_eq!(li.chap_algorithm.unwrap().number(), alg);
+        assert!(!li.mutual_chap);
+        assert_eq!(fake.received_keys[1], vec![("CHAP_A".to_string(), "7,5".to_string())]);
+        let reqs: Vec<LoginRequest> = fake.sent.iter().map(|p| LoginRequest::decode(&p.bhs).unwrap()).collect();
+        // AuthMethod (T=0), CHAP_A (T=0), CHAP_N/R (T=1), operational.
+        assert_eq!(reqs.iter().map(|r| r.transit).collect::<Vec<_>>(), [false, false, true, true]);
+    }
+}
+
+#[test]
+fn login_mutual_chap() {
+    let m = Model {
+        chap: Some(("user".into(), b"initiator-secret".to_vec())),
+        mutual: Some(("tgt".into(), b"target-secret-1".to_vec())),
+        ..Default::default()
+    };
+    let (_, li) = run(m.clone(), &settings(Some(chap_cfg(true)))).unwrap();
+    assert!(li.mutual_chap);
+    // The target proves the wrong secret.
+    let bad = Model {
+        mutual: Some(("tgt".into(), b"not-the-secret".to_vec())),
+        ..m.clone()
+    };
+    let e = run(bad, &settings(Some(chap_cfg(true)))).unwrap_err();
+    assert_eq!(e.kind, Kind::Auth);
+    assert!(e.message.contains("did not verify"), "{e}");
+    // The target names itself differently.
+    let bad = Model {
+        mutual: Some(("other".into(), b"target-secret-1".to_vec())),
+        ..m
+    };
+    let e = run(bad, &settings(Some(chap_cfg(true)))).unwrap_err();
+    assert!(e.message.contains("CHAP_N"), "{e}");
+}
+
+#[test]
+fn wrong_secret_is_an_authentication_failure() {
+    let m = Model {
+        chap: Some(("user".into(), b"another-secret".to_vec())),
+        chap_alg: 5,
+        ..Default::default()
+    };
+    let e = run(m, &settings(Some(chap_cfg(false)))).unwrap_err();
+    assert_eq!(e.kind, Kind::Auth);
+    assert_eq!(e.exit_code(), crate::error::exit::AUTH);
+    assert_eq!(
+        e.message,
+        "authentication failed: target rejected our CHAP response (status 0x0201)"
+    );
+    // With CHAP_A=7 chosen the message hints at tgtd's numbering.
+    let m = Model {
+        chap: Some(("user".into(), b"another-secret".to_vec())),
+        chap_alg: 7,
+        ..Default::default()
+    };
+    let e = run(m, &settings(Some(chap_cfg(false)))).unwrap_err();
+    assert!(e.message.contains("--chap-algs MD5"), "{e}");
+}
+
+#[test]
+fn target_requires_auth_we_have_none() {
+    let m = Model {
+        chap: Some(("user".into(), b"x".to_vec())),
+        ..Default::default()
+    };
+    let e = run(m, &settings(None)).unwrap_err();
+    assert_eq!(e.kind, Kind::Auth);
+    assert!(e.message.contains("requires authentication"), "{e}");
+}
+
+#[test]
+fn every_login_status_class() {
+    let cases: &[((u8, u8), Kind, &str)] = &[
+        ((2, 0), Kind::Target, "initiator error (status 0x0200)"),
+        ((2, 1), Kind::Auth, "authentication failed: the target requires authentication (status 0x0201)"),
+        ((2, 2), Kind::Auth, "authorization failed"),
+        ((2, 3), Kind::Target, "target not found: iqn.2001-04.com.example:disk (status 0x0203)"),
+        ((2, 4), Kind::Target, "target removed"),
+        ((2, 5), Kind::Target, "unsupported iSCSI version (status 0x0205)"),
+        ((2, 6), Kind::Target, "too many connections"),
+        ((2, 7), Kind::Target, "missing login parameter"),
+        ((2, 8), Kind::Target, "can't include this connection"),
+        ((2, 9), Kind::Target, "session type not supported"),
+        ((2, 0x0a), Kind::Target, "session does not exist"),
+        ((2, 0x0b), Kind::Target, "invalid during login"),
+        ((2, 0x42), Kind::Target, "initiator error (status 0x0242)"),
+        ((3, 0), Kind::Target, "target error (status 0x0300)"),
+        ((3, 1), Kind::Target, "service unavailable"),
+        ((3, 2), Kind::Target, "out of resources (status 0x0302)"),
+        ((3, 9), Kind::Target, "target error (status 0x0309)"),
+        ((7, 7), Kind::Target, "unknown status (status 0x0707)"),
+    ];
+    for &((c, d), kind, text) in cases {
+        let m = Model {
+            fail_first: Some((c, d)),
+            ..Default::default()
+        };
+        let e = run(m, &settings(None)).unwrap_err();
+        assert_eq!(e.kind, kind, "0x{c:02x}{d:02x}: {e}");
+        assert!(e.message.contains(text), "0x{c:02x}{d:02x}: {e}");
+        assert!(!e.message.contains('\n'));
+        // The same in the operational stage.
+        let m = Model {
+            fail_op: Some((c, d)),
+            ..Default::default()
+        };
+        let e = run(m, &settings(None)).unwrap_err();
+        assert_eq!(e.kind, kind, "op 0x{c:02x}{d:02x}: {e}");
+    }
+}
+
+#[test]
+fn redirection_is_followed() {
+    for detail in [1u8, 2] {
+        let portal = Portal::parse("192.0.2.1", 3260).unwrap();
+        let mut seen = Vec::new();
+        let (_, li) = login(
+            |p: &Portal| {
+                seen.push(p.to_string());
+                Ok(Fake::new(if seen.len() == 1 {
+                    Model {
+                        redirect: Some(("[2001:db8::7]:3261,3".into(), detail)),
+                        ..Default::default()
+                    }
+                } else {
+                    Model::default()
+                }))
+            },
+            &portal,
+            &settings(None),
+            4,
+        )
+        .unwrap();
+        assert_eq!(seen, ["192.0.2.1:3260", "[2001:db8::7]:3261"]);
+        assert_eq!(li.portal.unwrap().to_string(), "[2001:db8::7]:3261");
+        assert_eq!(li.redirects, ["[2001:db8::7]:3261"]);
+    }
+}
+
+#[test]
+fn redirection_loops_are_bounded() {
+    let portal = Portal::parse("192.0.2.1", 3260).unwrap();
+    let mut n = 0;
+    let e = login(
+        |_p: &Portal| {
+            n += 1;
+            Ok(Fake::new(Model {
+                redirect: Some((format!("192.0.2.{n}:3260"), 1)),
+                ..Default::default()
+            }))
+        },
+        &portal,
+        &settings(None),
+        3,
+    )
+    .unwrap_err();
+    assert_eq!(n, 4);
+    assert_eq!(e.kind, Kind::Target);
+    assert!(e.message.contains("too many login redirections"), "{e}");
+    // A redirection without TargetAddress is a protocol error.
+    let m = Model {
+        fail_first: Some((1, 1)),
+        ..Default::default()
+    };
+    let e = run(m, &settings(None)).unwrap_err();
+    assert!(e.message.contains("without a TargetAddress"), "{e}");
+}
+
+#[test]
+fn multi_pdu_responses_with_c_bit() {
+    let m = Model {
+        chap: Some(("user".into(), b"initiator-secret".to_vec())),
+        mutual: Some(("tgt".into(), b"target-secret-1".to_vec())),
+        chunk: Some(7),
+        ..Default::default()
+    };
+    let (fake, li) = run(m, &settings(Some(chap_cfg(true)))).unwrap();
+    assert!(li.mutual_chap);
+    assert_eq!(li.negotiated.max_xmit_data_segment_length, 65536);
+    // Many empty continuation requests were needed, none with T or C set.
+    let empties = fake
+        .sent
+        .iter()
+        .filter(|p| p.data.is_empty())
+        .map(|p| LoginRequest::decode(&p.bhs).unwrap())
+        .collect::<Vec<_>>();
+    assert!(empties.len() > 20, "{}", empties.len());
+    assert!(empties.iter().all(|r| !r.transit && !r.continue_));
+}
+
+#[test]
+fn multi_pdu_requests_with_c_bit() {
+    let s = settings(None);
+    let mut fake = Fake::new(Model::default());
+    fake.first = false; // skip the first-request checks
+    let mut c = Conn {
+        t: &mut fake,
+        s: &s,
+        exp_statsn: Sn(0),
+        first_response: true,
+        chap_step: None,
+        chap_algorithm: None,
+        chap_offer: None,
+    };
+    let keys: Vec<(String, String)> = (0..100)
+        .map(|i| (format!("X-org.example.k{i}"), "v".repeat(200)))
+        .chain([("AuthMethod".to_string(), "None".to_string())])
+        .collect();
+    let flow = c
+        .exchange(Stage::Security, WireStage::LoginOperationalNegotiation, true, &keys)
+        .unwrap();
+    let Flow::Response(rsp, _) = flow else { panic!("redirect") };
+    assert!(rsp.transit);
+    let reqs: Vec<(LoginRequest, usize)> = fake
+        .sent
+        .iter()
+        .map(|p| (LoginRequest::decode(&p.bhs).unwrap(), p.data.len()))
+        .collect();
+    assert_eq!(reqs.len(), 3, "21 KB of text in 8 KB segments");
+    assert!(reqs[0].0.continue_ && !reqs[0].0.transit && reqs[0].1 == 8192);
+    assert!(reqs[1].0.continue_ && !reqs[1].0.transit);
+    assert!(!reqs[2].0.continue_ && reqs[2].0.transit);
+    assert_eq!(fake.received_keys[0].len(), 101);
+}
+
+#[test]
+fn target_offers_are_answered() {
+    let m = Model {
+        op_offers: vec![
+            ("TaskReporting".into(), "ResponseFence,RFC3720".into()),
+            ("X-com.example.Quirk".into(), "1".into()),
+        ],
+        ..Default::default()
+    };
+    let (fake, li) = run(m, &settings(None)).unwrap();
+    let answers = &fake.received_keys[2];
+    assert_eq!(
+        answers,
+        &vec![
+            ("TaskReporting".to_string(), "RFC3720".to_string()),
+            ("X-com.example.Quirk".to_string(), "NotUnderstood".to_string())
+        ]
+    );
+    assert_eq!(li.negotiated.max_outstanding_r2t, 16);
+    // An answer above our offer (min function) is refused.
+    let m = Model {
+        op_answers: |offers| {
+            let mut a = accept_all(offers);
+            a.retain(|(k, _)| k != "MaxOutstandingR2T");
+            a.push(("MaxOutstandingR2T".into(), "64".into()));
+            a
+        },
+        ..Default::default()
+    };
+    let e = run(m, &settings(None)).unwrap_err();
+    assert!(e.message.contains("MaxOutstandingR2T=64, above our offer 16"), "{e}");
+}
+
+#[test]
+fn negotiation_failures_are_target_errors() {
+    let m = Model {
+        op_answers: |offers| {
+            let mut a = accept_all(offers);
+            for kv in &mut a {
+                if kv.0 == "MaxBurstLength" {
+                    kv.1 = "99999999".into();
+                }
+            }
+            a
+        },
+        ..Default::default()
+    };
+    let e = run(m, &settings(None)).unwrap_err();
+    assert_eq!(e.kind, Kind::Target);
+    assert!(e.message.starts_with("login negotiation failed: MaxBurstLength=99999999 is out of range"), "{e}");
+}
+
+#[test]
+fn protocol_violations() {
+    let cases = [
+        (1u8, "ITT"),
+        (2, "T bit"),
+        (3, "TSIH 0"),
+        (4, "we asked for stage 1"),
+        (5, "Reject"),
+        (6, "connection closed"),
+    ];
+    for (mangle, text) in cases {
+        let m = Model {
+            mangle,
+            chap: (mangle == 2).then(|| ("user".to_string(), b"initiator-secret".to_vec())),
+            ..Default::default()
+        };
+        let chap = (mangle == 2).then(|| chap_cfg(false));
+        let e = run(m, &settings(chap)).unwrap_err();
+        assert!(e.message.contains(text), "mangle {mangle}: {e}");
+        let want = if mangle == 6 { Kind::Network } else { Kind::Target };
+        assert_eq!(e.kind, want, "mangle {mangle}: {e}");
+    }
+}
+
+fn discovery_settings() -> LoginSettings {
+    LoginSettings {
+        target_name: None,
+        session_type: SessionType::Discovery,
+        ..settings(None)
+    }
+}
+
+fn targets_text() -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for i in 0..40 {
+        v.push(("TargetName".to_string(), format!("iqn.2001-04.com.example:disk{i}")));
+        v.push(("TargetAddress".to_string(), format!("192.0.2.{i}:3260,1")));
+        v.push(("TargetAddress".to_string(), format!("[2001:db8::{i}]:3260,2")));
+    }
+    v.push(("TargetName".to_string(), "iqn.2001-04.com.example:noaddr".to_string()));
+    v
+}
+
+#[test]
+fn discovery_with_multi_pdu_text() {
+    for chunking in [None, Some((100, false)), Some((33, true))] {
+        let m = Model {
+            send_targets: targets_text(),
+            text_chunk: chunking,
+            ping: true,
+            op_answers: |offers| {
+                let mut a = accept_all(offers);
+                a.retain(|(k, _)| k != "DataDigest");
+                a
+            },
+            ..Default::default()
+        };
+        let (fake, li) = run(m, &discovery_settings()).unwrap();
+        let keys: Vec<&str> = fake.received_keys[1].iter().map(|(k, _)| k.as_str()).collect();
+        assert!(!keys.contains(&"MaxBurstLength"), "{keys:?}");
+        let mut s = Session::new(fake, &li);
+        let targets = s.send_targets("All").unwrap();
+        assert_eq!(targets.len(), 41, "{chunking:?}");
+        assert_eq!(targets[3].name, "iqn.2001-04.com.example:disk3");
+        assert_eq!(targets[3].portals.len(), 2);
+        assert_eq!(targets[3].portals[0].address, "192.0.2.3:3260");
+        assert_eq!(targets[3].portals[0].tpgt, Some(1));
+        assert_eq!(targets[3].portals[1].address, "[2001:db8::3]:3260");
+        assert_eq!(targets[3].portals[1].tpgt, Some(2));
+        // A target without TargetAddress is reached through the discovery portal.
+        assert_eq!(targets[40].portals[0].address, "192.0.2.1:3260");
+        assert_eq!(targets[40].portals[0].tpgt, None);
+        s.logout().unwrap();
+        let fake = s.into_transport();
+        // A NOP-Out answered the ping; the last PDU is the Logout Request.
+        let ops: Vec<_> = fake.sent.iter().map(|p| Pdu::decode(&p.bhs).unwrap().opcode()).collect();
+        assert!(ops.contains(&iscsi_codec::bhs::Opcode::NopOut));
+        assert_eq!(*ops.last().unwrap(), iscsi_codec::bhs::Opcode::LogoutRequest);
+    }
+}
+
+#[test]
+fn digests_switch_on_after_login() {
+    let mut s = settings(None);
+    s.offer.header_digest = vec![crate::negotiate::Digest::Crc32c, crate::negotiate::Digest::None];
+    s.offer.data_digest = vec![crate::negotiate::Digest::Crc32c];
+    let (fake, li) = run(Model::default(), &s).unwrap();
+    assert_eq!(fake.digests, (false, false), "no digests during login");
+    let sess = Session::new(fake, &li);
+    assert_eq!(sess.into_transport().digests, (true, true));
+}
