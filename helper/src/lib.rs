@@ -5,14 +5,18 @@
 #![deny(missing_docs)]
 
 pub mod chap;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diag;
 pub mod error;
 pub mod identity;
+pub mod kernel;
 pub mod login;
 pub mod negotiate;
 pub mod portal;
 pub mod session;
+pub mod sysfs;
 pub mod textval;
 pub mod transport;
 

@@ -177,6 +177,18 @@ pub fn status_error(class: u8, detail: u8, ctx: &StatusContext) -> Error {
         (2, 0x0b) => Error::target(format!(
             "target reports a request invalid during login ({code})"
         )),
+        (2, 0) if ctx.chap_step == Some(Sec::SentChapResponse) => Error::auth(format!(
+            "target rejected our CHAP response ({code}){}",
+            if ctx.chap_algorithm == Some(ChapAlgorithm::Sha256) {
+                "; a target that misnumbers SHA-1 as CHAP_A=7 such as tgtd fails like this: try --chap-algs MD5"
+            } else {
+                ""
+            }
+        )),
+        (2, 0) if ctx.chap_step == Some(Sec::SentChapA) => Error::auth(format!(
+            "target refused our CHAP_A={} offer: it supports none of these algorithms or does not know the user ({code})",
+            ctx.chap_offer.as_deref().unwrap_or("")
+        )),
         (2, _) => Error::target(format!(
             "target rejected the login: initiator error ({code})"
         )),
@@ -309,6 +321,10 @@ impl<T: Transport> Conn<'_, T> {
             if rsp.isid.0 != self.s.isid {
                 return Err(Error::protocol("Login Response carries another ISID"));
             }
+        }
+        if rsp.status_class != 0 {
+            // Failed responses need not carry a valid StatSN (tgtd sends 0).
+            return Ok((rsp, pdu.data));
         }
         if self.first_response {
             self.first_response = false;
