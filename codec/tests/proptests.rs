@@ -306,12 +306,10 @@ proptest! {
 
     #[test]
     fn text_parser_never_panics(data in proptest::collection::vec(any::<u8>(), 0..300)) {
-        for kv in KeyValueIter::new(&data) {
-            if let Ok(kv) = kv {
-                let mut out = [0u8; 300];
-                let _ = decode_binary(kv.value, &mut out);
-                let _ = parse_number(kv.value);
-            }
+        for kv in KeyValueIter::new(&data).flatten() {
+            let mut out = [0u8; 300];
+            let _ = decode_binary(kv.value, &mut out);
+            let _ = parse_number(kv.value);
         }
     }
 
