@@ -16,25 +16,25 @@
 //! #[path = "../codec/src"]
 //! #[allow(dead_code, unreachable_pub)]
 //! mod codec {
-//!     pub mod error;
-//!     pub mod serial;
-//!     pub mod lun;
-//!     pub mod digest;
-//!     pub mod bhs;
 //!     pub mod ahs;
-//!     pub mod nop;
-//!     pub mod scsi;
-//!     pub mod tmf;
-//!     pub mod login;
-//!     pub mod text;
-//!     pub mod data;
-//!     pub mod logout;
-//!     pub mod snack;
-//!     pub mod async_msg;
-//!     pub mod reject;
-//!     pub mod pdu;
-//!     pub mod keys;
 //!     pub mod assembler;
+//!     pub mod async_msg;
+//!     pub mod bhs;
+//!     pub mod data;
+//!     pub mod digest;
+//!     pub mod error;
+//!     pub mod keys;
+//!     pub mod login;
+//!     pub mod logout;
+//!     pub mod lun;
+//!     pub mod nop;
+//!     pub mod pdu;
+//!     pub mod reject;
+//!     pub mod scsi;
+//!     pub mod serial;
+//!     pub mod snack;
+//!     pub mod text;
+//!     pub mod tmf;
 //! }
 //! ```
 //!
