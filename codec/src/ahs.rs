@@ -158,9 +158,19 @@ pub fn write_extended_cdb(tail: &[u8], out: &mut [u8]) -> Result<usize, CodecErr
     })?;
     // tail.len() <= 244, so this fits in u16
     let ahs_len = (tail.len() as u16).wrapping_add(1).to_be_bytes();
-    let (hdr, body) = dst.split_at_mut(4);
+    let (hdr, body) = dst
+        .split_at_mut_checked(4)
+        .ok_or(CodecError::BufferTooSmall {
+            needed: total,
+            available,
+        })?;
     hdr.copy_from_slice(&[ahs_len[0], ahs_len[1], AHS_TYPE_EXTENDED_CDB, 0]);
-    let (cdb, pad) = body.split_at_mut(tail.len());
+    let (cdb, pad) = body
+        .split_at_mut_checked(tail.len())
+        .ok_or(CodecError::BufferTooSmall {
+            needed: total,
+            available,
+        })?;
     cdb.copy_from_slice(tail);
     pad.fill(0);
     Ok(total)

@@ -192,7 +192,9 @@ impl<'a> KeyValueWriter<'a> {
         let start = self.len;
         let end = start.checked_add(need).ok_or(TextError::Overflow)?;
         let dst = self.buf.get_mut(start..end).ok_or(TextError::Overflow)?;
-        let (k, rest) = dst.split_at_mut(key.len());
+        let (k, rest) = dst
+            .split_at_mut_checked(key.len())
+            .ok_or(TextError::Overflow)?;
         k.copy_from_slice(key.as_bytes());
         let (eq, rest) = rest.split_first_mut().ok_or(TextError::Overflow)?;
         *eq = b'=';
@@ -418,7 +420,7 @@ pub fn encode_hex(bytes: &[u8], out: &mut [u8]) -> Result<usize, TextError> {
         .and_then(|n| n.checked_add(2))
         .ok_or(TextError::Overflow)?;
     let dst = out.get_mut(..n).ok_or(TextError::Overflow)?;
-    let (prefix, body) = dst.split_at_mut(2);
+    let (prefix, body) = dst.split_at_mut_checked(2).ok_or(TextError::Overflow)?;
     prefix.copy_from_slice(b"0x");
     for (pair, b) in body.chunks_exact_mut(2).zip(bytes) {
         if let [h, l] = pair {
@@ -436,7 +438,7 @@ pub fn encode_base64(bytes: &[u8], out: &mut [u8]) -> Result<usize, TextError> {
         .checked_add(2)
         .ok_or(TextError::Overflow)?;
     let dst = out.get_mut(..n).ok_or(TextError::Overflow)?;
-    let (prefix, body) = dst.split_at_mut(2);
+    let (prefix, body) = dst.split_at_mut_checked(2).ok_or(TextError::Overflow)?;
     prefix.copy_from_slice(b"0b");
     for (quad, chunk) in body.chunks_exact_mut(4).zip(bytes.chunks(3)) {
         let b0 = chunk.first().copied().unwrap_or(0);

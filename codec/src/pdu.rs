@@ -5,7 +5,11 @@
 use super::async_msg::AsyncMessage;
 use super::bhs::{Layout, Opcode, BHS_LEN, RESERVED_TAG};
 use super::data::{DataIn, DataOut, R2t};
-use super::error::CodecError;
+use super::digest::{
+    digest_to_wire, header_digest, pad_len, verify_data_digest, verify_header_digest, Crc32c,
+    DIGEST_LEN,
+};
+use super::error::{CodecError, Field};
 use super::login::{LoginRequest, LoginResponse};
 use super::logout::{LogoutRequest, LogoutResponse};
 use super::nop::{NopIn, NopOut};
@@ -250,6 +254,166 @@ impl Pdu {
             max_recv_dsl,
         )
     }
+}
+
+/// A complete PDU found at the start of a byte buffer by [`parse_pdu`],
+/// borrowing from that buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParsedPdu<'a> {
+    /// The decoded header.
+    pub pdu: Pdu,
+    /// Where everything is.
+    pub layout: Layout,
+    /// The AHS bytes (TotalAHSLength * 4), possibly empty.
+    pub ahs: &'a [u8],
+    /// The data segment, DataSegmentLength bytes, without padding.
+    pub data: &'a [u8],
+}
+
+fn take(buf: &[u8], at: usize, len: usize) -> Result<&[u8], CodecError> {
+    let end = at.saturating_add(len);
+    buf.get(at..end).ok_or(CodecError::BufferTooSmall {
+        needed: end,
+        available: buf.len(),
+    })
+}
+
+fn take4(buf: &[u8], at: usize) -> Result<[u8; 4], CodecError> {
+    let short = CodecError::BufferTooSmall {
+        needed: at.saturating_add(DIGEST_LEN),
+        available: buf.len(),
+    };
+    take(buf, at, DIGEST_LEN)?.try_into().map_err(|_| short)
+}
+
+/// `split_at_mut` that reports a short buffer instead of panicking.
+fn split_mut(
+    buf: &mut [u8],
+    mid: usize,
+    available: usize,
+) -> Result<(&mut [u8], &mut [u8]), CodecError> {
+    buf.split_at_mut_checked(mid)
+        .ok_or(CodecError::BufferTooSmall {
+            needed: mid,
+            available,
+        })
+}
+
+/// Parse one complete PDU from the start of `buf` (for byte-stream users
+/// such as the helper during login): decode the BHS, compute the
+/// [`Layout`], check the negotiated digests (`Some(crc)` = CRC32C in use;
+/// header and data digests checked independently) and return the pieces.
+/// The PDU occupies `layout.total()` bytes of `buf`; if `buf` is shorter,
+/// the error is [`CodecError::BufferTooSmall`] with `needed` = the whole
+/// PDU length (once the BHS is there), so the caller can read more and
+/// retry.
+pub fn parse_pdu<'a>(
+    buf: &'a [u8],
+    header_digest: Option<&dyn Crc32c>,
+    data_digest: Option<&dyn Crc32c>,
+    max_recv_dsl: u32,
+) -> Result<ParsedPdu<'a>, CodecError> {
+    let bhs: &[u8; BHS_LEN] = buf
+        .first_chunk::<BHS_LEN>()
+        .ok_or(CodecError::BufferTooSmall {
+            needed: BHS_LEN,
+            available: buf.len(),
+        })?;
+    let pdu = Pdu::decode(bhs)?;
+    let layout = pdu.layout(header_digest.is_some(), data_digest.is_some(), max_recv_dsl)?;
+    if buf.len() < layout.total() {
+        return Err(CodecError::BufferTooSmall {
+            needed: layout.total(),
+            available: buf.len(),
+        });
+    }
+    let ahs = take(buf, BHS_LEN, layout.ahs_len)?;
+    if let Some(crc) = header_digest {
+        verify_header_digest(
+            crc,
+            bhs,
+            ahs,
+            take4(buf, BHS_LEN.saturating_add(layout.ahs_len))?,
+        )?;
+    }
+    let data_off = layout.data_offset();
+    let data = take(buf, data_off, layout.data_len)?;
+    if let (Some(crc), true) = (data_digest, layout.data_digest_len != 0) {
+        let padded = take(
+            buf,
+            data_off,
+            layout.data_len.saturating_add(layout.pad_len),
+        )?;
+        let wire = take4(buf, data_off.saturating_add(padded.len()))?;
+        verify_data_digest(crc, padded, wire)?;
+    }
+    Ok(ParsedPdu {
+        pdu,
+        layout,
+        ahs,
+        data,
+    })
+}
+
+/// Write a complete PDU into `out`: BHS, `ahs`, header digest (if
+/// `header_digest` is `Some`), `data`, zero padding, data digest (if
+/// `data_digest` is `Some` and `data` is not empty). `ahs.len()` must be
+/// TotalAHSLength * 4 and `data.len()` the DataSegmentLength of `pdu`.
+/// Returns the bytes written.
+pub fn write_pdu(
+    pdu: &Pdu,
+    ahs: &[u8],
+    data: &[u8],
+    header_digest_crc: Option<&dyn Crc32c>,
+    data_digest_crc: Option<&dyn Crc32c>,
+    out: &mut [u8],
+) -> Result<usize, CodecError> {
+    if ahs.len() != usize::from(pdu.total_ahs_length()) * 4 {
+        return Err(CodecError::InconsistentLength(Field::TotalAhsLength));
+    }
+    if u32::try_from(data.len()).ok() != Some(pdu.data_segment_length()) {
+        return Err(CodecError::InconsistentLength(Field::DataSegmentLength));
+    }
+    let layout = pdu.layout(
+        header_digest_crc.is_some(),
+        data_digest_crc.is_some(),
+        u32::MAX,
+    )?;
+    let available = out.len();
+    let dst = out
+        .get_mut(..layout.total())
+        .ok_or(CodecError::BufferTooSmall {
+            needed: layout.total(),
+            available,
+        })?;
+    let (bhs_out, rest) =
+        dst.split_first_chunk_mut::<BHS_LEN>()
+            .ok_or(CodecError::BufferTooSmall {
+                needed: BHS_LEN,
+                available,
+            })?;
+    pdu.encode(bhs_out)?;
+    // `dst` is exactly layout.total() bytes, so none of these splits fail.
+    let (ahs_out, rest) = split_mut(rest, ahs.len(), available)?;
+    ahs_out.copy_from_slice(ahs);
+    let rest = match header_digest_crc {
+        Some(crc) => {
+            let (d, rest) = split_mut(rest, DIGEST_LEN, available)?;
+            d.copy_from_slice(&digest_to_wire(header_digest(crc, bhs_out, ahs)));
+            rest
+        }
+        None => rest,
+    };
+    let (data_out, rest) = split_mut(rest, data.len(), available)?;
+    data_out.copy_from_slice(data);
+    let (pad, rest) = split_mut(rest, pad_len(data.len()), available)?;
+    pad.fill(0);
+    if let (Some(crc), false) = (data_digest_crc, data.is_empty()) {
+        let c = crc.append(crc.append(0, data), pad);
+        let (d, _) = split_mut(rest, DIGEST_LEN, available)?;
+        d.copy_from_slice(&digest_to_wire(c));
+    }
+    Ok(layout.total())
 }
 
 macro_rules! from_header {

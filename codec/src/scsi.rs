@@ -191,7 +191,12 @@ impl ScsiCommand {
             needed: total,
             available,
         })?;
-        let (head, tail) = dst.split_at_mut(BHS_CDB_LEN);
+        let (head, tail) =
+            dst.split_at_mut_checked(BHS_CDB_LEN)
+                .ok_or(CodecError::BufferTooSmall {
+                    needed: total,
+                    available,
+                })?;
         head.copy_from_slice(&self.cdb);
         tail.copy_from_slice(ext);
         Ok(total)
@@ -400,7 +405,12 @@ pub fn write_sense_data(sense: &[u8], out: &mut [u8]) -> Result<usize, CodecErro
         needed: total,
         available,
     })?;
-    let (l, s) = dst.split_at_mut(2);
+    let (l, s) = dst
+        .split_at_mut_checked(2)
+        .ok_or(CodecError::BufferTooSmall {
+            needed: total,
+            available,
+        })?;
     l.copy_from_slice(&len.to_be_bytes());
     s.copy_from_slice(sense);
     Ok(total)

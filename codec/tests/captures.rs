@@ -9,13 +9,15 @@ use common::{load, load_all, Crc, Dir, Record};
 use iscsi_codec::ahs::CommandAhs;
 use iscsi_codec::assembler::{Assembly, TextAssembler};
 use iscsi_codec::bhs::Layout;
+use iscsi_codec::digest::Crc32c;
 use iscsi_codec::digest::{
     data_digest, digest_from_wire, verify_data_digest, verify_header_digest,
 };
+use iscsi_codec::error::CodecError;
 use iscsi_codec::keys::{find, KeyValueIter};
 use iscsi_codec::login::Stage;
 use iscsi_codec::lun::Lun;
-use iscsi_codec::pdu::Pdu;
+use iscsi_codec::pdu::{parse_pdu, write_pdu, Pdu};
 use iscsi_codec::reject::Reject;
 use iscsi_codec::scsi::{sense_data, ServiceResponse, TaskAttribute};
 use iscsi_codec::serial::{CmdWindow, Sn};
@@ -98,6 +100,27 @@ fn check_record<'a>(file: &str, r: &'a Record) -> Decoded<'a> {
         }
         _ => {}
     }
+
+    // Whole-PDU helpers: parse (with digest checks) and rebuild byte-exact.
+    let hd: Option<&dyn Crc32c> = if r.header_digest { Some(&Crc) } else { None };
+    let dd: Option<&dyn Crc32c> = if r.data_digest { Some(&Crc) } else { None };
+    let parsed =
+        parse_pdu(&r.bytes, hd, dd, u32::MAX).unwrap_or_else(|e| panic!("{at}: parse_pdu: {e}"));
+    assert_eq!(
+        (parsed.pdu, parsed.layout, parsed.ahs, parsed.data),
+        (pdu, layout, ahs, data)
+    );
+    let mut again = vec![0u8; r.bytes.len()];
+    assert_eq!(
+        write_pdu(&pdu, ahs, data, hd, dd, &mut again),
+        Ok(r.bytes.len())
+    );
+    assert_eq!(again, r.bytes, "{at}: write_pdu");
+    let short = &r.bytes[..r.bytes.len() - 1];
+    assert!(matches!(
+        parse_pdu(short, hd, dd, u32::MAX),
+        Err(CodecError::BufferTooSmall { needed, .. }) if needed == r.bytes.len()
+    ));
     Decoded {
         pdu,
         layout,

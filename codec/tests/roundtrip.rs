@@ -466,6 +466,51 @@ fn typed_errors() {
 }
 
 #[test]
+fn write_pdu_checks_lengths() {
+    use iscsi_codec::pdu::{parse_pdu, write_pdu};
+    let p: Pdu = NopOut {
+        data_segment_length: 3,
+        itt: 1,
+        ..Default::default()
+    }
+    .into();
+    let mut out = [0u8; 64];
+    assert_eq!(
+        write_pdu(&p, &[], b"ab", None, None, &mut out),
+        Err(CodecError::InconsistentLength(Field::DataSegmentLength))
+    );
+    assert_eq!(
+        write_pdu(&p, &[0; 4], b"abc", None, None, &mut out),
+        Err(CodecError::InconsistentLength(Field::TotalAhsLength))
+    );
+    assert_eq!(
+        write_pdu(&p, &[], b"abc", None, None, &mut out[..51]),
+        Err(CodecError::BufferTooSmall {
+            needed: 52,
+            available: 51
+        })
+    );
+    assert_eq!(write_pdu(&p, &[], b"abc", None, None, &mut out), Ok(52));
+    assert_eq!(&out[48..52], b"abc\0");
+    let parsed = parse_pdu(&out[..52], None, None, 8192).unwrap();
+    assert_eq!((parsed.pdu, parsed.data), (p, &b"abc"[..]));
+    assert_eq!(
+        parse_pdu(&out[..52], None, None, 2),
+        Err(CodecError::DataSegmentTooLong {
+            length: 3,
+            limit: 2
+        })
+    );
+    assert_eq!(
+        parse_pdu(&out[..20], None, None, 8192),
+        Err(CodecError::BufferTooSmall {
+            needed: 48,
+            available: 20
+        })
+    );
+}
+
+#[test]
 fn every_opcode_roundtrips_through_pdu() {
     let all: Vec<Pdu> = vec![
         NopOut::default().into(),

@@ -8,7 +8,7 @@ use iscsi_codec::ahs::{AhsIter, CommandAhs};
 use iscsi_codec::bhs::Layout;
 use iscsi_codec::digest::{verify_data_digest, verify_header_digest, Crc32c};
 use iscsi_codec::keys::KeyValueIter;
-use iscsi_codec::pdu::Pdu;
+use iscsi_codec::pdu::{parse_pdu, write_pdu, Pdu};
 use iscsi_codec::reject::Reject;
 use iscsi_codec::scsi::sense_data;
 use libfuzzer_sys::fuzz_target;
@@ -46,6 +46,26 @@ fuzz_target!(|data: &[u8]| {
     };
     let hd = flags & 1 != 0;
     let dd = flags & 2 != 0;
+    let hcrc: Option<&dyn Crc32c> = if hd { Some(&Bitwise) } else { None };
+    let dcrc: Option<&dyn Crc32c> = if dd { Some(&Bitwise) } else { None };
+    if let Ok(p) = parse_pdu(data, hcrc, dcrc, 1 << 20) {
+        // A PDU that parses (digests included) can be rebuilt.
+        let mut out = vec![0u8; p.layout.total()];
+        assert_eq!(
+            write_pdu(&p.pdu, p.ahs, p.data, hcrc, dcrc, &mut out),
+            Ok(out.len())
+        );
+        let l = p.layout;
+        let d0 = l.data_offset();
+        assert_eq!(&out[48..48 + l.ahs_len], p.ahs);
+        assert_eq!(&out[d0..d0 + l.data_len], p.data);
+        // Byte-exact when the input was canonical (reserved bits and
+        // padding zero): only then do the digests match too.
+        let pad = &data[d0 + l.data_len..d0 + l.data_len + l.pad_len];
+        if out[..48] == data[..48] && pad.iter().all(|&b| b == 0) {
+            assert_eq!(&out[..], &data[..out.len()]);
+        }
+    }
     let _ = Layout::of_bhs(bhs, hd, dd, 8192);
     let Ok(pdu) = Pdu::decode(bhs) else { return };
 
