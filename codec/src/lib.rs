@@ -39,7 +39,8 @@
 //! ```
 //!
 //! `std_crc` (feature `std-crc`, userspace only) is deliberately not in
-//! that list.
+//! that list. `keys` and `assembler` (text key=value data) may be left out
+//! by a user that never parses text: no other module depends on them.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
