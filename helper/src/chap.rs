@@ -378,8 +378,7 @@ impl ChapInitiator {
 
     /// Verify the target's `CHAP_N`/`CHAP_R` (mutual CHAP), in constant time.
     pub fn verify_target(&self, n: Option<&str>, r: Option<&str>) -> Result<()> {
-        let (Some(m), Some((id, challenge)), Some(alg)) =
-            (&self.cfg.mutual, &self.ours, self.alg)
+        let (Some(m), Some((id, challenge)), Some(alg)) = (&self.cfg.mutual, &self.ours, self.alg)
         else {
             return Ok(());
         };
@@ -433,7 +432,10 @@ mod tests {
     fn standard_abc_vectors() {
         let cases = [
             (ChapAlgorithm::Md5, "900150983cd24fb0d6963f7d28e17f72"),
-            (ChapAlgorithm::Sha1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            (
+                ChapAlgorithm::Sha1,
+                "a9993e364706816aba3e25717850c26c9cd0d89d",
+            ),
             (
                 ChapAlgorithm::Sha256,
                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
@@ -455,7 +457,11 @@ mod tests {
         let challenge: Vec<u8> = (0u8..16).collect();
         let cases = [
             (ChapAlgorithm::Md5, 1, "226dc576c33f04ff9c3a200ffe35f442"),
-            (ChapAlgorithm::Sha1, 2, "aac74ff06de4786cf8ea311aef01f0ae49401db5"),
+            (
+                ChapAlgorithm::Sha1,
+                2,
+                "aac74ff06de4786cf8ea311aef01f0ae49401db5",
+            ),
             (
                 ChapAlgorithm::Sha256,
                 3,
@@ -489,7 +495,10 @@ mod tests {
             assert_eq!(ChapAlgorithm::parse(a.name()), Some(a));
         }
         assert_eq!(ChapAlgorithm::parse("sha256"), Some(ChapAlgorithm::Sha256));
-        assert_eq!(ChapAlgorithm::parse("sha3_256"), Some(ChapAlgorithm::Sha3_256));
+        assert_eq!(
+            ChapAlgorithm::parse("sha3_256"),
+            Some(ChapAlgorithm::Sha3_256)
+        );
         assert_eq!(ChapAlgorithm::parse("md4"), None);
     }
 
@@ -547,7 +556,9 @@ mod tests {
         assert_eq!(e.kind, Kind::Auth);
         let e = ch.on_challenge(Some("5"), Some("256"), c).unwrap_err();
         assert!(e.message.contains("CHAP_I"), "{e}");
-        let e = ch.on_challenge(Some("5"), Some("1"), Some("0xzz")).unwrap_err();
+        let e = ch
+            .on_challenge(Some("5"), Some("1"), Some("0xzz"))
+            .unwrap_err();
         assert!(e.message.contains("malformed CHAP_C"), "{e}");
         let e = ch.on_challenge(Some("5"), Some("1"), None).unwrap_err();
         assert!(e.message.contains("no CHAP_C"), "{e}");
@@ -562,7 +573,11 @@ mod tests {
     fn mutual_chap_round_trip() {
         let mut ch = ChapInitiator::new(cfg(true), vec![]);
         let out = ch
-            .on_challenge(Some("7"), Some("9"), Some("0x0102030405060708090a0b0c0d0e0f10"))
+            .on_challenge(
+                Some("7"),
+                Some("9"),
+                Some("0x0102030405060708090a0b0c0d0e0f10"),
+            )
             .unwrap();
         assert_eq!(out.len(), 4);
         let id: u8 = out[2].1.parse().unwrap();
@@ -614,6 +629,9 @@ mod tests {
         assert!(c.validate().is_err());
         assert_eq!(cfg(false).short_secrets(), vec!["CHAP secret"]);
         assert!(cfg(true).short_secrets().len() == 1);
-        assert_eq!(format!("{:?}", Secret::new(b"x".to_vec())), "Secret(<1 bytes>)");
+        assert_eq!(
+            format!("{:?}", Secret::new(b"x".to_vec())),
+            "Secret(<1 bytes>)"
+        );
     }
 }

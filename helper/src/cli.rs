@@ -27,7 +27,13 @@ See Documentation/helper.rst for the configuration file.";
 #[command(name = "iscsi-init", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Configuration file [default: /etc/iscsi-init/config.toml].
-    #[arg(short = 'c', long, global = true, env = "ISCSI_INIT_CONFIG", value_name = "PATH")]
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        env = "ISCSI_INIT_CONFIG",
+        value_name = "PATH"
+    )]
     pub config: Option<PathBuf>,
     /// Print the result as JSON on stdout.
     #[arg(long, global = true)]
@@ -68,7 +74,12 @@ pub struct AuthArgs {
     #[arg(short = 'u', long, value_name = "USER")]
     pub chap_user: Option<String>,
     /// CHAP secret (visible in the process list: prefer --chap-secret-file).
-    #[arg(short = 's', long, value_name = "SECRET", conflicts_with = "chap_secret_file")]
+    #[arg(
+        short = 's',
+        long,
+        value_name = "SECRET",
+        conflicts_with = "chap_secret_file"
+    )]
     pub chap_secret: Option<String>,
     /// File holding the CHAP secret (mode 0600).
     #[arg(long, value_name = "PATH")]
@@ -77,7 +88,12 @@ pub struct AuthArgs {
     #[arg(short = 'U', long, value_name = "NAME")]
     pub mutual_user: Option<String>,
     /// Mutual CHAP secret (the target's; enables mutual CHAP).
-    #[arg(short = 'S', long, value_name = "SECRET", conflicts_with = "mutual_secret_file")]
+    #[arg(
+        short = 'S',
+        long,
+        value_name = "SECRET",
+        conflicts_with = "mutual_secret_file"
+    )]
     pub mutual_secret: Option<String>,
     /// File holding the mutual CHAP secret (mode 0600).
     #[arg(long, value_name = "PATH")]

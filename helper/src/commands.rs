@@ -90,15 +90,24 @@ struct Timing {
 }
 
 fn timing(d: &Defaults, p: &ParamArgs) -> Result<Timing> {
-    let connect = p.connect_timeout.or(d.connect_timeout).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-    let response = p.timeout.or(d.response_timeout).unwrap_or(DEFAULT_RESPONSE_TIMEOUT);
+    let connect = p
+        .connect_timeout
+        .or(d.connect_timeout)
+        .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    let response = p
+        .timeout
+        .or(d.response_timeout)
+        .unwrap_or(DEFAULT_RESPONSE_TIMEOUT);
     if connect == 0 || response == 0 {
         return Err(Error::usage("timeouts must be at least 1 second"));
     }
     Ok(Timing {
         connect: Duration::from_secs(connect),
         response: Duration::from_secs(response),
-        max_redirects: p.max_redirects.or(d.max_redirects).unwrap_or(DEFAULT_MAX_REDIRECTS),
+        max_redirects: p
+            .max_redirects
+            .or(d.max_redirects)
+            .unwrap_or(DEFAULT_MAX_REDIRECTS),
     })
 }
 
@@ -115,9 +124,15 @@ fn parse_portal(s: &str, d: &Defaults) -> Result<Portal> {
 fn discover(cli: &Cli, config: &mut Config, a: &DiscoverArgs) -> Result<Output> {
     let initiator_name = initiator(cli, config)?;
     let f = &config.file;
-    let portal_s = a.portal.clone().or_else(|| f.discovery.portal.clone()).ok_or_else(|| {
-        Error::usage("discover needs -p PORTAL (or a portal in the [discovery] section of the config)")
-    })?;
+    let portal_s = a
+        .portal
+        .clone()
+        .or_else(|| f.discovery.portal.clone())
+        .ok_or_else(|| {
+            Error::usage(
+                "discover needs -p PORTAL (or a portal in the [discovery] section of the config)",
+            )
+        })?;
     let portal = parse_portal(&portal_s, &f.defaults)?;
     let mut auth = f.discovery.auth.clone().unwrap_or_default();
     auth.merge(&a.auth.settings());
@@ -139,7 +154,12 @@ fn discover(cli: &Cli, config: &mut Config, a: &DiscoverArgs) -> Result<Output> 
         offer,
         chap,
     };
-    let (t, li) = login(connect_fn(&timing), &portal, &settings, timing.max_redirects)?;
+    let (t, li) = login(
+        connect_fn(&timing),
+        &portal,
+        &settings,
+        timing.max_redirects,
+    )?;
     let mut s = Session::new(t, &li);
     let targets = s.send_targets("All")?;
     if let Err(e) = s.logout() {
@@ -262,7 +282,12 @@ fn resolve_target<'a>(
 fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
     let initiator_name = initiator(cli, config)?;
     let config = &*config;
-    let r = resolve_target(config, a.name.as_deref(), a.target.as_deref(), a.portal.as_deref())?;
+    let r = resolve_target(
+        config,
+        a.name.as_deref(),
+        a.target.as_deref(),
+        a.portal.as_deref(),
+    )?;
     let f = &config.file;
     let rec = r.record;
     let mut auth: AuthSettings = f.defaults.auth.clone().unwrap_or_default();
@@ -272,7 +297,10 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
     auth.merge(&a.auth.settings());
     let chap = auth.resolve()?;
     let offer = build_offer(
-        &[f.defaults.params.as_ref(), rec.and_then(|r| r.params.as_ref())],
+        &[
+            f.defaults.params.as_ref(),
+            rec.and_then(|r| r.params.as_ref()),
+        ],
         &cli_params(&a.params)?,
     )?;
     let timing = timing(&f.defaults, &a.params)?;
@@ -309,7 +337,12 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
     };
 
     if a.check {
-        let (t, li) = login(connect_fn(&timing), &r.portal, &settings, timing.max_redirects)?;
+        let (t, li) = login(
+            connect_fn(&timing),
+            &r.portal,
+            &settings,
+            timing.max_redirects,
+        )?;
         let mut s = Session::new(t, &li);
         s.logout()?;
         return Ok(check_output(&r.target, &li));
@@ -330,7 +363,12 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             }
         }
     }
-    let (t, li) = login(connect_fn(&timing), &r.portal, &settings, timing.max_redirects)?;
+    let (t, li) = login(
+        connect_fn(&timing),
+        &r.portal,
+        &settings,
+        timing.max_redirects,
+    )?;
     let peer = Portal::from_socket_addr(t.peer()).to_string();
     let stream = t.into_stream()?;
     let mut b = abi::ConnBind::new();
@@ -375,7 +413,10 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
     let (devices, settled) = if a.no_wait {
         (Vec::new(), true)
     } else {
-        let timeout = a.scan_timeout.or(f.defaults.scan_timeout).unwrap_or(DEFAULT_SCAN_TIMEOUT);
+        let timeout = a
+            .scan_timeout
+            .or(f.defaults.scan_timeout)
+            .unwrap_or(DEFAULT_SCAN_TIMEOUT);
         sysfs::wait_for_devices(
             Path::new(sysfs::SYSFS),
             b.host_no,
@@ -389,7 +430,15 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             b.host_no
         ));
     }
-    Ok(login_output(&r.target, &peer, b.session_id, b.host_no, &li, &devices, recover.is_some()))
+    Ok(login_output(
+        &r.target,
+        &peer,
+        b.session_id,
+        b.host_no,
+        &li,
+        &devices,
+        recover.is_some(),
+    ))
 }
 
 /// The negotiated values in the ABI's form.
@@ -421,13 +470,25 @@ pub fn to_abi(n: &Negotiated) -> abi::NegotiatedParams {
 
 /// The ABI's parameters as `(RFC key, JSON value)` pairs.
 pub fn abi_params(p: &abi::NegotiatedParams) -> Vec<(&'static str, Value)> {
-    let d = |v: u8| if v == abi::DIGEST_CRC32C { "CRC32C" } else { "None" };
-    let yn = |v: u8| if v != 0 { "Yes" } else { "No" };
+    let d = |v: u8| {
+        if v == abi::DIGEST_CRC32C {
+            "CRC32C"
+        } else {
+            "None"
+        }
+    };
+    let yn = |v: u8| v != 0;
     vec![
         ("HeaderDigest", json!(d(p.header_digest))),
         ("DataDigest", json!(d(p.data_digest))),
-        ("MaxRecvDataSegmentLength", json!(p.max_recv_data_segment_length)),
-        ("MaxXmitDataSegmentLength", json!(p.max_xmit_data_segment_length)),
+        (
+            "MaxRecvDataSegmentLength",
+            json!(p.max_recv_data_segment_length),
+        ),
+        (
+            "MaxXmitDataSegmentLength",
+            json!(p.max_xmit_data_segment_length),
+        ),
         ("MaxBurstLength", json!(p.max_burst_length)),
         ("FirstBurstLength", json!(p.first_burst_length)),
         ("InitialR2T", json!(yn(p.initial_r2t))),
@@ -444,7 +505,11 @@ pub fn abi_params(p: &abi::NegotiatedParams) -> Vec<(&'static str, Value)> {
 
 fn check_output(target: &str, li: &LoggedIn) -> Output {
     let n = &li.negotiated;
-    let portal = li.portal.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    let portal = li
+        .portal
+        .as_ref()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let mut text = format!(
         "login to {target} at {portal} succeeded (ISID {}, TSIH 0x{:04x})\n",
         format_isid(&li.isid),
@@ -540,7 +605,10 @@ fn logout_cmd(config: &Config, a: &LogoutArgs) -> Result<Output> {
             config
                 .target(n)
                 .ok_or_else(|| {
-                    Error::not_found(format!("no target record {n:?} in {}", config.path.display()))
+                    Error::not_found(format!(
+                        "no target record {n:?} in {}",
+                        config.path.display()
+                    ))
                 })?
                 .iqn
                 .clone(),
@@ -615,7 +683,11 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
             s.session_id,
             state_name(s.state),
             target,
-            if alias.is_empty() { String::new() } else { format!(" ({alias})") },
+            if alias.is_empty() {
+                String::new()
+            } else {
+                format!(" ({alias})")
+            },
             portal,
             s.tpgt,
             s.host_no
@@ -632,7 +704,12 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
         ));
         let line: Vec<String> = params
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or(v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    v.as_str().map(str::to_string).unwrap_or(v.to_string())
+                )
+            })
             .collect();
         text.push_str(&format!("    {}\n", line.join(" ")));
         text.push_str(&devices_text(&devices));
@@ -712,6 +789,6 @@ mod tests {
         assert_eq!(p.header_digest, abi::DIGEST_NONE);
         let back = abi_params(&p);
         assert_eq!(back[0], ("HeaderDigest", json!("None")));
-        assert_eq!(back[6], ("InitialR2T", json!("Yes")));
+        assert_eq!(back[6], ("InitialR2T", json!(true)));
     }
 }

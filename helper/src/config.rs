@@ -99,7 +99,9 @@ impl AuthSettings {
             .clone()
             .ok_or_else(|| Error::config("CHAP needs a user name (username / --chap-user)"))?;
         let secret = secret.ok_or_else(|| {
-            Error::config("CHAP needs a secret (secret, secret_file / --chap-secret, --chap-secret-file)")
+            Error::config(
+                "CHAP needs a secret (secret, secret_file / --chap-secret, --chap-secret-file)",
+            )
         })?;
         let mutual_secret = read_secret(
             self.mutual_secret.as_deref(),
@@ -363,7 +365,9 @@ impl Config {
         })?;
         for (name, rec) in &file.targets {
             if rec.iqn.trim().is_empty() {
-                return Err(Error::config(format!("target record {name:?} has an empty iqn")));
+                return Err(Error::config(format!(
+                    "target record {name:?} has an empty iqn"
+                )));
             }
         }
         Ok(file)
@@ -449,7 +453,9 @@ impl ConfigFile {
                 .map(|a| a.secret.is_some() || a.mutual_secret.is_some())
                 .unwrap_or(false)
         };
-        a(&self.defaults.auth) || a(&self.discovery.auth) || self.targets.values().any(|t| a(&t.auth))
+        a(&self.defaults.auth)
+            || a(&self.discovery.auth)
+            || self.targets.values().any(|t| a(&t.auth))
     }
 }
 
@@ -483,16 +489,24 @@ fn param_value(key: &str, v: &toml::Value) -> Result<String> {
 
 /// Build the offer from layered parameter tables (lowest first) and
 /// command-line `Key=Value` settings (applied last).
+/// A FirstBurstLength left at its default is lowered to a configured
+/// MaxBurstLength below it.
 pub fn build_offer(tables: &[Option<&ParamTable>], cli: &[(String, String)]) -> Result<Offer> {
     let mut offer = Offer::default();
+    let mut fbl_set = false;
     for t in tables.iter().flatten() {
         for (k, v) in t.iter() {
             let v = param_value(k, v)?;
             apply_setting(&mut offer, k, &v).map_err(Error::config)?;
+            fbl_set |= k == "FirstBurstLength";
         }
     }
     for (k, v) in cli {
         apply_setting(&mut offer, k, v).map_err(Error::usage)?;
+        fbl_set |= k == "FirstBurstLength";
+    }
+    if !fbl_set && offer.first_burst_length > offer.max_burst_length {
+        offer.first_burst_length = offer.max_burst_length;
     }
     validate_offer(&offer).map_err(Error::config)?;
     Ok(offer)

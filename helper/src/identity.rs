@@ -63,7 +63,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("iSCSI name {name:?} contains spaces or control characters"));
+        return Err(format!(
+            "iSCSI name {name:?} contains spaces or control characters"
+        ));
     }
     let lower = name.to_ascii_lowercase();
     let hex_len = |rest: &str, lens: &[usize]| {
@@ -92,7 +94,9 @@ pub fn check_name(name: &str) -> Result<(), String> {
         if hex_len(rest, &[16, 32]) {
             Ok(())
         } else {
-            Err(format!("iSCSI name {name:?}: naa. takes 16 or 32 hex digits"))
+            Err(format!(
+                "iSCSI name {name:?}: naa. takes 16 or 32 hex digits"
+            ))
         }
     } else {
         Err(format!(
@@ -156,8 +160,9 @@ pub fn initiator_name(
         return Ok((n, NameSource::OpenIscsi));
     }
     if let Some(n) = &config.file.initiator_name {
-        check_name(n)
-            .map_err(|e| Error::config(format!("{}: initiator_name: {e}", config.path.display())))?;
+        check_name(n).map_err(|e| {
+            Error::config(format!("{}: initiator_name: {e}", config.path.display()))
+        })?;
         return Ok((n.clone(), NameSource::Config));
     }
     let n = generate_name()?;
@@ -194,7 +199,9 @@ pub fn parse_isid(s: &str) -> Result<[u8; 6], String> {
         *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).expect("hex checked");
     }
     if out[0] >> 6 == 3 {
-        return Err(format!("invalid ISID {s:?}: type 11b is reserved (RFC 7143 §11.12.5)"));
+        return Err(format!(
+            "invalid ISID {s:?}: type 11b is reserved (RFC 7143 §11.12.5)"
+        ));
     }
     Ok(out)
 }
@@ -272,7 +279,10 @@ mod tests {
         // The command line wins over everything.
         let (n5, src5) =
             initiator_name(Some("iqn.2026-01.com.example:cli"), &name_file, &mut cfg2).unwrap();
-        assert_eq!((n5.as_str(), src5), ("iqn.2026-01.com.example:cli", NameSource::CommandLine));
+        assert_eq!(
+            (n5.as_str(), src5),
+            ("iqn.2026-01.com.example:cli", NameSource::CommandLine)
+        );
         assert!(initiator_name(Some("bogus"), &name_file, &mut cfg2).is_err());
     }
 
@@ -286,7 +296,10 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(a, d);
         assert_eq!(a[0], 0x80, "type 10b random format, A = 0");
-        assert_eq!(parse_isid("0x80:12:34:56:00:01").unwrap(), [0x80, 0x12, 0x34, 0x56, 0, 1]);
+        assert_eq!(
+            parse_isid("0x80:12:34:56:00:01").unwrap(),
+            [0x80, 0x12, 0x34, 0x56, 0, 1]
+        );
         assert_eq!(format_isid(&[0x80, 0x12, 0x34, 0x56, 0, 1]), "801234560001");
         assert!(parse_isid("801234").is_err());
         assert!(parse_isid("c01234560001").is_err());

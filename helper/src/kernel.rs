@@ -20,7 +20,11 @@ mod sys {
 
     ioctl_read_bad!(ioc_version, abi::IOC_VERSION, abi::AbiHeader);
     ioctl_readwrite_bad!(ioc_conn_bind, abi::IOC_CONN_BIND, abi::ConnBind);
-    ioctl_write_ptr_bad!(ioc_session_remove, abi::IOC_SESSION_REMOVE, abi::SessionRemove);
+    ioctl_write_ptr_bad!(
+        ioc_session_remove,
+        abi::IOC_SESSION_REMOVE,
+        abi::SessionRemove
+    );
     ioctl_readwrite_bad!(ioc_session_list, abi::IOC_SESSION_LIST, abi::SessionList);
     ioctl_readwrite_bad!(ioc_session_stats, abi::IOC_SESSION_STATS, abi::SessionStats);
 }
@@ -34,12 +38,16 @@ pub struct Device {
 
 fn ioctl_error(what: &str, e: Errno) -> Error {
     let detail = match e {
-        Errno::EPERM | Errno::EACCES => "permission denied (needs CAP_SYS_ADMIN: run as root)".to_string(),
+        Errno::EPERM | Errno::EACCES => {
+            "permission denied (needs CAP_SYS_ADMIN: run as root)".to_string()
+        }
         Errno::EOPNOTSUPP => format!(
             "the module does not speak ABI version {} (rebuild the helper or the module)",
             abi::ABI_VERSION
         ),
-        Errno::ENOTTY => "the device does not know this ioctl (module and helper do not match)".to_string(),
+        Errno::ENOTTY => {
+            "the device does not know this ioctl (module and helper do not match)".to_string()
+        }
         _ => format!("{} ({})", e.desc(), e),
     };
     Error::kernel(format!("{what} failed: {detail}"))
@@ -83,9 +91,9 @@ impl Device {
                 Some(Errno::ENXIO) | Some(Errno::ENODEV) => Error::kernel(format!(
                     "{DEVICE} has no driver: is the iscsi_init module loaded?"
                 )),
-                Some(Errno::EACCES) | Some(Errno::EPERM) => Error::kernel(format!(
-                    "permission denied opening {DEVICE}: run as root"
-                )),
+                Some(Errno::EACCES) | Some(Errno::EPERM) => {
+                    Error::kernel(format!("permission denied opening {DEVICE}: run as root"))
+                }
                 _ => Error::kernel(format!(
                     "cannot open {DEVICE}: {}",
                     crate::error::strip_os_error(&e)

@@ -242,7 +242,11 @@ impl<T: Transport> Conn<'_, T> {
             transit,
             continue_: cont,
             csg,
-            nsg: if transit { nsg } else { WireStage::SecurityNegotiation },
+            nsg: if transit {
+                nsg
+            } else {
+                WireStage::SecurityNegotiation
+            },
             version_max: 0,
             version_min: 0,
             data_segment_length: data.len() as u32,
@@ -468,7 +472,10 @@ fn show_text(data: &[u8]) -> String {
 }
 
 fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// One login on a connected transport. `challenges` holds the CHAP
@@ -521,7 +528,12 @@ pub fn login_once<T: Transport>(
                 "security negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
             )));
         }
-        let (rsp, pairs) = match c.exchange(Stage::Security, WireStage::LoginOperationalNegotiation, transit, &keys)? {
+        let (rsp, pairs) = match c.exchange(
+            Stage::Security,
+            WireStage::LoginOperationalNegotiation,
+            transit,
+            &keys,
+        )? {
             Flow::Response(r, p) => (r, p),
             Flow::Redirect(a) => return Ok(a),
         };
@@ -620,10 +632,11 @@ pub fn login_once<T: Transport>(
                 "operational negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
             )));
         }
-        let (rsp, pairs) = match c.exchange(Stage::Operational, WireStage::FullFeaturePhase, true, &keys)? {
-            Flow::Response(r, p) => (r, p),
-            Flow::Redirect(a) => return Ok(a),
-        };
+        let (rsp, pairs) =
+            match c.exchange(Stage::Operational, WireStage::FullFeaturePhase, true, &keys)? {
+                Flow::Response(r, p) => (r, p),
+                Flow::Redirect(a) => return Ok(a),
+            };
         let answers = neg
             .on_target_keys(Stage::Operational, &pairs)
             .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;

@@ -189,11 +189,36 @@ struct KeyDef {
 }
 
 const KEYS: &[KeyDef] = &[
-    KeyDef { name: "HeaderDigest", rule: Rule::List, default: "None", discovery: true },
-    KeyDef { name: "DataDigest", rule: Rule::List, default: "None", discovery: true },
-    KeyDef { name: "MaxConnections", rule: Rule::Min(1, 65535), default: "1", discovery: false },
-    KeyDef { name: "InitialR2T", rule: Rule::Or, default: "Yes", discovery: false },
-    KeyDef { name: "ImmediateData", rule: Rule::And, default: "Yes", discovery: false },
+    KeyDef {
+        name: "HeaderDigest",
+        rule: Rule::List,
+        default: "None",
+        discovery: true,
+    },
+    KeyDef {
+        name: "DataDigest",
+        rule: Rule::List,
+        default: "None",
+        discovery: true,
+    },
+    KeyDef {
+        name: "MaxConnections",
+        rule: Rule::Min(1, 65535),
+        default: "1",
+        discovery: false,
+    },
+    KeyDef {
+        name: "InitialR2T",
+        rule: Rule::Or,
+        default: "Yes",
+        discovery: false,
+    },
+    KeyDef {
+        name: "ImmediateData",
+        rule: Rule::And,
+        default: "Yes",
+        discovery: false,
+    },
     KeyDef {
         name: "MaxRecvDataSegmentLength",
         rule: Rule::DeclNum(512, MAX_LENGTH_24),
@@ -212,29 +237,134 @@ const KEYS: &[KeyDef] = &[
         default: "65536",
         discovery: false,
     },
-    KeyDef { name: "DefaultTime2Wait", rule: Rule::Max(0, 3600), default: "2", discovery: true },
-    KeyDef { name: "DefaultTime2Retain", rule: Rule::Min(0, 3600), default: "20", discovery: true },
-    KeyDef { name: "MaxOutstandingR2T", rule: Rule::Min(1, 65535), default: "1", discovery: false },
-    KeyDef { name: "DataPDUInOrder", rule: Rule::Or, default: "Yes", discovery: false },
-    KeyDef { name: "DataSequenceInOrder", rule: Rule::Or, default: "Yes", discovery: false },
-    KeyDef { name: "ErrorRecoveryLevel", rule: Rule::Min(0, 2), default: "0", discovery: true },
-    KeyDef { name: "TargetAlias", rule: Rule::DeclStr, default: "", discovery: true },
-    KeyDef { name: "TargetPortalGroupTag", rule: Rule::DeclNum(0, 65535), default: "", discovery: true },
-    KeyDef { name: "TargetAddress", rule: Rule::DeclStr, default: "", discovery: true },
-    KeyDef { name: "TargetName", rule: Rule::DeclStr, default: "", discovery: true },
-    KeyDef { name: "InitiatorName", rule: Rule::DeclStr, default: "", discovery: true },
-    KeyDef { name: "InitiatorAlias", rule: Rule::DeclStr, default: "", discovery: true },
-    KeyDef { name: "SessionType", rule: Rule::DeclStr, default: "Normal", discovery: true },
+    KeyDef {
+        name: "DefaultTime2Wait",
+        rule: Rule::Max(0, 3600),
+        default: "2",
+        discovery: true,
+    },
+    KeyDef {
+        name: "DefaultTime2Retain",
+        rule: Rule::Min(0, 3600),
+        default: "20",
+        discovery: true,
+    },
+    KeyDef {
+        name: "MaxOutstandingR2T",
+        rule: Rule::Min(1, 65535),
+        default: "1",
+        discovery: false,
+    },
+    KeyDef {
+        name: "DataPDUInOrder",
+        rule: Rule::Or,
+        default: "Yes",
+        discovery: false,
+    },
+    KeyDef {
+        name: "DataSequenceInOrder",
+        rule: Rule::Or,
+        default: "Yes",
+        discovery: false,
+    },
+    KeyDef {
+        name: "ErrorRecoveryLevel",
+        rule: Rule::Min(0, 2),
+        default: "0",
+        discovery: true,
+    },
+    KeyDef {
+        name: "TargetAlias",
+        rule: Rule::DeclStr,
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "TargetPortalGroupTag",
+        rule: Rule::DeclNum(0, 65535),
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "TargetAddress",
+        rule: Rule::DeclStr,
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "TargetName",
+        rule: Rule::DeclStr,
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "InitiatorName",
+        rule: Rule::DeclStr,
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "InitiatorAlias",
+        rule: Rule::DeclStr,
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "SessionType",
+        rule: Rule::DeclStr,
+        default: "Normal",
+        discovery: true,
+    },
     // RFC 7144 §2.1: iSCSIProtocolLevel, minimum function; RFC 7143 is level 1.
-    KeyDef { name: "iSCSIProtocolLevel", rule: Rule::Min(0, 31), default: "0", discovery: true },
-    KeyDef { name: "IFMarker", rule: Rule::Obsolete, default: "No", discovery: true },
-    KeyDef { name: "OFMarker", rule: Rule::Obsolete, default: "No", discovery: true },
-    KeyDef { name: "IFMarkInt", rule: Rule::Obsolete, default: "", discovery: true },
-    KeyDef { name: "OFMarkInt", rule: Rule::Obsolete, default: "", discovery: true },
+    KeyDef {
+        name: "iSCSIProtocolLevel",
+        rule: Rule::Min(0, 31),
+        default: "0",
+        discovery: true,
+    },
+    KeyDef {
+        name: "IFMarker",
+        rule: Rule::Obsolete,
+        default: "No",
+        discovery: true,
+    },
+    KeyDef {
+        name: "OFMarker",
+        rule: Rule::Obsolete,
+        default: "No",
+        discovery: true,
+    },
+    KeyDef {
+        name: "IFMarkInt",
+        rule: Rule::Obsolete,
+        default: "",
+        discovery: true,
+    },
+    KeyDef {
+        name: "OFMarkInt",
+        rule: Rule::Obsolete,
+        default: "",
+        discovery: true,
+    },
     // RFC 7145 §6.1: RDMAExtensions, AND; we do not do iSER.
-    KeyDef { name: "TaskReporting", rule: Rule::List, default: "RFC3720", discovery: false },
-    KeyDef { name: "RDMAExtensions", rule: Rule::And, default: "No", discovery: false },
-    KeyDef { name: "AuthMethod", rule: Rule::Security, default: "None", discovery: true },
+    KeyDef {
+        name: "TaskReporting",
+        rule: Rule::List,
+        default: "RFC3720",
+        discovery: false,
+    },
+    KeyDef {
+        name: "RDMAExtensions",
+        rule: Rule::And,
+        default: "No",
+        discovery: false,
+    },
+    KeyDef {
+        name: "AuthMethod",
+        rule: Rule::Security,
+        default: "None",
+        discovery: true,
+    },
 ];
 
 /// Our iSCSIProtocolLevel (RFC 7144 §2.1: 1 means RFC 7143).
@@ -366,7 +496,10 @@ pub struct Negotiated {
     #[serde(rename = "TargetAlias", skip_serializing_if = "Option::is_none")]
     pub target_alias: Option<String>,
     /// TargetPortalGroupTag the target declared, if any.
-    #[serde(rename = "TargetPortalGroupTag", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "TargetPortalGroupTag",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_portal_group_tag: Option<u16>,
 }
 
@@ -801,7 +934,8 @@ impl Negotiation {
             target_portal_group_tag: self.target_portal_group_tag(),
         };
         if self.session_type == SessionType::Normal {
-            let fbl_relevant = !(n.initial_r2t && !n.immediate_data);
+            // Irrelevant when InitialR2T=Yes and ImmediateData=No (§13.14).
+            let fbl_relevant = !n.initial_r2t || n.immediate_data;
             if fbl_relevant && n.first_burst_length > n.max_burst_length {
                 return err(format!(
                     "negotiated FirstBurstLength {} exceeds MaxBurstLength {} (RFC 7143 §13.14)",

@@ -152,7 +152,13 @@ mod tests {
     #[test]
     fn parse_forms() {
         let p = |s| Portal::parse(s, 3260).unwrap();
-        assert_eq!(p("10.0.0.1"), Portal { host: "10.0.0.1".into(), port: 3260 });
+        assert_eq!(
+            p("10.0.0.1"),
+            Portal {
+                host: "10.0.0.1".into(),
+                port: 3260
+            }
+        );
         assert_eq!(p("10.0.0.1:3261").port, 3261);
         assert_eq!(p("storage.example.com:860").host, "storage.example.com");
         assert_eq!(p("[2001:db8::1]:3260").host, "2001:db8::1");
@@ -161,7 +167,16 @@ mod tests {
         assert_eq!(p("[fe80::1%eth0]:3260").host, "fe80::1%eth0");
         assert_eq!(p("[2001:db8::1]:3260").to_string(), "[2001:db8::1]:3260");
         assert_eq!(p("10.0.0.1").to_string(), "10.0.0.1:3260");
-        for bad in ["", "[::1", "[::1]x", "host:0", "host:99999", "a b", "[nothost]:1", "1:2:3"] {
+        for bad in [
+            "",
+            "[::1",
+            "[::1]x",
+            "host:0",
+            "host:99999",
+            "a b",
+            "[nothost]:1",
+            "1:2:3",
+        ] {
             assert!(Portal::parse(bad, 3260).is_err(), "{bad:?}");
         }
     }
@@ -182,6 +197,9 @@ mod tests {
         let a: SocketAddr = "[::ffff:10.1.2.3]:3260".parse().unwrap();
         assert_eq!(Portal::from_socket_addr(a).to_string(), "10.1.2.3:3260");
         let a: SocketAddr = "[2001:db8::1]:3260".parse().unwrap();
-        assert_eq!(Portal::from_socket_addr(a).to_string(), "[2001:db8::1]:3260");
+        assert_eq!(
+            Portal::from_socket_addr(a).to_string(),
+            "[2001:db8::1]:3260"
+        );
     }
 }

@@ -117,7 +117,10 @@ impl<T: Transport> Session<T> {
     /// negotiated digests on).
     pub fn new(mut t: T, li: &LoggedIn) -> Self {
         let n = &li.negotiated;
-        t.set_digests(n.header_digest == Digest::Crc32c, n.data_digest == Digest::Crc32c);
+        t.set_digests(
+            n.header_digest == Digest::Crc32c,
+            n.data_digest == Digest::Crc32c,
+        );
         t.set_max_recv(n.max_recv_data_segment_length);
         Session {
             t,
@@ -176,8 +179,13 @@ impl<T: Transport> Session<T> {
                     self.ack(a.stat_sn);
                     trace(|| format!("asynchronous message from the target: {:?}", a.async_event));
                     use iscsi_codec::async_msg::AsyncEvent;
-                    if matches!(a.async_event, AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop) {
-                        return Err(Error::target("the target dropped the connection (asynchronous message)"));
+                    if matches!(
+                        a.async_event,
+                        AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop
+                    ) {
+                        return Err(Error::target(
+                            "the target dropped the connection (asynchronous message)",
+                        ));
                     }
                 }
                 Pdu::Reject(r) => {
@@ -223,7 +231,9 @@ impl<T: Transport> Session<T> {
         let itt = self.itt();
         let text = serialize_pairs(&[("SendTargets", which)]).map_err(Error::other)?;
         if text.len() as u32 > self.max_xmit {
-            return Err(Error::other("SendTargets request exceeds the target's MaxRecvDataSegmentLength"));
+            return Err(Error::other(
+                "SendTargets request exceeds the target's MaxRecvDataSegmentLength",
+            ));
         }
         let mut buf = vec![0u8; MAX_SENDTARGETS_TEXT];
         let mut asm = TextAssembler::new(&mut buf);
@@ -241,7 +251,12 @@ impl<T: Transport> Session<T> {
                 cmd_sn: self.cmdsn,
                 exp_stat_sn: self.exp_statsn,
             };
-            trace(|| format!("-> Text Request TTT=0x{ttt:08x} {}", String::from_utf8_lossy(payload)));
+            trace(|| {
+                format!(
+                    "-> Text Request TTT=0x{ttt:08x} {}",
+                    String::from_utf8_lossy(payload)
+                )
+            });
             self.send(Pdu::TextRequest(req), payload)?;
             payload = &[];
             let (pdu, data) = self.recv_for(itt)?;
@@ -316,10 +331,12 @@ impl<T: Transport> Session<T> {
         match rsp.response {
             LogoutResponseCode::Success => Ok(()),
             LogoutResponseCode::CidNotFound => Err(Error::target("logout failed: CID not found")),
-            LogoutResponseCode::RecoveryNotSupported => {
-                Err(Error::target("logout failed: connection recovery not supported"))
+            LogoutResponseCode::RecoveryNotSupported => Err(Error::target(
+                "logout failed: connection recovery not supported",
+            )),
+            LogoutResponseCode::CleanupFailed => {
+                Err(Error::target("logout failed: cleanup failed"))
             }
-            LogoutResponseCode::CleanupFailed => Err(Error::target("logout failed: cleanup failed")),
         }
     }
 }

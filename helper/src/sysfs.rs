@@ -89,7 +89,10 @@ pub fn wait_for_devices(
     let mut last = devices_of_host(sysfs, host_no);
     let mut stable_since = Instant::now();
     loop {
-        let ready = !last.is_empty() && last.iter().all(|d| !expects_block(d.device_type) || d.block.is_some());
+        let ready = !last.is_empty()
+            && last
+                .iter()
+                .all(|d| !expects_block(d.device_type) || d.block.is_some());
         if ready && stable_since.elapsed() >= settle {
             return (last, true);
         }
@@ -137,11 +140,21 @@ mod tests {
         assert_eq!(d.len(), 2);
         // A disk without its block node: not settled.
         mkdev(root, "9:0:0:1", 0, None);
-        let (d, ok) = wait_for_devices(root, 9, Duration::from_millis(300), Duration::from_millis(100));
+        let (d, ok) = wait_for_devices(
+            root,
+            9,
+            Duration::from_millis(300),
+            Duration::from_millis(100),
+        );
         assert!(!ok);
         assert_eq!(d.len(), 1);
         // Nothing at all.
-        let (d, ok) = wait_for_devices(root, 10, Duration::from_millis(200), Duration::from_millis(100));
+        let (d, ok) = wait_for_devices(
+            root,
+            10,
+            Duration::from_millis(200),
+            Duration::from_millis(100),
+        );
         assert!(!ok && d.is_empty());
     }
 }

@@ -73,9 +73,15 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let pairs = vec![("InitiatorName", "iqn.2026-11.org.x:y"), ("AuthMethod", "CHAP,None")];
+        let pairs = vec![
+            ("InitiatorName", "iqn.2026-11.org.x:y"),
+            ("AuthMethod", "CHAP,None"),
+        ];
         let bytes = serialize_pairs(&pairs).unwrap();
-        assert_eq!(bytes, b"InitiatorName=iqn.2026-11.org.x:y\0AuthMethod=CHAP,None\0");
+        assert_eq!(
+            bytes,
+            b"InitiatorName=iqn.2026-11.org.x:y\0AuthMethod=CHAP,None\0"
+        );
         let back = parse_pairs(&bytes).unwrap();
         assert_eq!(back[1], ("AuthMethod".to_string(), "CHAP,None".to_string()));
         assert!(parse_pairs(b"A=1").is_err());

@@ -62,7 +62,11 @@ impl TcpTransport {
     /// Connect to `portal` (each resolved address in turn) within
     /// `connect_timeout`; every later read and write must complete within
     /// `io_timeout`.
-    pub fn connect(portal: &Portal, connect_timeout: Duration, io_timeout: Duration) -> Result<Self> {
+    pub fn connect(
+        portal: &Portal,
+        connect_timeout: Duration,
+        io_timeout: Duration,
+    ) -> Result<Self> {
         let addrs = portal.resolve()?;
         let mut last: Option<Error> = None;
         for addr in addrs {

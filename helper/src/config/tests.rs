@@ -47,7 +47,10 @@ fn parse_example() {
     assert_eq!(chap.secret.bytes(), b"dbsecret-123456");
     let m = chap.mutual.unwrap();
     assert_eq!(m.username.as_deref(), Some("target-db"));
-    assert_eq!(chap.algorithms, vec![ChapAlgorithm::Sha256, ChapAlgorithm::Md5]);
+    assert_eq!(
+        chap.algorithms,
+        vec![ChapAlgorithm::Sha256, ChapAlgorithm::Md5]
+    );
     let offer = build_offer(
         &[f.defaults.params.as_ref(), db.params.as_ref()],
         &[("DataDigest".into(), "CRC32C".into())],
@@ -71,8 +74,14 @@ fn unknown_keys_and_bad_values_are_errors() {
     let f = Config::parse("[defaults.params]\nMaxBurstLength = 100\n").unwrap();
     let e = build_offer(&[f.defaults.params.as_ref()], &[]).unwrap_err();
     assert!(e.message.contains("out of range"), "{e}");
-    let f = Config::parse("[defaults.params]\nFirstBurstLength = 1048576\nMaxBurstLength = 65536\n")
-        .unwrap();
+    // A default FirstBurstLength follows a lower MaxBurstLength...
+    let f = Config::parse("[defaults.params]\nMaxBurstLength = 65536\n").unwrap();
+    let o = build_offer(&[f.defaults.params.as_ref()], &[]).unwrap();
+    assert_eq!(o.first_burst_length, 65536);
+    // ... an explicit one must fit.
+    let f =
+        Config::parse("[defaults.params]\nFirstBurstLength = 1048576\nMaxBurstLength = 65536\n")
+            .unwrap();
     let e = build_offer(&[f.defaults.params.as_ref()], &[]).unwrap_err();
     assert!(e.message.contains("exceeds"), "{e}");
     // A bad command-line parameter is a usage error.
@@ -154,13 +163,20 @@ fn secret_files() {
     fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
     let e = read_secret(None, Some(&p)).unwrap_err();
     assert_eq!(e.kind, Kind::Config);
-    assert!(e.message.contains("accessible by group or others (mode 0640)"), "{e}");
+    assert!(
+        e.message
+            .contains("accessible by group or others (mode 0640)"),
+        "{e}"
+    );
     assert!(e.message.contains("chmod 600"), "{e}");
     fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
     let s = read_secret(None, Some(&p)).unwrap().unwrap();
     assert_eq!(s.bytes(), b"file-secret-123");
     fs::write(&p, "crlf-secret-123\r\n").unwrap();
-    assert_eq!(read_secret(None, Some(&p)).unwrap().unwrap().bytes(), b"crlf-secret-123");
+    assert_eq!(
+        read_secret(None, Some(&p)).unwrap().unwrap().bytes(),
+        b"crlf-secret-123"
+    );
     let e = read_secret(None, Some(&dir.path().join("missing"))).unwrap_err();
     assert!(e.message.contains("cannot read secret file"), "{e}");
     assert!(!e.message.contains("os error"), "{e}");
@@ -178,8 +194,15 @@ fn load_missing_files() {
     let c = Config::load(Some(&p)).unwrap();
     assert!(c.exists);
     let pp = Portal::parse("192.0.2.10", 3260).unwrap();
-    assert_eq!(c.find_by_iqn("iqn.2001-04.com.example:db", Some(&pp)).len(), 1);
+    assert_eq!(
+        c.find_by_iqn("iqn.2001-04.com.example:db", Some(&pp)).len(),
+        1
+    );
     let other = Portal::parse("192.0.2.11", 3260).unwrap();
-    assert_eq!(c.find_by_iqn("iqn.2001-04.com.example:db", Some(&other)).len(), 0);
+    assert_eq!(
+        c.find_by_iqn("iqn.2001-04.com.example:db", Some(&other))
+            .len(),
+        0
+    );
     assert_eq!(c.find_by_iqn("iqn.2001-04.com.example:db", None).len(), 1);
 }

@@ -17,6 +17,9 @@ use crate::chap::{chap_response, MutualChap, Secret};
 use crate::session::Session;
 use crate::textval::{decode_binary, encode_hex};
 
+/// Computes the target's answers from our offers.
+pub(crate) type Answers = fn(&[(String, String)]) -> Vec<(String, String)>;
+
 /// How the scripted target behaves.
 #[derive(Clone, Debug)]
 pub(crate) struct Model {
@@ -35,7 +38,7 @@ pub(crate) struct Model {
     /// Split every response text into chunks of this size (C bit).
     pub chunk: Option<usize>,
     /// Answers to our operational offers; default accepts ours.
-    pub op_answers: fn(&[(String, String)]) -> Vec<(String, String)>,
+    pub op_answers: Answers,
     /// Keys the target offers first in the operational stage (with T=0).
     pub op_offers: Vec<(String, String)>,
     /// TSIH of the final response.
@@ -287,7 +290,10 @@ impl Fake {
                 let ch = decode_binary(&c).unwrap();
                 assert_ne!(ch, self.chap_challenge, "initiator reflected our challenge");
                 out.push(("CHAP_N".into(), name));
-                out.push(("CHAP_R".into(), encode_hex(&chap_response(alg, id, &secret, &ch))));
+                out.push((
+                    "CHAP_R".into(),
+                    encode_hex(&chap_response(alg, id, &secret, &ch)),
+                ));
             }
         }
         let auth_done = self.m.chap.is_none() || get("CHAP_R").is_some();
@@ -304,7 +310,12 @@ impl Fake {
         self.push(r, &out);
     }
 
-    fn on_operational(&mut self, req: LoginRequest, mut r: LoginResponse, keys: &[(String, String)]) {
+    fn on_operational(
+        &mut self,
+        req: LoginRequest,
+        mut r: LoginResponse,
+        keys: &[(String, String)],
+    ) {
         self.op_round += 1;
         if self.op_round == 1 {
             if let Some((c, d)) = self.m.fail_op {
@@ -367,7 +378,11 @@ impl Fake {
             continue_: more && use_c,
             data_segment_length: chunk.len() as u32,
             itt: req.itt,
-            ttt: if more { 0x7000 + self.text_chunks.len() as u32 } else { RESERVED_TAG },
+            ttt: if more {
+                0x7000 + self.text_chunks.len() as u32
+            } else {
+                RESERVED_TAG
+            },
             stat_sn: Sn(self.statsn),
             exp_cmd_sn: req.cmd_sn,
             max_cmd_sn: req.cmd_sn.add(31),
@@ -487,7 +502,9 @@ fn login_without_auth() {
         .map(|p| LoginRequest::decode(&p.bhs).unwrap())
         .collect();
     assert_eq!(reqs.len(), 2);
-    assert!(reqs.iter().all(|r| r.itt == 0 && r.cmd_sn == Sn(1) && r.isid == Isid([0x80, 1, 2, 3, 4, 5])));
+    assert!(reqs
+        .iter()
+        .all(|r| r.itt == 0 && r.cmd_sn == Sn(1) && r.isid == Isid([0x80, 1, 2, 3, 4, 5])));
     assert_eq!(reqs[1].exp_stat_sn, Sn(101));
     assert!(reqs[0].transit && reqs[0].nsg == W::LoginOperationalNegotiation);
     assert!(reqs[1].transit && reqs[1].nsg == W::FullFeaturePhase);
@@ -504,10 +521,20 @@ fn login_one_way_chap() {
         let (fake, li) = run(m, &settings(Some(chap_cfg(false)))).unwrap();
         assert_eq!(li.chap_algorithm.unwrap().number(), alg);
         assert!(!li.mutual_chap);
-        assert_eq!(fake.received_keys[1], vec![("CHAP_A".to_string(), "7,5".to_string())]);
-        let reqs: Vec<LoginRequest> = fake.sent.iter().map(|p| LoginRequest::decode(&p.bhs).unwrap()).collect();
+        assert_eq!(
+            fake.received_keys[1],
+            vec![("CHAP_A".to_string(), "7,5".to_string())]
+        );
+        let reqs: Vec<LoginRequest> = fake
+            .sent
+            .iter()
+            .map(|p| LoginRequest::decode(&p.bhs).unwrap())
+            .collect();
         // AuthMethod (T=0), CHAP_A (T=0), CHAP_N/R (T=1), operational.
-        assert_eq!(reqs.iter().map(|r| r.transit).collect::<Vec<_>>(), [false, false, true, true]);
+        assert_eq!(
+            reqs.iter().map(|r| r.transit).collect::<Vec<_>>(),
+            [false, false, true, true]
+        );
     }
 }
 
@@ -576,11 +603,23 @@ fn target_requires_auth_we_have_none() {
 fn every_login_status_class() {
     let cases: &[((u8, u8), Kind, &str)] = &[
         ((2, 0), Kind::Target, "initiator error (status 0x0200)"),
-        ((2, 1), Kind::Auth, "authentication failed: the target requires authentication (status 0x0201)"),
+        (
+            (2, 1),
+            Kind::Auth,
+            "authentication failed: the target requires authentication (status 0x0201)",
+        ),
         ((2, 2), Kind::Auth, "authorization failed"),
-        ((2, 3), Kind::Target, "target not found: iqn.2001-04.com.example:disk (status 0x0203)"),
+        (
+            (2, 3),
+            Kind::Target,
+            "target not found: iqn.2001-04.com.example:disk (status 0x0203)",
+        ),
         ((2, 4), Kind::Target, "target removed"),
-        ((2, 5), Kind::Target, "unsupported iSCSI version (status 0x0205)"),
+        (
+            (2, 5),
+            Kind::Target,
+            "unsupported iSCSI version (status 0x0205)",
+        ),
         ((2, 6), Kind::Target, "too many connections"),
         ((2, 7), Kind::Target, "missing login parameter"),
         ((2, 8), Kind::Target, "can't include this connection"),
@@ -711,9 +750,16 @@ fn multi_pdu_requests_with_c_bit() {
         .chain([("AuthMethod".to_string(), "None".to_string())])
         .collect();
     let flow = c
-        .exchange(Stage::Security, WireStage::LoginOperationalNegotiation, true, &keys)
+        .exchange(
+            Stage::Security,
+            WireStage::LoginOperationalNegotiation,
+            true,
+            &keys,
+        )
         .unwrap();
-    let Flow::Response(rsp, _) = flow else { panic!("redirect") };
+    let Flow::Response(rsp, _) = flow else {
+        panic!("redirect")
+    };
     assert!(rsp.transit);
     let reqs: Vec<(LoginRequest, usize)> = fake
         .sent
@@ -742,7 +788,10 @@ fn target_offers_are_answered() {
         answers,
         &vec![
             ("TaskReporting".to_string(), "RFC3720".to_string()),
-            ("X-com.example.Quirk".to_string(), "NotUnderstood".to_string())
+            (
+                "X-com.example.Quirk".to_string(),
+                "NotUnderstood".to_string()
+            )
         ]
     );
     assert_eq!(li.negotiated.max_outstanding_r2t, 16);
@@ -757,7 +806,11 @@ fn target_offers_are_answered() {
         ..Default::default()
     };
     let e = run(m, &settings(None)).unwrap_err();
-    assert!(e.message.contains("MaxOutstandingR2T=64, above our offer 16"), "{e}");
+    assert!(
+        e.message
+            .contains("MaxOutstandingR2T=64, above our offer 16"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -776,7 +829,11 @@ fn negotiation_failures_are_target_errors() {
     };
     let e = run(m, &settings(None)).unwrap_err();
     assert_eq!(e.kind, Kind::Target);
-    assert!(e.message.starts_with("login negotiation failed: MaxBurstLength=99999999 is out of range"), "{e}");
+    assert!(
+        e.message
+            .starts_with("login negotiation failed: MaxBurstLength=99999999 is out of range"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -798,7 +855,11 @@ fn protocol_violations() {
         let chap = (mangle == 2).then(|| chap_cfg(false));
         let e = run(m, &settings(chap)).unwrap_err();
         assert!(e.message.contains(text), "mangle {mangle}: {e}");
-        let want = if mangle == 6 { Kind::Network } else { Kind::Target };
+        let want = if mangle == 6 {
+            Kind::Network
+        } else {
+            Kind::Target
+        };
         assert_eq!(e.kind, want, "mangle {mangle}: {e}");
     }
 }
@@ -814,11 +875,20 @@ fn discovery_settings() -> LoginSettings {
 fn targets_text() -> Vec<(String, String)> {
     let mut v = Vec::new();
     for i in 0..40 {
-        v.push(("TargetName".to_string(), format!("iqn.2001-04.com.example:disk{i}")));
+        v.push((
+            "TargetName".to_string(),
+            format!("iqn.2001-04.com.example:disk{i}"),
+        ));
         v.push(("TargetAddress".to_string(), format!("192.0.2.{i}:3260,1")));
-        v.push(("TargetAddress".to_string(), format!("[2001:db8::{i}]:3260,2")));
+        v.push((
+            "TargetAddress".to_string(),
+            format!("[2001:db8::{i}]:3260,2"),
+        ));
     }
-    v.push(("TargetName".to_string(), "iqn.2001-04.com.example:noaddr".to_string()));
+    v.push((
+        "TargetName".to_string(),
+        "iqn.2001-04.com.example:noaddr".to_string(),
+    ));
     v
 }
 
@@ -837,7 +907,10 @@ fn discovery_with_multi_pdu_text() {
             ..Default::default()
         };
         let (fake, li) = run(m, &discovery_settings()).unwrap();
-        let keys: Vec<&str> = fake.received_keys[1].iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = fake.received_keys[1]
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         assert!(!keys.contains(&"MaxBurstLength"), "{keys:?}");
         let mut s = Session::new(fake, &li);
         let targets = s.send_targets("All").unwrap();
@@ -854,16 +927,26 @@ fn discovery_with_multi_pdu_text() {
         s.logout().unwrap();
         let fake = s.into_transport();
         // A NOP-Out answered the ping; the last PDU is the Logout Request.
-        let ops: Vec<_> = fake.sent.iter().map(|p| Pdu::decode(&p.bhs).unwrap().opcode()).collect();
+        let ops: Vec<_> = fake
+            .sent
+            .iter()
+            .map(|p| Pdu::decode(&p.bhs).unwrap().opcode())
+            .collect();
         assert!(ops.contains(&iscsi_codec::bhs::Opcode::NopOut));
-        assert_eq!(*ops.last().unwrap(), iscsi_codec::bhs::Opcode::LogoutRequest);
+        assert_eq!(
+            *ops.last().unwrap(),
+            iscsi_codec::bhs::Opcode::LogoutRequest
+        );
     }
 }
 
 #[test]
 fn digests_switch_on_after_login() {
     let mut s = settings(None);
-    s.offer.header_digest = vec![crate::negotiate::Digest::Crc32c, crate::negotiate::Digest::None];
+    s.offer.header_digest = vec![
+        crate::negotiate::Digest::Crc32c,
+        crate::negotiate::Digest::None,
+    ];
     s.offer.data_digest = vec![crate::negotiate::Digest::Crc32c];
     let (fake, li) = run(Model::default(), &s).unwrap();
     assert_eq!(fake.digests, (false, false), "no digests during login");

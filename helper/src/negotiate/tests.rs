@@ -16,7 +16,8 @@ fn normal() -> Negotiation {
 }
 
 fn answers(n: &mut Negotiation, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    n.on_target_keys(Stage::Operational, &kv(pairs)).expect("negotiation ok")
+    n.on_target_keys(Stage::Operational, &kv(pairs))
+        .expect("negotiation ok")
 }
 
 fn fails(n: &mut Negotiation, pairs: &[(&str, &str)]) -> String {
@@ -71,7 +72,12 @@ fn default_offer_matches_documented_defaults() {
 fn discovery_offers_only_relevant_keys() {
     let mut n = Negotiation::new(SessionType::Discovery, Offer::default());
     let keys: Vec<String> = n.initial_offers().into_iter().map(|(k, _)| k).collect();
-    for k in ["MaxBurstLength", "FirstBurstLength", "InitialR2T", "ImmediateData"] {
+    for k in [
+        "MaxBurstLength",
+        "FirstBurstLength",
+        "InitialR2T",
+        "ImmediateData",
+    ] {
         assert!(!keys.iter().any(|x| x == k), "{k} offered in discovery");
     }
     assert!(keys.iter().any(|x| x == "HeaderDigest"));
@@ -98,12 +104,17 @@ fn full_negotiation_like_lio() {
 
 #[test]
 fn list_first_supported_value_and_reject() {
-    let mut offer = Offer::default();
-    offer.header_digest = vec![Digest::Crc32c, Digest::None];
-    offer.data_digest = vec![Digest::Crc32c];
+    let offer = Offer {
+        header_digest: vec![Digest::Crc32c, Digest::None],
+        data_digest: vec![Digest::Crc32c],
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer);
     n.initial_offers();
-    answers(&mut n, &[("HeaderDigest", "CRC32C"), ("DataDigest", "CRC32C")]);
+    answers(
+        &mut n,
+        &[("HeaderDigest", "CRC32C"), ("DataDigest", "CRC32C")],
+    );
     let r = n.finish().unwrap();
     assert_eq!(r.header_digest, Digest::Crc32c);
     assert_eq!(r.data_digest, Digest::Crc32c);
@@ -119,16 +130,20 @@ fn list_first_supported_value_and_reject() {
     assert!(e.contains("list"), "{e}");
 
     // Reject of a CRC32C-only offer: default None is not acceptable.
-    let mut offer = Offer::default();
-    offer.data_digest = vec![Digest::Crc32c];
+    let offer = Offer {
+        data_digest: vec![Digest::Crc32c],
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer);
     n.initial_offers();
     let e = fails(&mut n, &[("DataDigest", "Reject")]);
     assert!(e.contains("Reject"), "{e}");
 
     // Reject of CRC32C,None falls back to the default None.
-    let mut offer = Offer::default();
-    offer.data_digest = vec![Digest::Crc32c, Digest::None];
+    let offer = Offer {
+        data_digest: vec![Digest::Crc32c, Digest::None],
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer);
     n.initial_offers();
     answers(&mut n, &[("DataDigest", "Reject")]);
@@ -137,8 +152,10 @@ fn list_first_supported_value_and_reject() {
 
 #[test]
 fn responder_list_picks_first_of_their_list_we_support() {
-    let mut offer = Offer::default();
-    offer.header_digest = vec![Digest::None, Digest::Crc32c];
+    let offer = Offer {
+        header_digest: vec![Digest::None, Digest::Crc32c],
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer);
     // The target offers before we do (we have not offered HeaderDigest).
     let a = n
@@ -174,7 +191,10 @@ fn numeric_min_rules() {
     }
     // A smaller answer is the result.
     let mut n = normal();
-    answers(&mut n, &[("MaxBurstLength", "65536"), ("FirstBurstLength", "4096")]);
+    answers(
+        &mut n,
+        &[("MaxBurstLength", "65536"), ("FirstBurstLength", "4096")],
+    );
     let r = n.finish().unwrap();
     assert_eq!((r.max_burst_length, r.first_burst_length), (65536, 4096));
     // As responder we answer the minimum.
@@ -251,8 +271,10 @@ fn boolean_or_rules() {
     let r = n.finish().unwrap();
     assert!(r.data_pdu_in_order && r.data_sequence_in_order);
     // Responder: OR of theirs and ours.
-    let mut offer = Offer::default();
-    offer.data_sequence_in_order = false;
+    let offer = Offer {
+        data_sequence_in_order: false,
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer);
     let a = n
         .on_target_keys(
@@ -273,8 +295,10 @@ fn boolean_and_rules() {
     answers(&mut n, &[("ImmediateData", "No")]);
     assert!(!n.finish().unwrap().immediate_data);
     // We offer No: result No; Yes is an error.
-    let mut offer = Offer::default();
-    offer.immediate_data = false;
+    let offer = Offer {
+        immediate_data: false,
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer.clone());
     n.initial_offers();
     let e = fails(&mut n, &[("ImmediateData", "Yes")]);
@@ -306,8 +330,10 @@ fn unanswered_offers_take_defaults() {
     assert!(r.initial_r2t);
     assert_eq!(r.max_outstanding_r2t, 1);
     assert_eq!(r.max_xmit_data_segment_length, 8192);
-    let mut offer = Offer::default();
-    offer.header_digest = vec![Digest::Crc32c];
+    let offer = Offer {
+        header_digest: vec![Digest::Crc32c],
+        ..Default::default()
+    };
     let mut n = Negotiation::new(SessionType::Normal, offer);
     n.initial_offers();
     let e = n.finish().unwrap_err().0;
@@ -415,7 +441,10 @@ fn operational_keys_in_security_stage_are_an_error() {
 #[test]
 fn duplicate_and_renegotiated_keys() {
     let mut n = normal();
-    let e = fails(&mut n, &[("MaxBurstLength", "512"), ("MaxBurstLength", "512")]);
+    let e = fails(
+        &mut n,
+        &[("MaxBurstLength", "512"), ("MaxBurstLength", "512")],
+    );
     assert!(e.contains("twice"), "{e}");
     let mut n = normal();
     answers(&mut n, &[("MaxBurstLength", "512")]);
@@ -431,7 +460,10 @@ fn first_burst_not_above_max_burst() {
         &[("MaxBurstLength", "8192"), ("FirstBurstLength", "65536")],
     );
     let e = n.finish().unwrap_err().0;
-    assert!(e.contains("FirstBurstLength 65536 exceeds MaxBurstLength 8192"), "{e}");
+    assert!(
+        e.contains("FirstBurstLength 65536 exceeds MaxBurstLength 8192"),
+        "{e}"
+    );
     // Irrelevant when InitialR2T=Yes and ImmediateData=No.
     let mut n = normal();
     answers(
@@ -445,9 +477,11 @@ fn first_burst_not_above_max_burst() {
     );
     n.finish().unwrap();
     // The offer itself is checked.
-    let mut offer = Offer::default();
-    offer.first_burst_length = 1 << 20;
-    offer.max_burst_length = 1 << 19;
+    let offer = Offer {
+        first_burst_length: 1 << 20,
+        max_burst_length: 1 << 19,
+        ..Default::default()
+    };
     assert!(validate_offer(&offer).unwrap_err().contains("exceeds"));
 }
 

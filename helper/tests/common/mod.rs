@@ -1,0 +1,265 @@
+//! Test harness: a private tgtd on 127.0.0.1 with a free port and its own
+//! control port, configured with tgtadm, killed when dropped; and a runner
+//! for the iscsi-init binary.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// A tgtd instance owned by one test.
+pub struct Tgtd {
+    child: Option<Child>,
+    /// iSCSI port on 127.0.0.1.
+    pub port: u16,
+    /// Control port (`tgtd -C N`, `tgtadm -C N`).
+    pub ctl: u16,
+    /// Scratch directory (LUN files, configs, secrets).
+    pub dir: tempfile::TempDir,
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"])
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file());
+    found
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind an ephemeral port")
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Tgtd {
+    /// Start tgtd. Panics (the test fails) when tgt is not installed.
+    pub fn start() -> Tgtd {
+        let tgtd = find_program("tgtd").unwrap_or_else(|| {
+            panic!(
+                "tgtd not found: the integration tests need the tgt package \
+                 (Debian: apt-get install tgt, or run scripts/setup.sh)"
+            )
+        });
+        find_program("tgtadm").expect("tgtadm not found: install the tgt package");
+        let mut last_err = String::new();
+        for _attempt in 0..5 {
+            let port = free_port();
+            // tgtd takes control ports 0..=32767.
+            let ctl = port & 0x7fff;
+            let dir = tempfile::tempdir().expect("temp dir");
+            let log = fs::File::create(dir.path().join("tgtd.log")).unwrap();
+            let child = Command::new(&tgtd)
+                .args([
+                    "-f",
+                    "--iscsi",
+                    &format!("portal=127.0.0.1:{port}"),
+                    "-C",
+                    &ctl.to_string(),
+                ])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", tgtd.display()));
+            let mut t = Tgtd {
+                child: Some(child),
+                port,
+                ctl,
+                dir,
+            };
+            if t.wait_ready() {
+                return t;
+            }
+            last_err = fs::read_to_string(t.dir.path().join("tgtd.log")).unwrap_or_default();
+            drop(t);
+        }
+        panic!("tgtd did not start (are the tests running as root?): {last_err}");
+    }
+
+    fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
+                return false;
+            }
+            let ok = Command::new("tgtadm")
+                .args(["-C", &self.ctl.to_string(), "--op", "show", "--mode", "sys"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ok && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// `tgtadm -C N --lld iscsi ARGS`; panics on failure.
+    pub fn adm(&self, args: &[&str]) {
+        let out = Command::new("tgtadm")
+            .args(["-C", &self.ctl.to_string(), "--lld", "iscsi"])
+            .args(args)
+            .output()
+            .expect("run tgtadm");
+        assert!(
+            out.status.success(),
+            "tgtadm {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A target with `luns` LUNs backed by sparse files, open to all initiators.
+    pub fn add_target(&self, tid: u32, iqn: &str, luns: u32) {
+        let t = tid.to_string();
+        self.adm(&["--op", "new", "--mode", "target", "--tid", &t, "-T", iqn]);
+        for lun in 1..=luns {
+            let f = self.dir.path().join(format!("t{tid}-lun{lun}.img"));
+            fs::File::create(&f).unwrap().set_len(16 << 20).unwrap();
+            self.adm(&[
+                "--op",
+                "new",
+                "--mode",
+                "logicalunit",
+                "--tid",
+                &t,
+                "--lun",
+                &lun.to_string(),
+                "-b",
+                f.to_str().unwrap(),
+            ]);
+        }
+        self.adm(&["--op", "bind", "--mode", "target", "--tid", &t, "-I", "ALL"]);
+    }
+
+    /// Create a CHAP account; bind it to `tid` (or to discovery when `None`),
+    /// as the target's own (mutual) account when `outgoing`.
+    pub fn account(&self, tid: Option<u32>, user: &str, password: &str, outgoing: bool) {
+        self.adm(&[
+            "--op",
+            "new",
+            "--mode",
+            "account",
+            "--user",
+            user,
+            "--password",
+            password,
+        ]);
+        let t = tid.map(|t| t.to_string());
+        let mut args = vec!["--op", "bind", "--mode", "account", "--user", user];
+        if let Some(t) = &t {
+            args.extend(["--tid", t.as_str()]);
+        }
+        if outgoing {
+            args.push("--outgoing");
+        }
+        self.adm(&args);
+    }
+
+    /// Set a target parameter (e.g. HeaderDigest).
+    pub fn param(&self, tid: u32, name: &str, value: &str) {
+        self.adm(&[
+            "--op",
+            "update",
+            "--mode",
+            "target",
+            "--tid",
+            &tid.to_string(),
+            "-n",
+            name,
+            "-v",
+            value,
+        ]);
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn portal(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Write a file in the scratch directory with the given mode.
+    pub fn write(&self, name: &str, content: &str, mode: u32) -> PathBuf {
+        let p = self.dir.path().join(name);
+        fs::write(&p, content).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+        p
+    }
+
+    /// Path of an (empty) config file for the helper.
+    pub fn config(&self) -> PathBuf {
+        let p = self.dir.path().join("config.toml");
+        if !p.exists() {
+            self.write("config.toml", "", 0o600);
+        }
+        p
+    }
+}
+
+impl Drop for Tgtd {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            // tgtd ignores SIGTERM; SIGKILL this one process (our child).
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for suffix in ["", ".lock"] {
+            let _ = fs::remove_file(format!("/var/run/tgtd/socket.{}{suffix}", self.ctl));
+        }
+    }
+}
+
+/// Result of one run of the binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+
+    /// Assert success and return self.
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "exit {}; stderr: {}; stdout: {}",
+            self.code, self.stderr, self.stdout
+        );
+        self
+    }
+}
+
+/// Initiator name used by the tests.
+pub const INITIATOR: &str = "iqn.2026-11.org.iscsi-init:integration-test";
+
+/// Run `iscsi-init -c CONFIG --initiator-name INITIATOR ARGS`.
+pub fn run(config: &Path, args: &[&str]) -> Run {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_iscsi-init"))
+        .arg("-c")
+        .arg(config)
+        .args(["--initiator-name", INITIATOR])
+        .args(args)
+        .env_remove("ISCSI_INIT_CONFIG")
+        .output()
+        .expect("run iscsi-init");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
