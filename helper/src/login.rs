@@ -20,7 +20,6 @@
 //! `TargetAddress` it carries, at most `max_redirects` times.
 
 use iscsi_codec::assembler::{Assembly, TextAssembler, TextSegments};
-use iscsi_codec::bhs::BHS_LEN;
 use iscsi_codec::login::{Isid, LoginRequest, LoginResponse, Stage as WireStage};
 use iscsi_codec::pdu::Pdu;
 use iscsi_codec::serial::Sn;
@@ -32,7 +31,7 @@ use crate::error::{Error, Kind, Result};
 use crate::negotiate::{Negotiated, Negotiation, Offer, SessionType, Stage};
 use crate::portal::{parse_target_address, Portal};
 use crate::textval::{parse_pairs, serialize_pairs};
-use crate::transport::{RawPdu, Transport, LOGIN_MAX_SEGMENT};
+use crate::transport::{Transport, LOGIN_MAX_SEGMENT};
 
 /// Most request/response exchanges per login stage before giving up.
 pub const MAX_EXCHANGES_PER_STAGE: usize = 16;
@@ -257,9 +256,6 @@ impl<T: Transport> Conn<'_, T> {
             cmd_sn: Sn(self.s.initial_cmdsn),
             exp_stat_sn: self.exp_statsn,
         };
-        let mut bhs = [0u8; BHS_LEN];
-        req.encode(&mut bhs)
-            .map_err(|e| Error::other(format!("cannot encode Login Request: {e}")))?;
         trace(|| {
             format!(
                 "-> Login Request CSG={} NSG={} T={} C={} {}",
@@ -270,10 +266,7 @@ impl<T: Transport> Conn<'_, T> {
                 show_text(data)
             )
         });
-        self.t.send(&RawPdu {
-            bhs,
-            data: data.to_vec(),
-        })
+        self.t.send(&Pdu::LoginRequest(req), data)
     }
 
     /// Receive one Login Response and check its header.

@@ -4,7 +4,7 @@
 //! handed to the kernel module.
 
 use iscsi_codec::assembler::TextAssembler;
-use iscsi_codec::bhs::{BHS_LEN, RESERVED_TAG};
+use iscsi_codec::bhs::RESERVED_TAG;
 use iscsi_codec::keys::KeyValueIter;
 use iscsi_codec::logout::{LogoutReason, LogoutRequest, LogoutResponseCode};
 use iscsi_codec::nop::{NopIn, NopOut};
@@ -19,7 +19,7 @@ use crate::login::LoggedIn;
 use crate::negotiate::Digest;
 use crate::portal::{parse_target_address, Portal};
 use crate::textval::serialize_pairs;
-use crate::transport::{RawPdu, Transport};
+use crate::transport::Transport;
 
 /// Largest SendTargets answer accepted (all Text Responses together), bytes.
 pub const MAX_SENDTARGETS_TEXT: usize = 4 << 20;
@@ -151,13 +151,7 @@ impl<T: Transport> Session<T> {
     }
 
     fn send(&mut self, pdu: Pdu, data: &[u8]) -> Result<()> {
-        let mut bhs = [0u8; BHS_LEN];
-        pdu.encode(&mut bhs)
-            .map_err(|e| Error::other(format!("cannot encode {:?}: {e}", pdu.opcode())))?;
-        self.t.send(&RawPdu {
-            bhs,
-            data: data.to_vec(),
-        })
+        self.t.send(&pdu, data)
     }
 
     fn ack(&mut self, stat_sn: Sn) {

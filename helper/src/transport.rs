@@ -2,16 +2,16 @@
 //!
 //! [`Transport`] is what the login, discovery and logout code talk to; the
 //! real one is [`TcpTransport`], the unit tests script a fake one. PDUs are
-//! a 48-byte BHS plus a data segment; everything about the wire layout
-//! (AHS, padding, digests) is computed by the codec (`iscsi_codec::bhs::Layout`,
-//! `iscsi_codec::digest`).
+//! a typed header (`iscsi_codec::pdu::Pdu`) plus a data segment; the wire
+//! framing (padding, digests) is the codec's `write_pdu` / `parse_pdu`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use iscsi_codec::bhs::{Layout, BHS_LEN};
-use iscsi_codec::digest::{self, DIGEST_LEN};
+use iscsi_codec::digest::Crc32c;
+use iscsi_codec::pdu::{parse_pdu, write_pdu, Pdu};
 use iscsi_codec::std_crc::SoftCrc32c;
 
 use crate::diag::trace;
@@ -30,8 +30,9 @@ pub struct RawPdu {
 
 /// A connection carrying iSCSI PDUs.
 pub trait Transport {
-    /// Send one PDU (padding and digests are added as negotiated).
-    fn send(&mut self, pdu: &RawPdu) -> Result<()>;
+    /// Send one PDU: header `pdu` and data segment `data` (padding and
+    /// digests are added as negotiated).
+    fn send(&mut self, pdu: &Pdu, data: &[u8]) -> Result<()>;
     /// Receive one PDU (digests are checked as negotiated).
     fn recv(&mut self) -> Result<RawPdu>;
     /// Digests in force from now on: they start with the full-feature phase
@@ -118,57 +119,45 @@ impl TcpTransport {
 }
 
 impl Transport for TcpTransport {
-    fn send(&mut self, pdu: &RawPdu) -> Result<()> {
-        let layout = Layout::of_bhs(&pdu.bhs, self.header_digest, self.data_digest, u32::MAX)
-            .map_err(|e| Error::other(format!("cannot send PDU: {e}")))?;
-        if layout.data_len != pdu.data.len() {
-            return Err(Error::other(format!(
-                "internal error: DataSegmentLength {} but {} data bytes",
-                layout.data_len,
-                pdu.data.len()
-            )));
-        }
-        let mut buf = Vec::with_capacity(layout.total());
-        buf.extend_from_slice(&pdu.bhs);
-        if self.header_digest {
-            let d = digest::header_digest(&SoftCrc32c, &pdu.bhs, &[]);
-            buf.extend_from_slice(&digest::digest_to_wire(d));
-        }
-        buf.extend_from_slice(&pdu.data);
-        buf.resize(buf.len() + layout.pad_len, 0);
-        if layout.data_digest_len > 0 {
-            let d = digest::data_digest(&SoftCrc32c, &pdu.data);
-            buf.extend_from_slice(&digest::digest_to_wire(d));
-        }
+    fn send(&mut self, pdu: &Pdu, data: &[u8]) -> Result<()> {
+        let crc = SoftCrc32c;
+        let hd: Option<&dyn Crc32c> = self.header_digest.then_some(&crc);
+        let dd: Option<&dyn Crc32c> = self.data_digest.then_some(&crc);
+        let len = pdu
+            .layout(hd.is_some(), dd.is_some(), u32::MAX)
+            .map_err(|e| Error::other(format!("cannot send {:?}: {e}", pdu.opcode())))?
+            .total();
+        let mut buf = vec![0u8; len];
+        let n = write_pdu(pdu, &[], data, hd, dd, &mut buf)
+            .map_err(|e| Error::other(format!("cannot encode {:?}: {e}", pdu.opcode())))?;
         self.stream
-            .write_all(&buf)
+            .write_all(&buf[..n])
             .map_err(|e| io_network(format!("writing to {}", self.peer), &e))
     }
 
     fn recv(&mut self) -> Result<RawPdu> {
-        let mut bhs = [0u8; BHS_LEN];
-        self.read(&mut bhs)?;
+        let mut buf = vec![0u8; BHS_LEN];
+        self.read(&mut buf)?;
+        let bhs: [u8; BHS_LEN] = buf[..].try_into().expect("BHS_LEN bytes");
         let layout = Layout::of_bhs(&bhs, self.header_digest, self.data_digest, self.max_recv)
             .map_err(|e| Error::protocol(format!("bad PDU header from the target: {e}")))?;
-        let mut ahs = vec![0u8; layout.ahs_len];
-        self.read(&mut ahs)?;
-        if self.header_digest {
-            let mut d = [0u8; DIGEST_LEN];
-            self.read(&mut d)?;
-            digest::verify_header_digest(&SoftCrc32c, &bhs, &ahs, d)
-                .map_err(|e| Error::protocol(format!("PDU from the target: {e}")))?;
+        buf.resize(layout.total(), 0);
+        self.read(&mut buf[BHS_LEN..])?;
+        let crc = SoftCrc32c;
+        let hd: Option<&dyn Crc32c> = self.header_digest.then_some(&crc);
+        let dd: Option<&dyn Crc32c> = self.data_digest.then_some(&crc);
+        let parsed = parse_pdu(&buf, hd, dd, self.max_recv)
+            .map_err(|e| Error::protocol(format!("PDU from the target: {e}")))?;
+        if !parsed.ahs.is_empty() {
+            return Err(Error::protocol(format!(
+                "unexpected AHS on a {:?} PDU",
+                parsed.pdu.opcode()
+            )));
         }
-        let mut data = vec![0u8; layout.data_len + layout.pad_len];
-        self.read(&mut data)?;
-        if layout.data_digest_len > 0 {
-            let mut d = [0u8; DIGEST_LEN];
-            self.read(&mut d)?;
-            // The data digest covers the padding as received.
-            digest::verify_data_digest(&SoftCrc32c, &data, d)
-                .map_err(|e| Error::protocol(format!("PDU from the target: {e}")))?;
-        }
-        data.truncate(layout.data_len);
-        Ok(RawPdu { bhs, data })
+        Ok(RawPdu {
+            bhs,
+            data: parsed.data.to_vec(),
+        })
     }
 
     fn set_digests(&mut self, header: bool, data: bool) {
@@ -178,5 +167,86 @@ impl Transport for TcpTransport {
 
     fn set_max_recv(&mut self, bytes: u32) {
         self.max_recv = bytes.max(LOGIN_MAX_SEGMENT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iscsi_codec::serial::Sn;
+    use iscsi_codec::text::{TextRequest, TextResponse};
+    use std::net::TcpListener;
+
+    fn text_rsp(data: &[u8]) -> Pdu {
+        Pdu::TextResponse(TextResponse {
+            final_bit: true,
+            data_segment_length: data.len() as u32,
+            itt: 7,
+            ttt: 0xffff_ffff,
+            stat_sn: Sn(5),
+            ..Default::default()
+        })
+    }
+
+    /// Digests on both directions over a real socket; a corrupted data
+    /// digest is a protocol error.
+    #[test]
+    fn digests_over_tcp() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = vec![0u8; 48 + 4 + 16 + 4];
+            s.read_exact(&mut buf).unwrap();
+            let crc = SoftCrc32c;
+            let p = parse_pdu(&buf, Some(&crc), Some(&crc), 8192).unwrap();
+            assert_eq!(p.data, b"SendTargets=All\0");
+            let data = b"TargetName=iqn.2026-11.x:y\0";
+            let mut out = vec![0u8; 256];
+            let n =
+                write_pdu(&text_rsp(data), &[], data, Some(&crc), Some(&crc), &mut out).unwrap();
+            s.write_all(&out[..n]).unwrap();
+            out[n - 1] ^= 0xff;
+            s.write_all(&out[..n]).unwrap();
+        });
+        let portal = Portal::parse(&format!("127.0.0.1:{port}"), 3260).unwrap();
+        let mut t =
+            TcpTransport::connect(&portal, Duration::from_secs(5), Duration::from_secs(5)).unwrap();
+        t.set_digests(true, true);
+        let data = b"SendTargets=All\0";
+        let req = Pdu::TextRequest(TextRequest {
+            immediate: true,
+            final_bit: true,
+            data_segment_length: data.len() as u32,
+            itt: 7,
+            ttt: 0xffff_ffff,
+            ..Default::default()
+        });
+        t.send(&req, data).unwrap();
+        let r = t.recv().unwrap();
+        assert_eq!(r.data, b"TargetName=iqn.2026-11.x:y\0");
+        let e = t.recv().unwrap_err();
+        assert!(e.message.contains("data digest mismatch"), "{e}");
+        server.join().unwrap();
+        let s = t.into_stream().unwrap();
+        assert_eq!(s.read_timeout().unwrap(), None);
+        assert_eq!(s.write_timeout().unwrap(), None);
+    }
+
+    #[test]
+    fn connect_errors_are_network_errors() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let portal = Portal::parse(&format!("127.0.0.1:{port}"), 3260).unwrap();
+        let e = TcpTransport::connect(&portal, Duration::from_secs(2), Duration::from_secs(2))
+            .unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Network);
+        assert_eq!(
+            e.message,
+            format!("cannot connect to 127.0.0.1:{port}: connection refused")
+        );
     }
 }

@@ -16,6 +16,7 @@ use super::*;
 use crate::chap::{chap_response, MutualChap, Secret};
 use crate::session::Session;
 use crate::textval::{decode_binary, encode_hex};
+use crate::transport::RawPdu;
 
 /// Computes the target's answers from our offers.
 pub(crate) type Answers = fn(&[(String, String)]) -> Vec<(String, String)>;
@@ -394,10 +395,16 @@ impl Fake {
 }
 
 impl Transport for Fake {
-    fn send(&mut self, pdu: &RawPdu) -> Result<()> {
+    fn send(&mut self, header: &Pdu, data: &[u8]) -> Result<()> {
         if self.closed {
             return Err(Error::network("connection closed by the target"));
         }
+        let mut bhs = [0u8; BHS_LEN];
+        header.encode(&mut bhs).expect("initiator PDUs encode");
+        let pdu = &RawPdu {
+            bhs,
+            data: data.to_vec(),
+        };
         self.sent.push(pdu.clone());
         match Pdu::decode(&pdu.bhs).expect("initiator PDUs decode") {
             Pdu::LoginRequest(req) => {
