@@ -464,3 +464,63 @@ fn target_and_network_errors() {
     one_line_error(&r.stderr, "iscsi-init: cannot connect to 127.0.0.1:");
     assert!(r.stderr.contains("connection refused"), "{}", r.stderr);
 }
+
+#[test]
+fn login_redirection() {
+    // A (127.0.0.1) redirects to B (127.0.0.2), which has the LUN.
+    let a = Tgtd::start();
+    let b = Tgtd::start_on("127.0.0.2");
+    a.add_target(1, T1, 0);
+    b.add_target(1, T1, 1);
+    a.redirect(1, "127.0.0.2", b.port, "Temporary");
+    let j = run(
+        &a.config(),
+        &["--json", "login", "--check", "-T", T1, "-p", &a.portal()],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["portal"], b.portal());
+    assert_eq!(j["redirects"][0], b.portal());
+    // Permanent redirections are followed too, with a warning.
+    a.redirect(1, "127.0.0.2", b.port, "Permanent");
+    let r = run(
+        &a.config(),
+        &["login", "--check", "-T", T1, "-p", &a.portal()],
+    )
+    .ok();
+    assert!(
+        r.stdout.contains(&format!("redirected to {}", b.portal())),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("moved permanently"), "{}", r.stderr);
+}
+
+#[test]
+fn login_redirection_loop_is_bounded() {
+    // A (127.0.0.3) -> B (127.0.0.2) -> A -> ...
+    let a = Tgtd::start_on("127.0.0.3");
+    let b = Tgtd::start_on("127.0.0.2");
+    a.add_target(1, T1, 0);
+    b.add_target(1, T1, 0);
+    a.redirect(1, "127.0.0.2", b.port, "Temporary");
+    b.redirect(1, "127.0.0.3", a.port, "Temporary");
+    let r = run(
+        &a.config(),
+        &[
+            "login",
+            "--check",
+            "-T",
+            T1,
+            "-p",
+            &a.portal(),
+            "--max-redirects",
+            "3",
+        ],
+    );
+    assert_eq!(r.code, 6, "{}", r.stderr);
+    one_line_error(
+        &r.stderr,
+        "iscsi-init: too many login redirections (more than 3)",
+    );
+}

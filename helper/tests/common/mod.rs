@@ -15,7 +15,11 @@ use std::time::{Duration, Instant};
 /// A tgtd instance owned by one test.
 pub struct Tgtd {
     child: Option<Child>,
-    /// iSCSI port on 127.0.0.1.
+    /// Whether our tgtd came up (and so owns the control socket files).
+    started: bool,
+    /// Loopback address tgtd listens on.
+    pub addr: String,
+    /// iSCSI port.
     pub port: u16,
     /// Control port (`tgtd -C N`, `tgtadm -C N`).
     pub ctl: u16,
@@ -42,8 +46,14 @@ fn free_port() -> u16 {
 }
 
 impl Tgtd {
-    /// Start tgtd. Panics (the test fails) when tgt is not installed.
+    /// Start tgtd on 127.0.0.1. Panics (the test fails) when tgt is not
+    /// installed.
     pub fn start() -> Tgtd {
+        Tgtd::start_on("127.0.0.1")
+    }
+
+    /// Start tgtd on another loopback address (127.0.0.0/8).
+    pub fn start_on(addr: &str) -> Tgtd {
         let tgtd = find_program("tgtd").unwrap_or_else(|| {
             panic!(
                 "tgtd not found: the integration tests need the tgt package \
@@ -54,15 +64,18 @@ impl Tgtd {
         let mut last_err = String::new();
         for _attempt in 0..5 {
             let port = free_port();
-            // tgtd takes control ports 0..=32767.
-            let ctl = port & 0x7fff;
+            // tgtd takes control ports 0..=32767; map the ephemeral range
+            // (32768..=60999) one to one onto 4096.. so that concurrent
+            // tests never share one and system instances (0, small
+            // numbers) are left alone.
+            let ctl = 4096 + (port.wrapping_sub(32768) % 28672);
             let dir = tempfile::tempdir().expect("temp dir");
             let log = fs::File::create(dir.path().join("tgtd.log")).unwrap();
             let child = Command::new(&tgtd)
                 .args([
                     "-f",
                     "--iscsi",
-                    &format!("portal=127.0.0.1:{port}"),
+                    &format!("portal={addr}:{port}"),
                     "-C",
                     &ctl.to_string(),
                 ])
@@ -73,11 +86,14 @@ impl Tgtd {
                 .unwrap_or_else(|e| panic!("cannot start {}: {e}", tgtd.display()));
             let mut t = Tgtd {
                 child: Some(child),
+                started: false,
+                addr: addr.to_string(),
                 port,
                 ctl,
                 dir,
             };
             if t.wait_ready() {
+                t.started = true;
                 return t;
             }
             last_err = fs::read_to_string(t.dir.path().join("tgtd.log")).unwrap_or_default();
@@ -99,7 +115,7 @@ impl Tgtd {
                 .status()
                 .map(|s| s.success())
                 .unwrap_or(false);
-            if ok && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if ok && TcpStream::connect((self.addr.as_str(), self.port)).is_ok() {
                 return true;
             }
             sleep(Duration::from_millis(100));
@@ -184,9 +200,17 @@ impl Tgtd {
         ]);
     }
 
-    /// `127.0.0.1:PORT`.
+    /// `ADDR:PORT`.
     pub fn portal(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.addr, self.port)
+    }
+
+    /// Redirect logins to target `tid` to `portal` (tgtd does it for
+    /// initiators whose address differs from the redirect address).
+    pub fn redirect(&self, tid: u32, addr: &str, port: u16, reason: &str) {
+        self.param(tid, "RedirectAddress", addr);
+        self.param(tid, "RedirectPort", &port.to_string());
+        self.param(tid, "RedirectReason", reason);
     }
 
     /// Write a file in the scratch directory with the given mode.
@@ -214,8 +238,10 @@ impl Drop for Tgtd {
             let _ = c.kill();
             let _ = c.wait();
         }
-        for suffix in ["", ".lock"] {
-            let _ = fs::remove_file(format!("/var/run/tgtd/socket.{}{suffix}", self.ctl));
+        if self.started {
+            for suffix in ["", ".lock"] {
+                let _ = fs::remove_file(format!("/var/run/tgtd/socket.{}{suffix}", self.ctl));
+            }
         }
     }
 }
