@@ -151,6 +151,8 @@ fn discover(cli: &Cli, config: &mut Config, a: &DiscoverArgs) -> Result<Output> 
         tsih: 0,
         cid: 0,
         initial_cmdsn: 1,
+        initial_exp_statsn: 0,
+        session: None,
         offer,
         chap,
     };
@@ -332,6 +334,8 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
         tsih: 0,
         cid: 0,
         initial_cmdsn: 1,
+        initial_exp_statsn: 0,
+        session: None,
         offer,
         chap,
     };
@@ -350,11 +354,11 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
 
     // Fail before touching the network if the module is missing.
     let dev = Device::open()?;
-    let mut recover: Option<u32> = None;
+    let mut failed: Option<abi::SessionInfo> = None;
     for si in dev.session_list()? {
         if get_str(&si.target_name) == r.target && si.isid == isid {
             if si.state == abi::STATE_FAILED {
-                recover = Some(si.session_id);
+                failed = Some(si);
             } else {
                 return Err(Error::other(format!(
                     "already logged in to {} (session {}); log out first",
@@ -363,12 +367,44 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             }
         }
     }
-    let (t, li) = login(
-        connect_fn(&timing),
-        &r.portal,
-        &settings,
-        timing.max_redirects,
-    )?;
+    let recover = failed.as_ref().map(|si| si.session_id);
+    let (t, li) = match &failed {
+        // A failed session gets a new connection: a non-leading login with
+        // its TSIH, CID and sequence numbers, keeping its session-wide
+        // parameters (Documentation/ioctl-abi.rst, IOC_CONN_BIND).
+        Some(si) => {
+            let cont = LoginSettings {
+                tsih: si.tsih,
+                cid: si.cid,
+                initial_cmdsn: si.cmdsn,
+                initial_exp_statsn: si.exp_statsn,
+                session: Some(from_abi(&si.params, si.tpgt, &get_str(&si.target_alias))),
+                ..settings.clone()
+            };
+            trace(|| {
+                format!(
+                    "reconnecting failed session {} (TSIH 0x{:04x})",
+                    si.session_id, si.tsih
+                )
+            });
+            login(connect_fn(&timing), &r.portal, &cont, timing.max_redirects).map_err(|e| {
+                if e.login_status == Some(0x020a) {
+                    Error::target(format!(
+                        "the target no longer knows session {} (status 0x020a): remove it with 'iscsi-init logout --session {} --force' and log in again",
+                        si.session_id, si.session_id
+                    ))
+                } else {
+                    e
+                }
+            })?
+        }
+        None => login(
+            connect_fn(&timing),
+            &r.portal,
+            &settings,
+            timing.max_redirects,
+        )?,
+    };
     let peer = Portal::from_socket_addr(t.peer()).to_string();
     let stream = t.into_stream()?;
     let mut b = abi::ConnBind::new();
@@ -465,6 +501,38 @@ pub fn to_abi(n: &Negotiated) -> abi::NegotiatedParams {
         error_recovery_level: n.error_recovery_level as u8,
         reserved0: 0,
         reserved: [0; 4],
+    }
+}
+
+/// The parameters of an existing session, as the negotiation engine keeps
+/// them for a non-leading login.
+pub fn from_abi(p: &abi::NegotiatedParams, tpgt: u16, alias: &str) -> Negotiated {
+    let digest = |v: u8| {
+        if v == abi::DIGEST_CRC32C {
+            Digest::Crc32c
+        } else {
+            Digest::None
+        }
+    };
+    Negotiated {
+        session_type: SessionType::Normal,
+        header_digest: digest(p.header_digest),
+        data_digest: digest(p.data_digest),
+        max_recv_data_segment_length: p.max_recv_data_segment_length,
+        max_xmit_data_segment_length: p.max_xmit_data_segment_length,
+        max_burst_length: p.max_burst_length,
+        first_burst_length: p.first_burst_length,
+        initial_r2t: p.initial_r2t != 0,
+        immediate_data: p.immediate_data != 0,
+        max_outstanding_r2t: u32::from(p.max_outstanding_r2t),
+        max_connections: u32::from(p.max_connections),
+        data_pdu_in_order: p.data_pdu_in_order != 0,
+        data_sequence_in_order: p.data_sequence_in_order != 0,
+        default_time2wait: u32::from(p.default_time2wait),
+        default_time2retain: u32::from(p.default_time2retain),
+        error_recovery_level: u32::from(p.error_recovery_level),
+        target_alias: (!alias.is_empty()).then(|| alias.to_string()),
+        target_portal_group_tag: Some(tpgt),
     }
 }
 
@@ -787,6 +855,9 @@ mod tests {
         assert_eq!(p.max_xmit_data_segment_length, 8192);
         assert_eq!(p.initial_r2t, 1);
         assert_eq!(p.header_digest, abi::DIGEST_NONE);
+        let mut again = from_abi(&p, 1, "");
+        again.target_portal_group_tag = r.target_portal_group_tag;
+        assert_eq!(again, r);
         let back = abi_params(&p);
         assert_eq!(back[0], ("HeaderDigest", json!("None")));
         assert_eq!(back[6], ("InitialR2T", json!(true)));

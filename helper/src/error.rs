@@ -74,6 +74,9 @@ pub struct Error {
     pub kind: Kind,
     /// One line, no trailing period, no newline.
     pub message: String,
+    /// Status-Class << 8 | Status-Detail of the Login Response that caused
+    /// the error, if one did (RFC 7143 §11.13.5).
+    pub login_status: Option<u16>,
 }
 
 impl Error {
@@ -84,7 +87,11 @@ impl Error {
         if message.contains('\n') {
             message = message.replace('\n', " ");
         }
-        Self { kind, message }
+        Self {
+            kind,
+            message,
+            login_status: None,
+        }
     }
     /// [`Kind::Other`].
     pub fn other(m: impl Into<String>) -> Self {

@@ -61,6 +61,11 @@ pub struct LoginSettings {
     pub cid: u16,
     /// CmdSN of the Login Requests, which is also the first full-feature CmdSN.
     pub initial_cmdsn: u32,
+    /// ExpStatSN of the first Login Request: 0 for a new session, the old
+    /// connection's ExpStatSN when restarting one (§11.12.8).
+    pub initial_exp_statsn: u32,
+    /// For a non-leading login (TSIH != 0): the session-wide values in force.
+    pub session: Option<Negotiated>,
     /// Operational values we offer.
     pub offer: Offer,
     /// CHAP, or `None` for `AuthMethod=None`.
@@ -132,8 +137,14 @@ enum Sec {
     Done,
 }
 
-/// The message for a login failure status (RFC 7143 §11.13.5).
+/// The error for a login failure status (RFC 7143 §11.13.5).
 pub fn status_error(class: u8, detail: u8, ctx: &StatusContext) -> Error {
+    let mut e = status_error_message(class, detail, ctx);
+    e.login_status = Some(u16::from(class) << 8 | u16::from(detail));
+    e
+}
+
+fn status_error_message(class: u8, detail: u8, ctx: &StatusContext) -> Error {
     let code = format!("status 0x{class:02x}{detail:02x}");
     let target = ctx.target.unwrap_or("the target");
     match (class, detail) {
@@ -482,13 +493,16 @@ pub fn login_once<T: Transport>(
     let mut c = Conn {
         t,
         s,
-        exp_statsn: Sn(0),
+        exp_statsn: Sn(s.initial_exp_statsn),
         first_response: true,
         chap_step: None,
         chap_algorithm: None,
         chap_offer: None,
     };
-    let mut neg = Negotiation::new(s.session_type, s.offer.clone());
+    let mut neg = match &s.session {
+        Some(sess) => Negotiation::continuing(s.offer.clone(), sess.clone()),
+        None => Negotiation::new(s.session_type, s.offer.clone()),
+    };
     let mut chap = s
         .chap
         .clone()

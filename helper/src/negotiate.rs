@@ -561,7 +561,29 @@ pub struct Negotiation {
     results: BTreeMap<String, String>,
     /// Declaratives the target made: key -> value.
     declared: BTreeMap<String, String>,
+    /// For a non-leading login (a new connection for an existing session,
+    /// TSIH != 0): the session-wide values in force, which the login does
+    /// not renegotiate (RFC 7143 §13: "LO" keys).
+    session: Option<Negotiated>,
 }
+
+/// Keys that only the leading login of a session may negotiate (RFC 7143
+/// §13, "Use: LO").
+pub const LEADING_ONLY: &[&str] = &[
+    "MaxConnections",
+    "InitialR2T",
+    "ImmediateData",
+    "MaxBurstLength",
+    "FirstBurstLength",
+    "DefaultTime2Wait",
+    "DefaultTime2Retain",
+    "MaxOutstandingR2T",
+    "DataPDUInOrder",
+    "DataSequenceInOrder",
+    "ErrorRecoveryLevel",
+    "TaskReporting",
+    "iSCSIProtocolLevel",
+];
 
 impl Negotiation {
     /// A negotiation for a session of type `session_type` offering `offer`.
@@ -572,7 +594,18 @@ impl Negotiation {
             pending: BTreeMap::new(),
             results: BTreeMap::new(),
             declared: BTreeMap::new(),
+            session: None,
         }
+    }
+
+    /// A negotiation for a non-leading login into an existing session whose
+    /// session-wide values are `session` (e.g. re-connecting a failed
+    /// session with its TSIH): only connection keys (digests,
+    /// MaxRecvDataSegmentLength) are negotiated.
+    pub fn continuing(offer: Offer, session: Negotiated) -> Self {
+        let mut n = Self::new(session.session_type, offer);
+        n.session = Some(session);
+        n
     }
 
     /// Session type of this negotiation.
@@ -610,6 +643,9 @@ impl Negotiation {
     /// (RFC 7143 §6.3). Each is remembered as awaiting an answer.
     pub fn initial_offers(&mut self) -> Vec<(String, String)> {
         let keys: &[&'static str] = match self.session_type {
+            _ if self.session.is_some() => {
+                &["HeaderDigest", "DataDigest", "MaxRecvDataSegmentLength"]
+            }
             SessionType::Discovery => &[
                 "HeaderDigest",
                 "DataDigest",
@@ -820,6 +856,10 @@ impl Negotiation {
         if self.session_type == SessionType::Discovery && !def.discovery {
             return Ok(IRRELEVANT.into());
         }
+        if self.session.is_some() && LEADING_ONLY.contains(&key) {
+            // Session-wide keys cannot change on a non-leading login.
+            return Ok(REJECT.into());
+        }
         let ours = self.our_value(key);
         Ok(match def.rule {
             Rule::Obsolete => REJECT.into(),
@@ -932,6 +972,19 @@ impl Negotiation {
             error_recovery_level: num("ErrorRecoveryLevel")?,
             target_alias: self.declared.get("TargetAlias").cloned(),
             target_portal_group_tag: self.target_portal_group_tag(),
+        };
+        let n = match &self.session {
+            // A non-leading login keeps the session-wide values.
+            Some(sess) => Negotiated {
+                header_digest: n.header_digest,
+                data_digest: n.data_digest,
+                max_recv_data_segment_length: n.max_recv_data_segment_length,
+                max_xmit_data_segment_length: n.max_xmit_data_segment_length,
+                target_alias: n.target_alias.or_else(|| sess.target_alias.clone()),
+                target_portal_group_tag: n.target_portal_group_tag.or(sess.target_portal_group_tag),
+                ..sess.clone()
+            },
+            None => n,
         };
         if self.session_type == SessionType::Normal {
             // Irrelevant when InitialR2T=Yes and ImmediateData=No (§13.14).

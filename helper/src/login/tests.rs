@@ -44,6 +44,8 @@ pub(crate) struct Model {
     pub op_offers: Vec<(String, String)>,
     /// TSIH of the final response.
     pub tsih: u16,
+    /// TSIH the first Login Request must carry.
+    pub expect_tsih: u16,
     /// SendTargets answer text and the chunk size of its Text Responses.
     pub send_targets: Vec<(String, String)>,
     /// Text Response chunking: (bytes per PDU, use C bit rather than F=0).
@@ -83,6 +85,7 @@ impl Default for Model {
             op_answers: accept_all,
             op_offers: Vec::new(),
             tsih: 0x1234,
+            expect_tsih: 0,
             send_targets: Vec::new(),
             text_chunk: None,
             ping: false,
@@ -221,7 +224,7 @@ impl Fake {
         if self.first {
             self.first = false;
             assert_eq!(req.csg, W::SecurityNegotiation);
-            assert_eq!(req.tsih, 0);
+            assert_eq!(req.tsih, self.m.expect_tsih);
             assert!(get("InitiatorName").is_some());
             if let Some((addr, detail)) = self.m.redirect.clone() {
                 r.status_class = 1;
@@ -456,6 +459,8 @@ pub(crate) fn settings(chap: Option<ChapConfig>) -> LoginSettings {
         tsih: 0,
         cid: 0,
         initial_cmdsn: 1,
+        initial_exp_statsn: 0,
+        session: None,
         offer: Offer::default(),
         chap,
     }
@@ -959,4 +964,47 @@ fn digests_switch_on_after_login() {
     assert_eq!(fake.digests, (false, false), "no digests during login");
     let sess = Session::new(fake, &li);
     assert_eq!(sess.into_transport().digests, (true, true));
+}
+
+#[test]
+fn non_leading_login_for_a_failed_session() {
+    let (_, first) = run(Model::default(), &settings(None)).unwrap();
+    let m = Model {
+        expect_tsih: 0x1234,
+        ..Default::default()
+    };
+    let mut s = settings(None);
+    s.tsih = 0x1234;
+    s.cid = 3;
+    s.initial_cmdsn = 77;
+    s.initial_exp_statsn = 55;
+    let mut session = first.negotiated.clone();
+    session.max_burst_length = 65536;
+    session.first_burst_length = 65536;
+    s.session = Some(session);
+    let (fake, li) = run(m, &s).unwrap();
+    let req = LoginRequest::decode(&fake.sent[0].bhs).unwrap();
+    assert_eq!(
+        (req.tsih, req.cid, req.cmd_sn, req.exp_stat_sn),
+        (0x1234, 3, Sn(77), Sn(55))
+    );
+    let offered: Vec<&str> = fake.received_keys[1]
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(
+        offered,
+        ["HeaderDigest", "DataDigest", "MaxRecvDataSegmentLength"]
+    );
+    assert_eq!(li.tsih, 0x1234);
+    assert_eq!(li.cmdsn, 77);
+    assert_eq!(li.negotiated.max_burst_length, 65536);
+    // The target answering "session does not exist" is reported with its status.
+    let m = Model {
+        expect_tsih: 0x1234,
+        fail_first: Some((2, 0x0a)),
+        ..Default::default()
+    };
+    let e = run(m, &s).unwrap_err();
+    assert_eq!(e.login_status, Some(0x020a));
 }

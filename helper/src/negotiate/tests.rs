@@ -515,3 +515,40 @@ fn parse_numbers() {
     assert_eq!(parse_number("-1"), None);
     assert_eq!(parse_number("1e3"), None);
 }
+
+#[test]
+fn non_leading_login_keeps_session_values() {
+    let mut base = normal();
+    answers(
+        &mut base,
+        &[("MaxBurstLength", "65536"), ("InitialR2T", "Yes")],
+    );
+    let session = base.finish().unwrap();
+    let offer = Offer {
+        header_digest: vec![Digest::Crc32c, Digest::None],
+        ..Default::default()
+    };
+    let mut n = Negotiation::continuing(offer, session.clone());
+    let keys: Vec<String> = n.initial_offers().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        ["HeaderDigest", "DataDigest", "MaxRecvDataSegmentLength"]
+    );
+    // Leading-only keys offered by the target are rejected.
+    let a = answers(
+        &mut n,
+        &[
+            ("HeaderDigest", "CRC32C"),
+            ("DataDigest", "None"),
+            ("MaxBurstLength", "1024"),
+            ("MaxRecvDataSegmentLength", "16384"),
+        ],
+    );
+    assert_eq!(a, kv(&[("MaxBurstLength", "Reject")]));
+    let r = n.finish().unwrap();
+    assert_eq!(r.header_digest, Digest::Crc32c);
+    assert_eq!(r.max_xmit_data_segment_length, 16384);
+    assert_eq!(r.max_burst_length, 65536);
+    assert!(r.initial_r2t);
+    assert_eq!(r.target_portal_group_tag, session.target_portal_group_tag);
+}
