@@ -349,3 +349,14 @@ pub struct SessionStats {
     /// Must be zero.
     pub reserved: [u64; 4],
 }
+
+// The structs cross the user/kernel boundary byte for byte: they must have no
+// padding (the kernel must not copy uninitialised bytes to user space) and the
+// same size for every user of this file.
+const _: () = assert!(core::mem::size_of::<AbiHeader>() == 8);
+const _: () = assert!(core::mem::size_of::<NegotiatedParams>() == 48);
+const _: () = assert!(core::mem::size_of::<ConnBind>() == 904);
+const _: () = assert!(core::mem::size_of::<SessionRemove>() == 32);
+const _: () = assert!(core::mem::size_of::<SessionInfo>() == 892);
+const _: () = assert!(core::mem::size_of::<SessionList>() == 40);
+const _: () = assert!(core::mem::size_of::<SessionStats>() == 136);

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ioctl commands of `/dev/iscsi_init` (Documentation/ioctl-abi.rst):
+//! validation of every field, then session creation, removal and listing.
+
+use crate::abi;
+use crate::codec::serial::{CmdWindow, Sn};
+use crate::conn::Conn;
+use crate::session::{field_str, ConnThreads, Session, State, MAX_OUTSTANDING_R2T};
+use crate::sys;
+use crate::sys::scsi::Host;
+use crate::sys::socket::Socket;
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::prelude::*;
+use kernel::str::CString;
+use kernel::sync::{Arc, Mutex};
+use kernel::uaccess::UserPtr;
+
+/// Largest data segment / burst length of RFC 7143 §13 (2^24 - 1 bytes).
+const MAX_LEN_24: u32 = 0x00ff_ffff;
+/// Largest number of (512-byte) sectors per command.
+const MAX_SECTORS: u32 = 8192;
+
+/// The sessions of this module.
+#[pin_data]
+pub(crate) struct Control {
+    /// Slots; a removed session leaves a `None` that a new one reuses.
+    #[pin]
+    sessions: Mutex<KVec<Option<Arc<Session>>>>,
+    next_id: AtomicU32,
+}
+
+/// EOPNOTSUPP (not among the kernel crate's named codes in 6.12).
+fn eopnotsupp() -> Error {
+    Error::from_errno(-95)
+}
+
+/// Logs why an ioctl argument is refused and returns `err`.
+macro_rules! refuse {
+    ($err:expr, $($arg:tt)*) => {{
+        pr_warn!("iscsi_init: {}\n", kernel::fmt!($($arg)*));
+        return Err($err);
+    }};
+}
+
+/// Checks the `AbiHeader` at the start of a user argument of type `T`.
+///
+/// # Errors
+///
+/// EOPNOTSUPP for another ABI version, EINVAL for a size that is not
+/// `size_of::<T>()`, EFAULT for an unreadable pointer.
+fn check_header<T>(arg: UserPtr, what: &str) -> Result {
+    let hdr: abi::AbiHeader = sys::user::read(arg)?;
+    if hdr.version != abi::ABI_VERSION {
+        refuse!(eopnotsupp(), "{}: ABI version {} not supported (module speaks {})", what, hdr.version, abi::ABI_VERSION);
+    }
+    if hdr.size as usize != core::mem::size_of::<T>() {
+        refuse!(EINVAL, "{}: argument of {} bytes, expected {}", what, hdr.size, core::mem::size_of::<T>());
+    }
+    Ok(())
+}
+
+/// A NUL-terminated text field: non-empty (if `required`), terminated,
+/// printable ASCII or UTF-8 without control characters.
+fn check_text(b: &[u8], what: &str, required: bool) -> Result {
+    let Some(n) = b.iter().position(|&c| c == 0) else {
+        refuse!(EINVAL, "bind: {} is not NUL-terminated", what);
+    };
+    if required && n == 0 {
+        refuse!(EINVAL, "bind: {} is empty", what);
+    }
+    let s = b.get(..n).unwrap_or(&[]);
+    if core::str::from_utf8(s).is_err() || s.iter().any(|&c| c < 0x20 || c == 0x7f) {
+        refuse!(EINVAL, "bind: {} is not valid text", what);
+    }
+    if b.get(n..).map(|r| r.iter().any(|&c| c != 0)).unwrap_or(false) {
+        refuse!(EINVAL, "bind: {} has bytes after its terminating NUL", what);
+    }
+    Ok(())
+}
+
+fn check_range(v: u32, lo: u32, hi: u32, key: &str) -> Result {
+    if v < lo || v > hi {
+        refuse!(EINVAL, "bind: {}={} outside {}..={} (RFC 7143 section 13)", key, v, lo, hi);
+    }
+    Ok(())
+}
+
+fn check_bool(v: u8, key: &str) -> Result {
+    if v > 1 {
+        refuse!(EINVAL, "bind: {}={} is not 0 (No) or 1 (Yes)", key, v);
+    }
+    Ok(())
+}
+
+/// Validates a `ConnBind` (all but the fd) and returns its CmdSN window.
+fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
+    if b.reserved.iter().any(|&r| r != 0) || b.params.reserved.iter().any(|&r| r != 0) || b.params.reserved0 != 0 {
+        refuse!(EINVAL, "bind: reserved fields must be zero");
+    }
+    let p = &b.params;
+    check_range(p.max_recv_data_segment_length, 512, MAX_LEN_24, "MaxRecvDataSegmentLength")?;
+    check_range(p.max_xmit_data_segment_length, 512, MAX_LEN_24, "MaxRecvDataSegmentLength (target)")?;
+    check_range(p.max_burst_length, 512, MAX_LEN_24, "MaxBurstLength")?;
+    check_range(p.first_burst_length, 512, p.max_burst_length, "FirstBurstLength")?;
+    check_range(u32::from(p.default_time2wait), 0, 3600, "DefaultTime2Wait")?;
+    check_range(u32::from(p.default_time2retain), 0, 3600, "DefaultTime2Retain")?;
+    check_range(u32::from(p.max_outstanding_r2t), 1, 65535, "MaxOutstandingR2T")?;
+    check_range(u32::from(p.max_connections), 1, 65535, "MaxConnections")?;
+    check_range(u32::from(p.error_recovery_level), 0, 2, "ErrorRecoveryLevel")?;
+    check_range(u32::from(p.header_digest), 0, 1, "HeaderDigest")?;
+    check_range(u32::from(p.data_digest), 0, 1, "DataDigest")?;
+    check_bool(p.initial_r2t, "InitialR2T")?;
+    check_bool(p.immediate_data, "ImmediateData")?;
+    check_bool(p.data_pdu_in_order, "DataPDUInOrder")?;
+    check_bool(p.data_sequence_in_order, "DataSequenceInOrder")?;
+    if p.error_recovery_level != 0 {
+        refuse!(eopnotsupp(), "bind: ErrorRecoveryLevel={} not supported (0 only)", p.error_recovery_level);
+    }
+    if p.data_pdu_in_order == 0 || p.data_sequence_in_order == 0 {
+        refuse!(eopnotsupp(), "bind: DataPDUInOrder=No / DataSequenceInOrder=No not supported");
+    }
+    if p.max_outstanding_r2t > MAX_OUTSTANDING_R2T {
+        refuse!(EINVAL, "bind: MaxOutstandingR2T={} above the module's {}", p.max_outstanding_r2t, MAX_OUTSTANDING_R2T);
+    }
+    if b.tsih == 0 {
+        refuse!(EINVAL, "bind: TSIH 0 (the login did not complete)");
+    }
+    if b.fd < 0 {
+        refuse!(EBADF, "bind: fd {} is not a file descriptor", b.fd);
+    }
+    check_text(&b.target_name, "TargetName", true)?;
+    check_text(&b.initiator_name, "InitiatorName", true)?;
+    check_text(&b.target_alias, "TargetAlias", false)?;
+    check_text(&b.portal, "portal", true)?;
+    match CmdWindow::new(Sn(b.exp_cmdsn), Sn(b.max_cmdsn)) {
+        Some(w) => Ok(w),
+        None => refuse!(EINVAL, "bind: MaxCmdSN {} < ExpCmdSN {} - 1", b.max_cmdsn, b.exp_cmdsn),
+    }
+}
+
+impl Control {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Control {
+            sessions <- kernel::new_mutex!(KVec::new(), "iscsi_init::Control::sessions"),
+            next_id: AtomicU32::new(1),
+        }? Error)
+    }
+
+    /// Handles one ioctl; returns the ioctl's non-negative result.
+    pub(crate) fn ioctl(&self, cmd: u32, arg: UserPtr) -> Result<isize> {
+        if cmd == abi::IOC_VERSION {
+            let hdr = abi::AbiHeader { version: abi::ABI_VERSION, size: core::mem::size_of::<abi::ConnBind>() as u32 };
+            sys::user::write(arg, &hdr)?;
+            return Ok(0);
+        }
+        if !sys::capable_sys_admin() {
+            return Err(EPERM);
+        }
+        match cmd {
+            abi::IOC_CONN_BIND => {
+                check_header::<abi::ConnBind>(arg, "bind")?;
+                let mut b: abi::ConnBind = sys::user::read(arg)?;
+                let (id, host_no) = self.bind(&b)?;
+                b.session_id = id;
+                b.host_no = host_no;
+                sys::user::write(arg, &b)?;
+                Ok(0)
+            }
+            abi::IOC_SESSION_REMOVE => {
+                check_header::<abi::SessionRemove>(arg, "remove")?;
+                let r: abi::SessionRemove = sys::user::read(arg)?;
+                if r.reserved.iter().any(|&v| v != 0) || r.flags & !abi::REMOVE_FORCE != 0 {
+                    refuse!(EINVAL, "remove: unknown flags or reserved fields set");
+                }
+                let s = {
+                    let mut list = self.sessions.lock();
+                    let slot = list.iter_mut().find(|s| s.as_ref().map(|s| s.id) == Some(r.session_id));
+                    slot.and_then(|s| s.take()).ok_or(ENOENT)?
+                };
+                s.remove(r.flags & abi::REMOVE_FORCE != 0, r.logout_timeout);
+                Ok(0)
+            }
+            abi::IOC_SESSION_LIST => {
+                check_header::<abi::SessionList>(arg, "list")?;
+                let mut l: abi::SessionList = sys::user::read(arg)?;
+                if l.reserved.iter().any(|&v| v != 0) {
+                    refuse!(EINVAL, "list: reserved fields set");
+                }
+                let list = self.sessions.lock();
+                let size = core::mem::size_of::<abi::SessionInfo>();
+                for (i, s) in list.iter().flatten().take(l.capacity as usize).enumerate() {
+                    let addr = (l.buf as usize).checked_add(i * size).ok_or(EFAULT)?;
+                    sys::user::write(addr, &s.info())?;
+                }
+                l.count = list.iter().flatten().count() as u32;
+                drop(list);
+                sys::user::write(arg, &l)?;
+                Ok(0)
+            }
+            abi::IOC_SESSION_STATS => {
+                check_header::<abi::SessionStats>(arg, "stats")?;
+                let mut st: abi::SessionStats = sys::user::read(arg)?;
+                let s = self.find(st.session_id).ok_or(ENOENT)?;
+                s.fill_stats(&mut st);
+                sys::user::write(arg, &st)?;
+                Ok(0)
+            }
+            _ => Err(ENOTTY),
+        }
+    }
+
+    fn find(&self, id: u32) -> Option<Arc<Session>> {
+        self.sessions.lock().iter().flatten().find(|s| s.id == id).cloned()
+    }
+
+    /// `IOC_CONN_BIND`: a new session, or a new connection for a failed one.
+    fn bind(&self, b: &abi::ConnBind) -> Result<(u32, u32)> {
+        let window = check_bind(b)?;
+        let sock = Socket::from_fd(b.fd).map_err(|e| {
+            pr_warn!("iscsi_init: bind: fd {} is not a connected TCP socket ({:?})\n", b.fd, e);
+            e
+        })?;
+        if b.session_id != 0 {
+            let s = self.find(b.session_id).ok_or_else(|| {
+                pr_warn!("iscsi_init: bind: no session {}\n", b.session_id);
+                ENOENT
+            })?;
+            return self.rebind(&s, b, window, sock);
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let session = Session::new(id, b, window)?;
+        let mut host = Host::new(session.can_queue, session.can_queue.min(u16::MAX as u32) as u16, MAX_SECTORS, session.clone())?;
+        let threads = start_conn(&session, sock, b)?;
+        if let Err(e) = host.add() {
+            stop_conn(&session, Some(threads));
+            return Err(e);
+        }
+        let host_no = host.host_no();
+        {
+            let mut g = session.inner.lock();
+            g.host_no = host_no;
+        }
+        {
+            let mut parts = session.parts.lock();
+            parts.conn = Some(threads);
+        }
+        let added = {
+            let mut list = self.sessions.lock();
+            match list.iter_mut().find(|s| s.is_none()) {
+                Some(slot) => {
+                    *slot = Some(session.clone());
+                    Ok(())
+                }
+                None => list.push(Some(session.clone()), GFP_KERNEL),
+            }
+        };
+        if let Err(e) = added {
+            let t = session.parts.lock().conn.take();
+            stop_conn(&session, t);
+            return Err(e.into());
+        }
+        let mut peer = [0u8; abi::PORTAL_LEN];
+        let peer = match session.parts.lock().conn.as_ref() {
+            Some(c) => {
+                let p = c.conn.peer(&mut peer);
+                let mut out = [0u8; abi::PORTAL_LEN];
+                let n = p.len().min(out.len());
+                out[..n].copy_from_slice(&p.as_bytes()[..n]);
+                out
+            }
+            None => peer,
+        };
+        pr_info!(
+            "iscsi_init: session {}: host{} to {} at {} (peer {}, queue depth {})\n",
+            id,
+            host_no,
+            field_str(&b.target_name),
+            field_str(&b.portal),
+            field_str(&peer),
+            session.can_queue
+        );
+        host.scan();
+        session.parts.lock().host = Some(host);
+        Ok((id, host_no))
+    }
+
+    /// A new connection for a failed session (re-login after a connection
+    /// failure): same ISID and TSIH, fresh sequence numbers from the login.
+    fn rebind(&self, s: &Arc<Session>, b: &abi::ConnBind, window: CmdWindow, sock: Socket) -> Result<(u32, u32)> {
+        if b.isid != s.ident.isid || b.tsih != s.ident.tsih {
+            refuse!(EINVAL, "bind: session {}: ISID/TSIH differ from the session's", s.id);
+        }
+        {
+            let g = s.inner.lock();
+            if g.state != State::Failed || g.rx_running || g.tx_running {
+                refuse!(EBUSY, "bind: session {} is not failed", s.id);
+            }
+        }
+        let old = s.parts.lock().conn.take();
+        stop_conn(s, old);
+        {
+            let mut g = s.inner.lock();
+            g.window = window;
+            g.cmd_sn = Sn(b.cmdsn);
+            g.exp_stat_sn = Sn(b.exp_statsn);
+            g.params = b.params;
+            g.cid = b.cid;
+            g.logout_response = None;
+            g.state = State::LoggedIn;
+        }
+        let threads = start_conn(s, sock, b)?;
+        s.parts.lock().conn = Some(threads);
+        let host_no = s.inner.lock().host_no;
+        pr_info!("iscsi_init: session {}: new connection bound\n", s.id);
+        Ok((s.id, host_no))
+    }
+
+    /// Logs every session out (module unload).
+    pub(crate) fn shutdown(&self) {
+        loop {
+            let s = {
+                let mut list = self.sessions.lock();
+                match list.iter_mut().find_map(|s| s.take()) {
+                    Some(s) => s,
+                    None => break,
+                }
+            };
+            s.remove(false, 0);
+        }
+    }
+}
+
+/// Starts the receive and transmit threads of a new connection.
+fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnThreads> {
+    let conn = Arc::new(Conn::new(s.clone(), sock, &b.params, b.cid), GFP_KERNEL)?;
+    {
+        let mut g = s.inner.lock();
+        g.rx_running = true;
+        g.tx_running = true;
+    }
+    let tx_name = CString::try_from_fmt(kernel::fmt!("iscsi_tx/{}", s.id))?;
+    let rx_name = CString::try_from_fmt(kernel::fmt!("iscsi_rx/{}", s.id))?;
+    let tx = match sys::thread::spawn(&tx_name, conn.clone(), Conn::tx_main) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut g = s.inner.lock();
+            g.rx_running = false;
+            g.tx_running = false;
+            return Err(e);
+        }
+    };
+    let rx = match sys::thread::spawn(&rx_name, conn.clone(), Conn::rx_main) {
+        Ok(t) => t,
+        Err(e) => {
+            s.mark_failed("cannot start the receive thread");
+            conn.shutdown();
+            tx.stop();
+            let mut g = s.inner.lock();
+            g.rx_running = false;
+            g.tx_running = false;
+            return Err(e);
+        }
+    };
+    Ok(ConnThreads { conn, rx, tx })
+}
+
+/// Stops a connection's threads (they flush its commands).
+fn stop_conn(s: &Session, t: Option<ConnThreads>) {
+    if let Some(t) = t {
+        s.mark_failed("connection stopped");
+        t.conn.shutdown();
+        t.rx.stop();
+        t.tx.stop();
+    }
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C shim of iscsi_init: see shim.h. Wrappers and statics only.
+ */
+#include <linux/bvec.h>
+#include <linux/compat.h>
+#include <linux/crc32c.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/scatterlist.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <scsi/scsi.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_host.h>
+#include "shim.h"
+
+const struct file_operations iscsi_init_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = iscsi_init_rust_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* ---- SCSI host template and its sysfs attributes ---- */
+
+#define ISCSI_INIT_SHOST_ATTR(_name, _which)					\
+static ssize_t _name##_show(struct device *dev, struct device_attribute *attr,	\
+			    char *buf)						\
+{										\
+	return iscsi_init_rust_shost_show(class_to_shost(dev), _which, buf);	\
+}										\
+static DEVICE_ATTR_RO(_name)
+
+ISCSI_INIT_SHOST_ATTR(iscsi_session_id, ISCSI_INIT_ATTR_SESSION_ID);
+ISCSI_INIT_SHOST_ATTR(iscsi_state, ISCSI_INIT_ATTR_STATE);
+ISCSI_INIT_SHOST_ATTR(iscsi_target_name, ISCSI_INIT_ATTR_TARGET_NAME);
+ISCSI_INIT_SHOST_ATTR(iscsi_portal, ISCSI_INIT_ATTR_PORTAL);
+ISCSI_INIT_SHOST_ATTR(iscsi_initiator_name, ISCSI_INIT_ATTR_INITIATOR_NAME);
+ISCSI_INIT_SHOST_ATTR(iscsi_params, ISCSI_INIT_ATTR_PARAMS);
+
+static struct attribute *iscsi_init_shost_attrs[] = {
+	&dev_attr_iscsi_session_id.attr,
+	&dev_attr_iscsi_state.attr,
+	&dev_attr_iscsi_target_name.attr,
+	&dev_attr_iscsi_portal.attr,
+	&dev_attr_iscsi_initiator_name.attr,
+	&dev_attr_iscsi_params.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(iscsi_init_shost);
+
+static struct scsi_host_template iscsi_init_sht = {
+	.module = THIS_MODULE,
+	.name = "iscsi_init",
+	.proc_name = "iscsi_init",
+	.queuecommand = iscsi_init_rust_queuecommand,
+	.eh_abort_handler = iscsi_init_rust_eh_abort,
+	.eh_device_reset_handler = iscsi_init_rust_eh_reset,
+	.eh_target_reset_handler = iscsi_init_rust_eh_reset,
+	.change_queue_depth = scsi_change_queue_depth,
+	.can_queue = 128,
+	.this_id = -1,
+	.sg_tablesize = SG_ALL,
+	.max_sectors = 0xFFFF,
+	.cmd_per_lun = 32,
+	.track_queue_depth = 1,
+	.shost_groups = iscsi_init_shost_groups,
+};
+
+struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lun,
+					unsigned int max_sectors, void *hostdata)
+{
+	struct Scsi_Host *shost = scsi_host_alloc(&iscsi_init_sht, sizeof(void *));
+
+	if (!shost)
+		return NULL;
+	shost->can_queue = can_queue;
+	shost->cmd_per_lun = cmd_per_lun;
+	shost->max_sectors = max_sectors;
+	shost->max_id = 1;
+	shost->max_channel = 0;
+	shost->max_lun = ~0ULL;
+	shost->max_cmd_len = 16;
+	shost->nr_hw_queues = 1;
+	*(void **)shost_priv(shost) = hostdata;
+	return shost;
+}
+
+int iscsi_init_host_add(struct Scsi_Host *shost)
+{
+	return scsi_add_host(shost, NULL);
+}
+
+void *iscsi_init_host_data(struct Scsi_Host *shost)
+{
+	return *(void **)shost_priv(shost);
+}
+
+unsigned int iscsi_init_host_no(struct Scsi_Host *shost)
+{
+	return shost->host_no;
+}
+
+/* ---- SCSI commands ---- */
+
+void iscsi_init_cmd_info(struct scsi_cmnd *cmd, struct iscsi_init_cmd_info *info)
+{
+	struct scsi_lun lun;
+
+	info->cdb = cmd->cmnd;
+	info->cdb_len = cmd->cmd_len;
+	info->bufflen = scsi_bufflen(cmd);
+	info->tag = blk_mq_unique_tag_to_tag(blk_mq_unique_tag(scsi_cmd_to_rq(cmd)));
+	switch (cmd->sc_data_direction) {
+	case DMA_TO_DEVICE:
+		info->dir = 1;
+		break;
+	case DMA_FROM_DEVICE:
+		info->dir = 2;
+		break;
+	case DMA_BIDIRECTIONAL:
+		info->dir = 3;
+		break;
+	default:
+		info->dir = 0;
+	}
+	int_to_scsilun(cmd->device->lun, &lun);
+	memcpy(info->lun, lun.scsi_lun, 8);
+}
+
+u32 iscsi_init_cmd_tag(struct scsi_cmnd *cmd)
+{
+	return blk_mq_unique_tag_to_tag(blk_mq_unique_tag(scsi_cmd_to_rq(cmd)));
+}
+
+struct Scsi_Host *iscsi_init_cmd_host(struct scsi_cmnd *cmd)
+{
+	return cmd->device->host;
+}
+
+void iscsi_init_cmd_complete(struct scsi_cmnd *cmd, u8 host_byte, u8 status, u32 resid,
+			     const u8 *sense, u32 sense_len)
+{
+	cmd->result = (host_byte << 16) | status;
+	scsi_set_resid(cmd, resid);
+	if (sense && sense_len) {
+		memcpy(cmd->sense_buffer, sense, min_t(u32, sense_len, SCSI_SENSE_BUFFERSIZE));
+	}
+	scsi_done(cmd);
+}
+
+/* ---- sockets ---- */
+
+struct socket *iscsi_init_sock_lookup(int fd, int *err)
+{
+	struct socket *sock = sockfd_lookup(fd, err);
+
+	if (!sock)
+		return NULL;
+	if (sock->type != SOCK_STREAM || !sock->sk || sock->sk->sk_protocol != IPPROTO_TCP ||
+	    (sock->sk->sk_family != AF_INET && sock->sk->sk_family != AF_INET6)) {
+		sockfd_put(sock);
+		*err = -ENOTSOCK;
+		return NULL;
+	}
+	if (sock->sk->sk_state != TCP_ESTABLISHED) {
+		sockfd_put(sock);
+		*err = -ENOTCONN;
+		return NULL;
+	}
+	return sock;
+}
+
+void iscsi_init_sock_setup(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	/* As nbd and iscsi_tcp: the socket must make progress under memory pressure. */
+	lock_sock(sk);
+	sk->sk_allocation = GFP_NOIO | __GFP_MEMALLOC;
+	sk->sk_use_task_frag = false;
+	sk_set_memalloc(sk);
+	release_sock(sk);
+	tcp_sock_set_nodelay(sk);
+}
+
+void iscsi_init_sock_put(struct socket *sock)
+{
+	sockfd_put(sock);
+}
+
+void iscsi_init_sock_shutdown(struct socket *sock)
+{
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+}
+
+int iscsi_init_sock_peer(struct socket *sock, char *buf, unsigned int len)
+{
+	struct sockaddr_storage addr;
+	int ret = kernel_getpeername(sock, (struct sockaddr *)&addr);
+
+	if (ret < 0)
+		return ret;
+	return snprintf(buf, len, "%pISpc", &addr);
+}
+
+static int iscsi_init_sendmsg(struct socket *sock, struct msghdr *msg)
+{
+	unsigned int noreclaim = memalloc_noreclaim_save();
+	int ret = 0;
+
+	while (msg_data_left(msg)) {
+		ret = sock_sendmsg(sock, msg);
+		if (ret <= 0) {
+			if (ret == 0)
+				ret = -EPIPE;
+			break;
+		}
+		ret = 0;
+	}
+	memalloc_noreclaim_restore(noreclaim);
+	return ret;
+}
+
+int iscsi_init_sock_send_buf(struct socket *sock, const void *buf, unsigned int len, bool more)
+{
+	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0) };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, len);
+	return iscsi_init_sendmsg(sock, &msg);
+}
+
+int iscsi_init_sock_recv_buf(struct socket *sock, void *buf, unsigned int len)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret;
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
+	ret = sock_recvmsg(sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
+	if (ret > 0 && ret != len)
+		return -EPIPE;
+	return ret;
+}
+
+/*
+ * Walks the command's scatterlist from byte `offset` for `len` bytes, calling
+ * fn on each page fragment. Stops at the first error.
+ */
+static int iscsi_init_sg_walk(struct scsi_cmnd *cmd, u32 offset, u32 len,
+			      int (*fn)(void *ctx, struct page *page, u32 off, u32 n, bool last),
+			      void *ctx)
+{
+	struct scatterlist *sg;
+	int i, ret;
+
+	if ((u64)offset + len > scsi_bufflen(cmd))
+		return -EINVAL;
+	scsi_for_each_sg(cmd, sg, scsi_sg_count(cmd), i) {
+		u32 sglen = sg->length, pos;
+
+		if (!len)
+			break;
+		if (offset >= sglen) {
+			offset -= sglen;
+			continue;
+		}
+		pos = sg->offset + offset;
+		sglen -= offset;
+		offset = 0;
+		while (sglen && len) {
+			struct page *page = nth_page(sg_page(sg), pos >> PAGE_SHIFT);
+			u32 poff = offset_in_page(pos);
+			u32 n = min3(sglen, len, (u32)PAGE_SIZE - poff);
+
+			ret = fn(ctx, page, poff, n, n == len);
+			if (ret)
+				return ret;
+			pos += n;
+			sglen -= n;
+			len -= n;
+		}
+	}
+	return len ? -EINVAL : 0;
+}
+
+struct iscsi_init_sg_io {
+	struct socket *sock;
+	int flags;
+	bool more;
+};
+
+static int iscsi_init_send_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
+{
+	struct iscsi_init_sg_io *io = ctx;
+	struct bio_vec bv;
+	struct msghdr msg = { .msg_flags = io->flags };
+
+	if (!last || io->more)
+		msg.msg_flags |= MSG_MORE;
+	bvec_set_page(&bv, page, n, off);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, n);
+	return iscsi_init_sendmsg(io->sock, &msg);
+}
+
+int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
+			    bool more, bool splice)
+{
+	struct iscsi_init_sg_io io = {
+		.sock = sock,
+		.flags = MSG_NOSIGNAL | (splice ? MSG_SPLICE_PAGES : 0),
+		.more = more,
+	};
+
+	return iscsi_init_sg_walk(cmd, offset, len, iscsi_init_send_page, &io);
+}
+
+static int iscsi_init_recv_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
+{
+	struct iscsi_init_sg_io *io = ctx;
+	struct bio_vec bv;
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret;
+
+	bvec_set_page(&bv, page, n, off);
+	iov_iter_bvec(&msg.msg_iter, ITER_DEST, &bv, 1, n);
+	ret = sock_recvmsg(io->sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
+	if (ret == n)
+		return 0;
+	return ret < 0 ? ret : -EPIPE;
+}
+
+int iscsi_init_sock_recv_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len)
+{
+	struct iscsi_init_sg_io io = { .sock = sock };
+
+	return iscsi_init_sg_walk(cmd, offset, len, iscsi_init_recv_page, &io);
+}
+
+/* ---- digests ---- */
+
+u32 iscsi_init_crc32c(u32 crc, const void *buf, unsigned int len)
+{
+	return ~crc32c(~crc, buf, len);
+}
+
+static int iscsi_init_crc_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
+{
+	u32 *crc = ctx;
+	void *p = kmap_local_page(page);
+
+	*crc = iscsi_init_crc32c(*crc, p + off, n);
+	kunmap_local(p);
+	return 0;
+}
+
+u32 iscsi_init_crc32c_sg(u32 crc, struct scsi_cmnd *cmd, u32 offset, u32 len)
+{
+	iscsi_init_sg_walk(cmd, offset, len, iscsi_init_crc_page, &crc);
+	return crc;
+}
+
+/* ---- threads ---- */
+
+struct task_struct *iscsi_init_kthread_start(int (*fn)(void *), void *data, const char *name,
+					     int *err)
+{
+	struct task_struct *task = kthread_run(fn, data, "%s", name);
+
+	if (IS_ERR(task)) {
+		*err = PTR_ERR(task);
+		return NULL;
+	}
+	get_task_struct(task);
+	return task;
+}
+
+int iscsi_init_kthread_stop(struct task_struct *task)
+{
+	int ret = kthread_stop(task);
+
+	put_task_struct(task);
+	return ret;
+}
+
+bool iscsi_init_kthread_should_stop(void)
+{
+	return kthread_should_stop();
+}

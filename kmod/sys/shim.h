@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C side of iscsi_init: wrappers for static inline kernel functions and macros
+ * that Rust cannot call, and the statics that are easiest to define in C (the
+ * misc device's file_operations, the SCSI host template with its sysfs
+ * attributes). Only kmod/sys/ calls these. No iSCSI logic lives here.
+ */
+#ifndef ISCSI_INIT_SHIM_H
+#define ISCSI_INIT_SHIM_H
+
+#include <linux/fs.h>
+#include <linux/types.h>
+
+struct Scsi_Host;
+struct scsi_cmnd;
+struct socket;
+struct task_struct;
+struct scatterlist;
+
+/* ---- implemented in Rust (kmod/sys/) ---- */
+long iscsi_init_rust_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int iscsi_init_rust_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd);
+int iscsi_init_rust_eh_abort(struct scsi_cmnd *cmd);
+int iscsi_init_rust_eh_reset(struct scsi_cmnd *cmd);
+/* Writes sysfs attribute `which` (ISCSI_INIT_ATTR_*) of the host into buf (PAGE_SIZE). */
+long iscsi_init_rust_shost_show(struct Scsi_Host *shost, unsigned int which, char *buf);
+
+enum {
+	ISCSI_INIT_ATTR_SESSION_ID = 0,
+	ISCSI_INIT_ATTR_STATE = 1,
+	ISCSI_INIT_ATTR_TARGET_NAME = 2,
+	ISCSI_INIT_ATTR_PORTAL = 3,
+	ISCSI_INIT_ATTR_INITIATOR_NAME = 4,
+	ISCSI_INIT_ATTR_PARAMS = 5,
+};
+
+/* ---- misc device ---- */
+extern const struct file_operations iscsi_init_fops;
+
+/* ---- SCSI host ---- */
+/* scsi_host_alloc() with our template; cmd_size is the per-command private area. */
+struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lun,
+					unsigned int max_sectors, void *hostdata);
+int iscsi_init_host_add(struct Scsi_Host *shost);
+void *iscsi_init_host_data(struct Scsi_Host *shost);
+unsigned int iscsi_init_host_no(struct Scsi_Host *shost);
+
+/* What the data path needs to know of a command, read once at queuecommand. */
+struct iscsi_init_cmd_info {
+	const u8 *cdb;
+	u32 cdb_len;
+	u32 bufflen;
+	u32 tag;
+	u32 dir;	/* 0 none, 1 write (to device), 2 read (from device), 3 bidi */
+	u8 lun[8];	/* SAM LUN as on the wire */
+};
+void iscsi_init_cmd_info(struct scsi_cmnd *cmd, struct iscsi_init_cmd_info *info);
+/* Sets result (host byte << 16 | SCSI status), residual, sense data; calls scsi_done(). */
+void iscsi_init_cmd_complete(struct scsi_cmnd *cmd, u8 host_byte, u8 status, u32 resid,
+			     const u8 *sense, u32 sense_len);
+u32 iscsi_init_cmd_tag(struct scsi_cmnd *cmd);
+struct Scsi_Host *iscsi_init_cmd_host(struct scsi_cmnd *cmd);
+
+/* ---- sockets ---- */
+/* sockfd_lookup() plus checks: a connected TCP stream socket. Sets *err. */
+struct socket *iscsi_init_sock_lookup(int fd, int *err);
+/* Socket options for a block device transport (no reclaim deadlocks, nodelay). */
+void iscsi_init_sock_setup(struct socket *sock);
+void iscsi_init_sock_put(struct socket *sock);
+void iscsi_init_sock_shutdown(struct socket *sock);
+/* Peer address as text ("a.b.c.d:port" / "[v6]:port"), returns length or < 0. */
+int iscsi_init_sock_peer(struct socket *sock, char *buf, unsigned int len);
+/* Sends len bytes from buf: all of it, or an error. */
+int iscsi_init_sock_send_buf(struct socket *sock, const void *buf, unsigned int len, bool more);
+/* Receives exactly len bytes into buf: len, 0 at EOF, or an error. */
+int iscsi_init_sock_recv_buf(struct socket *sock, void *buf, unsigned int len);
+/* Sends bytes [offset, offset+len) of a command's data buffer from its pages. */
+int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
+			    bool more, bool splice);
+/* Receives len bytes into a command's data buffer at offset, directly into its pages. */
+int iscsi_init_sock_recv_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len);
+
+/* ---- digests ---- */
+/* CRC32C "append" (crc of previous bytes, 0 for none): ~crc32c(~crc, ...). */
+u32 iscsi_init_crc32c(u32 crc, const void *buf, unsigned int len);
+u32 iscsi_init_crc32c_sg(u32 crc, struct scsi_cmnd *cmd, u32 offset, u32 len);
+
+/* ---- threads ---- */
+/* kthread_run(fn, data, name), with a task reference held for iscsi_init_kthread_stop(). */
+struct task_struct *iscsi_init_kthread_start(int (*fn)(void *), void *data, const char *name,
+					     int *err);
+/* kthread_stop() and drop the reference. */
+int iscsi_init_kthread_stop(struct task_struct *task);
+bool iscsi_init_kthread_should_stop(void);
+
+#endif

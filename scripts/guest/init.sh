@@ -1,0 +1,62 @@
+#!/bin/bash
+# Runs in the guest's overlay root as PID 1: prepares the system, then runs the
+# scenarios listed in /out/guest.env (or a shell), then powers off.
+set -u
+. /out/guest.env
+export REPO KBUILD KVER FLAVOUR LIO_LUNS LIO_CHAP LIO_MUTUAL
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=${TERM:-linux}
+
+for m in "proc /proc" "sysfs /sys" "devtmpfs /dev"; do
+  set -- $m
+  /bin/busybox mount -t "$1" "$1" "$2" || echo "[guest] cannot mount $1 on $2"
+done
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t configfs configfs /sys/kernel/config
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+ip link set lo up
+hostname iscsi-guest
+# The test kernel's modules, for modprobe (iscsi_tcp for the open-iscsi baseline).
+rm -rf "/lib/modules/$KVER"; mkdir -p /lib/modules
+ln -s "$KBUILD/modroot/lib/modules/$KVER" "/lib/modules/$KVER"
+echo "[guest] ready after $(cut -d' ' -f1 /proc/uptime)s (kernel $KVER)"
+
+finish() {
+  dmesg >/out/dmesg.txt
+  sync
+  # Reboot (QEMU runs with -no-reboot, so it exits; without ACPI there is no
+  # power-off) is asynchronous: wait for it with builtins only (the host
+  # root goes away under us), since PID 1 must not exit.
+  mkfifo /run/halt; exec 3<>/run/halt
+  echo b >/proc/sysrq-trigger
+  while :; do read -r -t 60 -u 3 _ || true; done
+}
+
+if [ "$SHELL_MODE" = 1 ]; then
+  echo "[guest] interactive shell: repo at $REPO, 'source $REPO/scripts/guest/lib.sh' for lio_setup etc.; exit to power off"
+  cd "$REPO"
+  setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
+  finish
+fi
+
+cd "$REPO"
+read -r -a files <<<"$SCENARIO_FILES"
+i=0
+for s in $SCENARIOS; do
+  f=${files[$i]}; i=$((i + 1))
+  echo "[scenario] $s: start at $(cut -d' ' -f1 /proc/uptime)s"
+  t0=$(cut -d. -f1 /proc/uptime)
+  timeout -k 30 "$SCENARIO_TIMEOUT" bash -c "set -euo pipefail; source '$REPO/scripts/guest/lib.sh'; source '$f'" \
+    >"/out/$s.log" 2>&1 </dev/null
+  rc=$?
+  echo "$rc" >"/out/$s.rc"
+  if [ "$rc" = 0 ]; then r=PASS; else r="FAIL (exit $rc)"; fi
+  echo "[scenario] $s: $r in $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
+  # Leave no state behind for the next scenario.
+  bash -c "source '$REPO/scripts/guest/lib.sh'; cleanup_all" >>"/out/$s.log" 2>&1
+done
+finish

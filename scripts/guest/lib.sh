@@ -1,0 +1,137 @@
+# Shell library for scenarios (sourced in the guest). Functions:
+#   lio_setup [-t IQN] [-l LUNS] [-s MIB] [-p PORT] [-i INITIATOR] [-c USER:SECRET] [-m USER:SECRET]
+#       An LIO iSCSI target on 127.0.0.1:PORT (default 3260) with LUNS ramdisk
+#       LUNs (rd_mcp) of MIB MiB each (defaults: $LIO_LUNS, 256). Demo mode
+#       (any initiator) unless -i names an initiator, which gets an ACL. -c
+#       requires CHAP with these credentials, -m adds mutual CHAP (the target's).
+#       Defaults for -l/-c/-m come from qemu-test.sh's --luns/--chap/--mutual.
+#       Prints the IQN.
+#   lio_teardown IQN          remove that target and its backstores
+#   lio_disable IQN           disable the TPG (the target stops answering)
+#   disk_for_host HOSTNO      /dev/sdX of the disks of a SCSI host, one per line
+#   wait_for DESC SECONDS CMD...   retry CMD until it succeeds
+#   dmesg_clean               fail if dmesg shows BUG/WARNING/Oops/KASAN/...
+#   cleanup_all               log out and remove everything scenarios set up
+#   log MSG                   timestamped line in the scenario log
+
+CFS=/sys/kernel/config/target
+ISCSI_INIT_KO=${ISCSI_INIT_KO:-$REPO/iscsi_init.ko}
+LIO_DEFAULT_IQN=iqn.2003-01.org.linux-iscsi.guest:lio0
+
+log() { printf '[%8s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+die() { log "FAILED: $*"; exit 1; }
+
+wait_for() {
+  local desc=$1 secs=$2; shift 2
+  local end=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) < end )) || die "timed out after ${secs}s waiting for $desc"
+    sleep 0.5
+  done
+}
+
+lio_setup() {
+  local iqn=$LIO_DEFAULT_IQN luns=${LIO_LUNS:-1} mib=256 port=3260 init="" chap=${LIO_CHAP:-} mutual=${LIO_MUTUAL:-}
+  local OPTIND opt
+  while getopts "t:l:s:p:i:c:m:" opt; do
+    case $opt in
+      t) iqn=$OPTARG;; l) luns=$OPTARG;; s) mib=$OPTARG;; p) port=$OPTARG;;
+      i) init=$OPTARG;; c) chap=$OPTARG;; m) mutual=$OPTARG;;
+      *) die "lio_setup: bad option";;
+    esac
+  done
+  [ -d "$CFS" ] || modprobe target_core_mod 2>/dev/null || true
+  [ -d "$CFS/iscsi" ] || mkdir -p "$CFS/iscsi"
+  # LIO names an HBA <plugin>_<number>: one per target, numbered from its IQN.
+  local tag; tag=$(( 16#$(echo "$iqn" | md5sum | cut -c1-6) ))
+  local tpg=$CFS/iscsi/$iqn/tpgt_1 i
+  mkdir -p "$tpg"
+  for ((i = 0; i < luns; i++)); do
+    local dev=$CFS/core/rd_mcp_$tag/lun$i
+    mkdir -p "$dev"
+    echo "rd_pages=$(( mib * 256 ))" >"$dev/control"
+    echo 1 >"$dev/enable"
+    mkdir -p "$tpg/lun/lun_$i"
+    ln -s "$dev" "$tpg/lun/lun_$i/$tag-$i"
+  done
+  mkdir -p "$tpg/np/127.0.0.1:$port"
+  local authdir=$tpg/auth
+  if [ -n "$init" ]; then
+    echo 0 >"$tpg/attrib/generate_node_acls"
+    mkdir -p "$tpg/acls/$init"
+    for ((i = 0; i < luns; i++)); do
+      mkdir -p "$tpg/acls/$init/lun_$i"
+      ln -s "$tpg/lun/lun_$i" "$tpg/acls/$init/lun_$i/map"
+    done
+    authdir=$tpg/acls/$init/auth
+  else
+    echo 1 >"$tpg/attrib/generate_node_acls"
+    echo 1 >"$tpg/attrib/cache_dynamic_acls"
+    echo 0 >"$tpg/attrib/demo_mode_write_protect"
+  fi
+  if [ -n "$chap" ]; then
+    echo "${chap%%:*}" >"$authdir/userid"
+    echo "${chap#*:}" >"$authdir/password"
+    if [ -n "$mutual" ]; then
+      echo "${mutual%%:*}" >"$authdir/userid_mutual"
+      echo "${mutual#*:}" >"$authdir/password_mutual"
+    fi
+    echo 1 >"$tpg/attrib/authentication"
+  else
+    echo 0 >"$tpg/attrib/authentication"
+  fi
+  echo 1 >"$tpg/enable"
+  echo "$iqn"
+}
+
+lio_disable() { echo 0 >"$CFS/iscsi/$1/tpgt_1/enable"; }
+
+lio_teardown() {
+  local iqn=$1 tpg=$CFS/iscsi/$1/tpgt_1 d l
+  [ -d "$CFS/iscsi/$iqn" ] || return 0
+  echo 0 >"$tpg/enable" 2>/dev/null || true
+  for d in "$tpg"/acls/*/; do
+    [ -d "$d" ] || continue
+    for l in "$d"lun_*/; do [ -d "$l" ] && { find "$l" -maxdepth 1 -type l -delete; rmdir "$l"; }; done
+    rmdir "$d"
+  done
+  for d in "$tpg"/np/*/; do [ -d "$d" ] && rmdir "$d"; done
+  local devs=()
+  for l in "$tpg"/lun/lun_*/; do
+    [ -d "$l" ] || continue
+    for d in "$l"*; do [ -L "$d" ] && { devs+=("$(readlink -f "$d")"); rm "$d"; }; done
+    rmdir "$l"
+  done
+  rmdir "$tpg" "$CFS/iscsi/$iqn"
+  for d in "${devs[@]}"; do rmdir "$d"; done
+  for d in "$CFS"/core/rd_mcp_*/; do rmdir "$d" 2>/dev/null || true; done
+}
+
+disk_for_host() {
+  local h=$1 b
+  for b in /sys/bus/scsi/devices/"$h":*/block/*; do
+    [ -e "$b" ] && echo "/dev/$(basename "$b")"
+  done
+  return 0
+}
+
+dmesg_clean() {
+  if dmesg | grep -E 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|blocked for more than'; then
+    die "kernel log is not clean"
+  fi
+}
+
+cleanup_all() {
+  if pgrep -x iscsid >/dev/null; then
+    iscsiadm -m node --logoutall=all >/dev/null 2>&1 || true
+    pkill -x iscsid || true
+  fi
+  if [ -e /dev/iscsi_init ] && command -v "$REPO/target/debug/iscsi-init" >/dev/null; then
+    "$REPO/target/debug/iscsi-init" logout --all >/dev/null 2>&1 || true
+  fi
+  if grep -q '^iscsi_init ' /proc/modules; then rmmod iscsi_init || true; fi
+  pkill -x tgtd 2>/dev/null || true
+  local t
+  for t in "$CFS"/iscsi/iqn.*; do [ -d "$t" ] && lio_teardown "$(basename "$t")"; done
+  return 0
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Boot the test kernel under QEMU (TCG) and run named scenarios in the guest.
+#
+#   scripts/qemu-test.sh [options] [SCENARIO...]
+#
+# Scenarios are the files scripts/scenarios/NAME.sh; with no names, all of them
+# run in name order. Each runs in the guest as root, in a chroot whose lower
+# layer is the host's / shared read-only over 9p (so every tool installed on the
+# host is there) under a tmpfs overlay. The repo is at the same path as on the
+# host. A scenario passes when it exits 0. See scripts/scenarios/README.md.
+#
+# Options:
+#   --flavour debug|release   kernel flavour (default debug; built and cached if needed)
+#   --shell                   interactive guest shell instead of scenarios
+#   --luns N                  ramdisk LUNs per LIO target (default 1, exported as LIO_LUNS)
+#   --chap USER:SECRET        make scenarios' default LIO target require CHAP
+#   --mutual USER:SECRET      ...and mutual CHAP with these target credentials
+#   --timeout SECONDS         per-scenario time limit in the guest (default 1200)
+#   --mem MIB                 guest memory (default 6144)
+#   --out DIR                 where logs go (default out/qemu-<timestamp>)
+#   --cpus N                  guest vCPUs (default 2)
+#
+# Exit status: 0 when every scenario passed and the console log is clean.
+# The last line is "N passed, N failed".
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+cpus=2 flavour=debug shell=0 luns=1 chap="" mutual="" timeout=1200 mem=6144 out=""
+scenarios=()
+while (($#)); do
+  case "$1" in
+    --flavour) flavour=$2; shift 2;;
+    --shell) shell=1; shift;;
+    --luns) luns=$2; shift 2;;
+    --chap) chap=$2; shift 2;;
+    --mutual) mutual=$2; shift 2;;
+    --timeout) timeout=$2; shift 2;;
+    --mem) mem=$2; shift 2;;
+    --cpus) cpus=$2; shift 2;;
+    --out) out=$2; shift 2;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//; /^set -e/d'; exit 0;;
+    -*) echo "qemu-test: unknown option $1" >&2; exit 2;;
+    *) scenarios+=("$1"); shift;;
+  esac
+done
+[[ "$luns" =~ ^[0-9]+$ ]] && ((luns >= 1)) || { echo "qemu-test: --luns takes a number >= 1" >&2; exit 2; }
+
+if ((${#scenarios[@]} == 0)) && ((shell == 0)); then
+  for f in "$here"/scenarios/*.sh; do scenarios+=("$(basename "$f" .sh)"); done
+fi
+# A scenario is a name (scripts/scenarios/NAME.sh) or a path to a script.
+declare -A scenario_file
+for i in "${!scenarios[@]}"; do
+  s=${scenarios[$i]}
+  if [[ "$s" == */* ]]; then
+    f=$(cd "$(dirname "$s")" && pwd)/$(basename "$s"); s=$(basename "$s" .sh); scenarios[$i]=$s
+  else
+    f=$here/scenarios/$s.sh
+  fi
+  [ -f "$f" ] || { echo "qemu-test: no scenario $s ($f)" >&2; exit 2; }
+  scenario_file[$s]=$f
+done
+
+kbuild=$("$here/build-kernel.sh" "$flavour")
+kimage=$kbuild/arch/x86/boot/bzImage
+kver=$(cat "$kbuild/include/config/kernel.release")
+
+out=${out:-$repo/out/qemu-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+rm -f "$out"/*.rc "$out"/*.log "$out"/console.txt "$out"/dmesg.txt
+
+# Initramfs: static busybox and an /init that builds the overlay root.
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/initramfs/bin"
+cp /bin/busybox "$work/initramfs/bin/busybox"
+cp "$here/guest/initramfs-init" "$work/initramfs/init"; chmod +x "$work/initramfs/init"
+(cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1 >"$work/initrd.gz")
+
+cat >"$out/guest.env" <<ENV
+REPO=$repo
+KBUILD=$kbuild
+KVER=$kver
+FLAVOUR=$flavour
+SCENARIOS="${scenarios[*]}"
+SCENARIO_FILES="$(for s in "${scenarios[@]}"; do printf '%s ' "${scenario_file[$s]}"; done)"
+SCENARIO_TIMEOUT=$timeout
+LIO_LUNS=$luns
+LIO_CHAP=$chap
+LIO_MUTUAL=$mutual
+SHELL_MODE=$shell
+ENV
+
+# acpi=off: under TCG the firmware's AML for PCI interrupt routing runs into
+# its 30 s loop timeout per device; MP tables and the PIRQ table do the job.
+cmdline="console=ttyS0 panic=-1 loglevel=6 acpi=off"
+qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp "$cpus" -m "$mem" -no-reboot
+  -kernel "$kimage" -initrd "$work/initrd.gz" -append "$cmdline"
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+  -virtfs "local,path=$out,mount_tag=out,security_model=none"
+  -nic none)
+
+echo "[qemu-test] kernel $kver ($flavour), logs in $out"
+if ((shell)); then
+  exec "${qemu[@]}" -display none -serial mon:stdio
+fi
+
+start=$(date +%s)
+total_limit=$(( ${#scenarios[@]} * timeout + 300 ))
+set +e
+timeout --foreground -k 10 "$total_limit" "${qemu[@]}" -display none -monitor none -serial stdio </dev/null \
+  | tee "$out/console.txt" | grep --line-buffered -E '^\[(guest|scenario)\]'
+qrc=${PIPESTATUS[0]}
+set -e
+echo "[qemu-test] guest ran $(( $(date +%s) - start ))s (qemu exit $qrc)"
+
+passed=0 failed=0
+for s in "${scenarios[@]}"; do
+  rc=$(cat "$out/$s.rc" 2>/dev/null || echo none)
+  if [ "$rc" = 0 ]; then passed=$((passed + 1)); echo "PASS $s"
+  else failed=$((failed + 1)); echo "FAIL $s (exit $rc; log $out/$s.log)"
+    [ -f "$out/$s.log" ] && tail -n 25 "$out/$s.log" | sed 's/^/    | /'
+  fi
+done
+
+bad='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|blocked for more than'
+for f in "$out/console.txt" "$out/dmesg.txt"; do
+  [ -f "$f" ] || continue
+  if grep -qE "$bad" "$f"; then
+    echo "FAIL kernel log: $(basename "$f") matches /$bad/:"
+    grep -nE -m5 -A3 "$bad" "$f" | sed 's/^/    | /'
+    failed=$((failed + 1))
+    break
+  fi
+done
+if [ ! -f "$out/dmesg.txt" ]; then
+  echo "FAIL guest did not finish (no dmesg.txt; qemu exit $qrc): see $out/console.txt"
+  tail -n 20 "$out/console.txt" | sed 's/^/    | /'
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The project's test command (README: `make test`; CI: .ci/run).
+#   1. setup (idempotent: installs only what is missing)
+#   2. userland: cargo fmt --check, clippy -D warnings, cargo test (incl. tgtd tests)
+#   3. codec fuzz targets, bounded time each (FUZZ_SECONDS, default 60)
+#   4. debug test kernel (cached) and the module
+#   5. QEMU scenarios on the debug kernel (all of scripts/scenarios/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s (at %ss)\n' "$*" "$SECONDS"; }
+
+step "setup"
+scripts/setup.sh
+
+step "userland checks: fmt, clippy, tests"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace 2>&1 | tee target/cargo-test.log
+cargo build -p iscsi-init
+
+if [ -x codec/fuzz/run.sh ]; then
+  step "codec fuzzing (${FUZZ_SECONDS:-60}s per target)"
+  codec/fuzz/run.sh "${FUZZ_SECONDS:-60}"
+fi
+
+step "debug test kernel"
+scripts/build-kernel.sh debug >/dev/null
+
+step "module"
+make modules
+
+step "QEMU scenarios"
+scripts/qemu-test.sh --out out/test
