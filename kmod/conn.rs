@@ -134,7 +134,7 @@ impl Conn {
             if g.state == State::LoggedIn {
                 g.state = State::Failed;
                 drop(g);
-                pr_err!("iscsi_init: session {}: connection closed\n", s.id);
+                pr_err!("session {}: connection closed\n", s.id);
                 Stats::add(&s.stats.conn_failures, 1);
             }
         }
@@ -223,7 +223,7 @@ impl Conn {
                 }
                 match a.async_event {
                     AsyncEvent::LogoutRequest => {
-                        pr_warn!("iscsi_init: session {}: target requests logout\n", s.id);
+                        pr_warn!("session {}: target requests logout\n", s.id);
                         let queued = {
                             let mut g = s.inner.lock();
                             if g.state == State::LoggedIn {
@@ -242,7 +242,7 @@ impl Conn {
                         Err(Failure("target announced it drops the connection"))
                     }
                     ev => {
-                        pr_info!("iscsi_init: session {}: async event {:?} (vcode {})\n", s.id, ev, a.async_vcode);
+                        pr_info!("session {}: async event {:?} (vcode {})\n", s.id, ev, a.async_vcode);
                         s.tx_wait.notify_one();
                         Ok(true)
                     }
@@ -253,7 +253,7 @@ impl Conn {
                 let rejected = crate::codec::reject::Reject::rejected_bhs(data)
                     .map(|h| crate::codec::bhs::initiator_task_tag(h));
                 pr_err!(
-                    "iscsi_init: session {}: target rejected a PDU (reason {:?}, ITT {:#x})\n",
+                    "session {}: target rejected a PDU (reason {:?}, ITT {:#x})\n",
                     s.id,
                     r.reason,
                     rejected.unwrap_or(RESERVED_TAG)
@@ -285,7 +285,7 @@ impl Conn {
     /// Checks the StatSN of a command's status (in order on one connection).
     fn check_stat_sn(g: &mut crate::session::Inner, stat_sn: Sn) -> Res {
         if stat_sn != g.exp_stat_sn {
-            pr_err!("iscsi_init: StatSN {} where {} was expected\n", stat_sn.0, g.exp_stat_sn.0);
+            pr_err!("StatSN {} where {} was expected\n", stat_sn.0, g.exp_stat_sn.0);
             return Err(Failure("StatSN out of order"));
         }
         g.exp_stat_sn = stat_sn.next();

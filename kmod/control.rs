@@ -38,7 +38,7 @@ fn eopnotsupp() -> Error {
 /// Logs why an ioctl argument is refused and returns `err`.
 macro_rules! refuse {
     ($err:expr, $($arg:tt)*) => {{
-        pr_warn!("iscsi_init: {}\n", kernel::fmt!($($arg)*));
+        pr_warn!("{}\n", kernel::fmt!($($arg)*));
         return Err($err);
     }};
 }
@@ -218,12 +218,12 @@ impl Control {
     fn bind(&self, b: &abi::ConnBind) -> Result<(u32, u32)> {
         let window = check_bind(b)?;
         let sock = Socket::from_fd(b.fd).map_err(|e| {
-            pr_warn!("iscsi_init: bind: fd {} is not a connected TCP socket ({:?})\n", b.fd, e);
+            pr_warn!("bind: fd {} is not a connected TCP socket ({:?})\n", b.fd, e);
             e
         })?;
         if b.session_id != 0 {
             let s = self.find(b.session_id).ok_or_else(|| {
-                pr_warn!("iscsi_init: bind: no session {}\n", b.session_id);
+                pr_warn!("bind: no session {}\n", b.session_id);
                 ENOENT
             })?;
             return self.rebind(&s, b, window, sock);
@@ -272,7 +272,7 @@ impl Control {
             None => peer,
         };
         pr_info!(
-            "iscsi_init: session {}: host{} to {} at {} (peer {}, queue depth {})\n",
+            "session {}: host{} to {} at {} (peer {}, queue depth {})\n",
             id,
             host_no,
             field_str(&b.target_name),
@@ -312,7 +312,7 @@ impl Control {
         let threads = start_conn(s, sock, b)?;
         s.parts.lock().conn = Some(threads);
         let host_no = s.inner.lock().host_no;
-        pr_info!("iscsi_init: session {}: new connection bound\n", s.id);
+        pr_info!("session {}: new connection bound\n", s.id);
         Ok((s.id, host_no))
     }
 

@@ -66,7 +66,7 @@ struct IscsiInit {
 impl kernel::Module for IscsiInit {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let control = sys::miscdev::Registration::register(kernel::c_str!("iscsi_init"), 0o600, control::Control::new())?;
-        pr_info!("iscsi_init: loaded, ABI version {}\n", abi::ABI_VERSION);
+        pr_info!("loaded, ABI version {}\n", abi::ABI_VERSION);
         Ok(IscsiInit { control })
     }
 }
@@ -75,6 +75,6 @@ impl Drop for IscsiInit {
     fn drop(&mut self) {
         // Sessions still up are logged out before the module goes.
         self.control.control().shutdown();
-        pr_info!("iscsi_init: unloaded\n");
+        pr_info!("unloaded\n");
     }
 }

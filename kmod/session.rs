@@ -382,7 +382,7 @@ impl Session {
         let tag = info.tag;
         let Some(task) = g.tasks.get_mut(tag as usize) else {
             drop(g);
-            pr_err!("iscsi_init: session {}: tag {} beyond can_queue\n", self.id, tag);
+            pr_err!("session {}: tag {} beyond can_queue\n", self.id, tag);
             cmd.complete(HostByte::Error, 0, info.bufflen, &[]);
             return Ok(());
         };
@@ -501,7 +501,7 @@ impl Session {
         drop(g);
         if changed {
             Stats::add(&self.stats.conn_failures, 1);
-            pr_err!("iscsi_init: session {}: connection failed: {}\n", self.id, why);
+            pr_err!("session {}: connection failed: {}\n", self.id, why);
         }
         self.tx_wait.notify_all();
         self.event.notify_all();
@@ -586,10 +586,10 @@ impl Session {
                 let ok = self.wait_until(secs * 1000, |g| g.logout_response.is_some() || g.state == State::Failed);
                 let resp = self.inner.lock().logout_response;
                 match resp {
-                    Some(0) => pr_info!("iscsi_init: session {}: logged out\n", self.id),
-                    Some(r) => pr_warn!("iscsi_init: session {}: Logout Response {:#x}\n", self.id, r),
-                    None if ok => pr_warn!("iscsi_init: session {}: connection failed during logout\n", self.id),
-                    None => pr_warn!("iscsi_init: session {}: no Logout Response in {} s\n", self.id, secs),
+                    Some(0) => pr_info!("session {}: logged out\n", self.id),
+                    Some(r) => pr_warn!("session {}: Logout Response {:#x}\n", self.id, r),
+                    None if ok => pr_warn!("session {}: connection failed during logout\n", self.id),
+                    None => pr_warn!("session {}: no Logout Response in {} s\n", self.id, secs),
                 }
             }
         }

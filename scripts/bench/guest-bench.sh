@@ -42,7 +42,7 @@ iscsiadm -m node -T "$iqn" -p 127.0.0.1:3260 --login >/dev/null
 sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); print $2 }')
 host=$(basename "$(readlink -f /sys/class/iscsi_session/session"$sid"/device/..)" | sed 's/host//')
 wait_for "the LUN scan" 30 test -n "$(disk_for_host "$host")"
-disk=$(disk_for_host "$host" | head -1)
+disk=$(disk_for_host "$host" | sed -n 1p)
 log "open-iscsi disk $disk"
 run_jobs open-iscsi "$disk"
 iscsiadm -m node -T "$iqn" -p 127.0.0.1:3260 --logout >/dev/null

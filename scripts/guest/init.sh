@@ -11,6 +11,7 @@ for m in "proc /proc" "sysfs /sys" "devtmpfs /dev"; do
   set -- $m
   /bin/busybox mount -t "$1" "$1" "$2" || echo "[guest] cannot mount $1 on $2"
 done
+ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin; ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm

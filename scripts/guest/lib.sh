@@ -70,11 +70,12 @@ lio_setup() {
     echo 0 >"$tpg/attrib/demo_mode_write_protect"
   fi
   if [ -n "$chap" ]; then
-    echo "${chap%%:*}" >"$authdir/userid"
-    echo "${chap#*:}" >"$authdir/password"
+    # LIO keeps a trailing newline as part of the value: write none.
+    printf '%s' "${chap%%:*}" >"$authdir/userid"
+    printf '%s' "${chap#*:}" >"$authdir/password"
     if [ -n "$mutual" ]; then
-      echo "${mutual%%:*}" >"$authdir/userid_mutual"
-      echo "${mutual#*:}" >"$authdir/password_mutual"
+      printf '%s' "${mutual%%:*}" >"$authdir/userid_mutual"
+      printf '%s' "${mutual#*:}" >"$authdir/password_mutual"
     fi
     echo 1 >"$tpg/attrib/authentication"
   else
@@ -134,4 +135,29 @@ cleanup_all() {
   local t
   for t in "$CFS"/iscsi/iqn.*; do [ -d "$t" ] && lio_teardown "$(basename "$t")"; done
   return 0
+}
+
+# --- iscsi-init (our initiator)
+#   ii ARGS...                the helper (target/debug/iscsi-init, or $ISCSI_INIT_BIN)
+#   ii_host IQN               SCSI host number of our session to IQN (from sysfs)
+#   ii_disks IQN              its /dev/sdX nodes, one per line
+#   ii_login IQN PORTAL [ARGS...]  load the module if needed, log in, print the first disk
+ii() { "${ISCSI_INIT_BIN:-$REPO/target/debug/iscsi-init}" "$@"; }
+
+ii_host() {
+  local f
+  for f in /sys/class/scsi_host/host*/iscsi_target_name; do
+    [ -f "$f" ] && [ "$(cat "$f")" = "$1" ] && { basename "$(dirname "$f")" | sed 's/^host//'; return 0; }
+  done
+  return 1
+}
+
+ii_disks() { local h; h=$(ii_host "$1") && disk_for_host "$h"; }
+
+ii_login() {
+  local iqn=$1 portal=$2; shift 2
+  grep -q '^iscsi_init ' /proc/modules || insmod "$ISCSI_INIT_KO"
+  ii login -T "$iqn" -p "$portal" "$@" >&2
+  wait_for "the LUN scan of $iqn" 30 test -n "$(ii_disks "$iqn")"
+  ii_disks "$iqn" | sed -n 1p
 }

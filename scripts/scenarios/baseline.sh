@@ -19,7 +19,7 @@ sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); p
 [ -n "$sid" ] || die "no open-iscsi session"
 host=$(basename "$(readlink -f /sys/class/iscsi_session/session"$sid"/device/..)" | sed 's/host//')
 wait_for "the LUN scan" 30 test -n "$(disk_for_host "$host")"
-disk=$(disk_for_host "$host" | head -1)
+disk=$(disk_for_host "$host" | sed -n 1p)
 log "open-iscsi session $sid on host$host: $disk ($(blockdev --getsize64 "$disk") bytes)"
 
 dd if=/dev/urandom of=/tmp/pattern bs=1M count=16 status=none

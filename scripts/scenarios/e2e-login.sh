@@ -1,0 +1,30 @@
+# Issue 5, scenario 1: discovery, then a mutual-CHAP login with the helper:
+# /dev/sdX appears, and sg_inq, sg_readcap and sg_luns answer correctly.
+iqn=$(lio_setup -l 2 -s 64 -c "guest-init:init-secret-123" -m "guest-tgt:target-secret-456")
+insmod "$ISCSI_INIT_KO"
+ii discover -p 127.0.0.1:3260 | tee /tmp/disc
+grep -q "$iqn" /tmp/disc || die "discovery did not list $iqn"
+disk=$(ii_login "$iqn" 127.0.0.1:3260 -u guest-init -s init-secret-123 -U guest-tgt -S target-secret-456)
+log "logged in with mutual CHAP: $disk"
+ii list
+host=$(ii_host "$iqn")
+for a in iscsi_session_id iscsi_state iscsi_target_name iscsi_portal iscsi_initiator_name; do
+  log "sysfs $a: $(cat /sys/class/scsi_host/host"$host"/$a)"
+done
+grep -q '^logged_in$' /sys/class/scsi_host/host"$host"/iscsi_state || die "sysfs state is not logged_in"
+sg_inq "$disk" | tee /tmp/inq
+grep -q "LIO-ORG" /tmp/inq || die "sg_inq: vendor is not LIO-ORG"
+sg_readcap "$disk" | tee /tmp/cap
+grep -q "Last LBA=131071" /tmp/cap || die "sg_readcap: wrong capacity (want 64 MiB)"
+sg_luns "$disk" | tee /tmp/luns
+grep -q "Lun list length = 16" /tmp/luns || die "sg_luns: want 2 LUNs"
+[ "$(ii_disks "$iqn" | wc -l)" = 2 ] || die "want 2 disks for 2 LUNs, got: $(ii_disks "$iqn" | tr '\n' ' ')"
+dd if=/dev/urandom of=/tmp/pattern bs=1M count=8 status=none
+dd if=/tmp/pattern of="$disk" bs=1M oflag=direct status=none
+echo 3 >/proc/sys/vm/drop_caches
+cmp /tmp/pattern <(dd if="$disk" bs=1M count=8 iflag=direct status=none) || die "data read back differs"
+log "8 MiB written and read back identical"
+ii logout -T "$iqn"
+[ -z "$(ii_disks "$iqn")" ] || die "disks still present after logout"
+rmmod iscsi_init
+dmesg_clean
