@@ -42,14 +42,17 @@ const fn is_key_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+' | b'@' | b'_' | b'#')
 }
 
-/// Validate a key-name: 1..=63 bytes, a capital letter first, then key
+/// Validate a key-name: 1..=63 bytes, a letter first, then key
 /// characters.
 pub fn check_key(key: &[u8]) -> Result<(), TextError> {
     let (first, rest) = key.split_first().ok_or(TextError::EmptyKey)?;
     if key.len() > MAX_KEY_LEN {
         return Err(TextError::KeyTooLong);
     }
-    if !first.is_ascii_uppercase() {
+    // RFC 7143 6.1 standard-labels begin with an uppercase letter, but
+    // later RFCs define keys that do not (iSCSIProtocolLevel, RFC 7144;
+    // iSERHelloRequired, RFC 7145): accept any letter first.
+    if !first.is_ascii_alphabetic() {
         return Err(TextError::BadKeyChar(*first));
     }
     match rest.iter().find(|c| !is_key_char(**c)) {
@@ -529,7 +532,8 @@ mod tests {
         assert_eq!(e(b"A=1"), Some(TextError::MissingNul));
         assert_eq!(e(b"A1\0"), Some(TextError::MissingEquals));
         assert_eq!(e(b"=1\0"), Some(TextError::EmptyKey));
-        assert_eq!(e(b"a=1\0"), Some(TextError::BadKeyChar(b'a')));
+        assert_eq!(e(b"1a=1\0"), Some(TextError::BadKeyChar(b'1')));
+        assert_eq!(e(b"iSCSIProtocolLevel=1\0"), None);
         assert_eq!(e(b"A b=1\0"), Some(TextError::BadKeyChar(b' ')));
         let mut long = std::vec![b'K'; 64];
         long.extend_from_slice(b"=1\0");
@@ -543,7 +547,7 @@ mod tests {
         v.push(0);
         assert_eq!(e(&v), None);
         // error stops iteration
-        assert_eq!(KeyValueIter::new(b"a=1\0B=2\0").count(), 1);
+        assert_eq!(KeyValueIter::new(b"1=1\0B=2\0").count(), 1);
     }
 
     #[test]
@@ -564,7 +568,7 @@ mod tests {
         );
         assert_eq!(w.len(), before);
         assert_eq!(w.push("K", b"a\0b"), Err(TextError::BadValueChar(0)));
-        assert_eq!(w.push("k", b"x"), Err(TextError::BadKeyChar(b'k')));
+        assert_eq!(w.push("-k", b"x"), Err(TextError::BadKeyChar(b'-')));
         assert_eq!(
             w.push_hex("CHAP_C", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
             Err(TextError::Overflow)
