@@ -6,6 +6,7 @@
 # ours/open-iscsi. Measured, not pass/fail.
 #
 #   scripts/bench.sh [--runtime SECONDS] [--flavour release|debug]
+#   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runtime=15 flavour=release
@@ -21,8 +22,9 @@ cargo build --release -p iscsi-init
 scripts/build-kernel.sh "$flavour" >/dev/null
 make FLAVOUR="$flavour" modules
 out=out/bench
-export BENCH_RUNTIME=$runtime
-ISCSI_INIT_BENCH_RUNTIME=$runtime scripts/qemu-test.sh --flavour "$flavour" --out "$out" --timeout 3000 \
+mkdir -p "$out"
+printf 'BENCH_RUNTIME=%q\nBENCH_JOBS=%q\nISCSI_INIT_BIN=%q\n' "$runtime" "${BENCH_JOBS:-}" "$PWD/target/release/iscsi-init" >"$out/bench.env"
+scripts/qemu-test.sh --flavour "$flavour" --out "$out" --timeout 3000 \
   scripts/bench/guest-bench.sh || true
 if [ -f "$out/bench-table.txt" ]; then
   cat "$out/bench-table.txt"

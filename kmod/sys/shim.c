@@ -307,6 +307,10 @@ static int iscsi_init_send_page(void *ctx, struct page *page, u32 off, u32 n, bo
 
 	if (!last || io->more)
 		msg.msg_flags |= MSG_MORE;
+	/* Slab pages and pages without a reference cannot be spliced (see
+	 * sendpage_ok()); they are copied, as iscsi_tcp does. */
+	if (!sendpage_ok(page))
+		msg.msg_flags &= ~MSG_SPLICE_PAGES;
 	bvec_set_page(&bv, page, n, off);
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, n);
 	return iscsi_init_sendmsg(io->sock, &msg);

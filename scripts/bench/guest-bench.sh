@@ -1,5 +1,7 @@
 # Guest side of scripts/bench.sh (runs as a qemu-test.sh scenario).
 runtime=${BENCH_RUNTIME:-15}
+# Values from scripts/bench.sh come through the guest environment file.
+[ -f /out/bench.env ] && . /out/bench.env
 iqn=$(lio_setup -l 1 -s 1024)
 jobs=(
   "4k-randread-qd1    --rw=randread  --bs=4k   --iodepth=1"
@@ -17,6 +19,8 @@ run_jobs() { # initiator disk
   dd if=/dev/zero of="$disk" bs=1M count=1024 oflag=direct status=none || true
   for j in "${jobs[@]}"; do
     name=${j%% *}
+    # BENCH_JOBS (space-separated names) selects a subset.
+    [ -z "${BENCH_JOBS:-}" ] || [[ " $BENCH_JOBS " == *" $name "* ]] || continue
     # shellcheck disable=SC2086
     fio --name="$name" --filename="$disk" --direct=1 --ioengine=libaio ${j#* } \
       --time_based --runtime="$runtime" --ramp_time=2 --size=1g --group_reporting \

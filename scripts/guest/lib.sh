@@ -6,6 +6,7 @@
 #       requires CHAP with these credentials, -m adds mutual CHAP (the target's).
 #       Defaults for -l/-c/-m come from qemu-test.sh's --luns/--chap/--mutual.
 #       Prints the IQN.
+#       -P KEY=VALUE sets a TPG login parameter (tpgt_1/param/KEY), repeatable.
 #   lio_teardown IQN          remove that target and its backstores
 #   lio_disable IQN           disable the TPG (the target stops answering)
 #   disk_for_host HOSTNO      /dev/sdX of the disks of a SCSI host, one per line
@@ -13,6 +14,9 @@
 #   dmesg_clean               fail if dmesg shows BUG/WARNING/Oops/KASAN/...
 #   cleanup_all               log out and remove everything scenarios set up
 #   log MSG                   timestamped line in the scenario log
+#   fio_verify DISK [MIB]     4k randwrite QD32 and 1M write QD8 with crc32c verify
+#   fs_check DISK             mkfs.ext4, copy a tree, sync, drop caches, compare sha256
+#   tgtd_setup PORT IQN MIB [USER:SECRET [MUSER:MSECRET]]   a tgtd target in the guest
 
 CFS=/sys/kernel/config/target
 ISCSI_INIT_KO=${ISCSI_INIT_KO:-$REPO/iscsi_init.ko}
@@ -32,11 +36,11 @@ wait_for() {
 
 lio_setup() {
   local iqn=$LIO_DEFAULT_IQN luns=${LIO_LUNS:-1} mib=256 port=3260 init="" chap=${LIO_CHAP:-} mutual=${LIO_MUTUAL:-}
-  local OPTIND opt
-  while getopts "t:l:s:p:i:c:m:" opt; do
+  local OPTIND opt params=()
+  while getopts "t:l:s:p:i:c:m:P:" opt; do
     case $opt in
       t) iqn=$OPTARG;; l) luns=$OPTARG;; s) mib=$OPTARG;; p) port=$OPTARG;;
-      i) init=$OPTARG;; c) chap=$OPTARG;; m) mutual=$OPTARG;;
+      i) init=$OPTARG;; c) chap=$OPTARG;; m) mutual=$OPTARG;; P) params+=("$OPTARG");;
       *) die "lio_setup: bad option";;
     esac
   done
@@ -81,6 +85,8 @@ lio_setup() {
   else
     echo 0 >"$tpg/attrib/authentication"
   fi
+  local kv
+  for kv in "${params[@]}"; do printf '%s' "${kv#*=}" >"$tpg/param/${kv%%=*}"; done
   echo 1 >"$tpg/enable"
   echo "$iqn"
 }
@@ -160,4 +166,49 @@ ii_login() {
   ii login -T "$iqn" -p "$portal" "$@" >&2
   wait_for "the LUN scan of $iqn" 30 test -n "$(ii_disks "$iqn")"
   ii_disks "$iqn" | sed -n 1p
+}
+
+fio_verify() {
+  local disk=$1 mib=${2:-256} job
+  for job in "randwrite-4k-qd32 --rw=randwrite --bs=4k --iodepth=32" "write-1m-qd8 --rw=write --bs=1m --iodepth=8"; do
+    local name=${job%% *} t0=$SECONDS
+    # shellcheck disable=SC2086
+    fio --name="$name" --filename="$disk" --direct=1 --ioengine=libaio ${job#* } --size="${mib}m" \
+      --verify=crc32c --verify_fatal=1 --do_verify=1 --output="/tmp/fio-$name.txt" \
+      || { cat "/tmp/fio-$name.txt"; die "fio $name failed on $disk"; }
+    grep -q "err= 0" "/tmp/fio-$name.txt" || { cat "/tmp/fio-$name.txt"; die "fio $name reported errors"; }
+    log "fio $name on $disk: ${mib} MiB verified in $((SECONDS - t0))s: $(grep -Eo '(WRITE|READ): bw=[^ ]+' "/tmp/fio-$name.txt" | tr '\n' ' ')"
+  done
+}
+
+fs_check() {
+  local disk=$1 mnt=/mnt/fs-check
+  mkfs.ext4 -q -F "$disk"
+  mkdir -p "$mnt"; mount "$disk" "$mnt"
+  cp -a "$REPO/kmod" "$REPO/codec" "$REPO/helper" "$REPO/scripts" "$REPO/Documentation" "$mnt/"
+  (cd "$mnt" && find . -type f ! -path './lost+found/*' -exec sha256sum {} + | sort -k2) >/tmp/fs-sums
+  sync; echo 3 >/proc/sys/vm/drop_caches
+  umount "$mnt"; mount "$disk" "$mnt"
+  (cd "$mnt" && sha256sum -c --quiet /tmp/fs-sums) || die "files differ after remount of $disk"
+  (cd "$REPO" && sha256sum -c --quiet /tmp/fs-sums >/dev/null 2>&1) || true
+  log "fs on $disk: $(wc -l </tmp/fs-sums) files written, remounted, identical"
+  umount "$mnt"
+}
+
+tgtd_setup() {
+  local port=$1 iqn=$2 mib=$3 chap=${4:-} mutual=${5:-} ctl=$(( $1 % 1000 + 100 ))
+  truncate -s "${mib}M" "/tmp/tgtd-$port.img"
+  tgtd -f --iscsi "portal=127.0.0.1:$port" -C "$ctl" >"/tmp/tgtd-$port.log" 2>&1 &
+  wait_for "tgtd on port $port" 10 tgtadm -C "$ctl" --lld iscsi --op show --mode target
+  tgtadm -C "$ctl" --lld iscsi --op new --mode target --tid 1 -T "$iqn"
+  tgtadm -C "$ctl" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "/tmp/tgtd-$port.img"
+  tgtadm -C "$ctl" --lld iscsi --op bind --mode target --tid 1 -I ALL
+  if [ -n "$chap" ]; then
+    tgtadm -C "$ctl" --lld iscsi --op new --mode account --user "${chap%%:*}" --password "${chap#*:}"
+    tgtadm -C "$ctl" --lld iscsi --op bind --mode account --tid 1 --user "${chap%%:*}"
+  fi
+  if [ -n "$mutual" ]; then
+    tgtadm -C "$ctl" --lld iscsi --op new --mode account --user "${mutual%%:*}" --password "${mutual#*:}"
+    tgtadm -C "$ctl" --lld iscsi --op bind --mode account --tid 1 --user "${mutual%%:*}" --outgoing
+  fi
 }

@@ -1,0 +1,10 @@
+# Issue 5, scenario 2: fio with verify=crc32c, verify_fatal=1, do_verify=1:
+# a 4k randwrite job at QD32 and a 1M sequential write job at QD8, 256 MiB
+# each, through iscsi-init. Zero errors.
+iqn=$(lio_setup -l 1 -s 256)
+disk=$(ii_login "$iqn" 127.0.0.1:3260)
+fio_verify "$disk" 256
+ii list --stats
+ii logout -T "$iqn"
+rmmod iscsi_init
+dmesg_clean
