@@ -318,8 +318,11 @@ def write_records(path, header, rec):
 
 def main():
     host, port, target, outdir, version = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+    # Output files are <prefix>-discovery.txt, <prefix>-session.txt, <prefix>-digests.txt.
+    prefix = sys.argv[6] if len(sys.argv) > 6 else "tgt"
+    lun_desc = sys.argv[7] if len(sys.argv) > 7 else "LUN 1 = 1 MiB file"
     initiator = "iqn.2026-11.test.codec:capture"
-    header = [f"Captured from {version} on {host}:{port}, target {target}, LUN 1 = 1 MiB file.",
+    header = [f"Captured from {version} on {host}:{port}, target {target}, {lun_desc}.",
               "Client: codec/tests/capture/iscsi_capture.py (recorded at the socket, byte-exact).",
               "Format: '@ <I|T> hd=<0|1> dd=<0|1> <what>' then the whole PDU in hex."]
 
@@ -330,7 +333,7 @@ def main():
                                              ("MaxRecvDataSegmentLength", "8192")])
     s.text(kv(("SendTargets", "All")), "Text Request SendTargets=All")
     s.logout()
-    write_records(f"{outdir}/tgt-discovery.txt", header + ["Discovery session: login, SendTargets=All, logout."], rec)
+    write_records(f"{outdir}/{prefix}-discovery.txt", header + ["Discovery session: login, SendTargets=All, logout."], rec)
 
     # --- 2: normal session without digests, R2T-driven writes
     rec = []
@@ -361,7 +364,7 @@ def main():
     s.tmf(1, 1, 0x7777, s.cmd_sn, "ABORT TASK of unknown ITT 0x7777")
     # (tgt 1.0.85 drops the connection on a Text Request in a normal session)
     s.logout()
-    write_records(f"{outdir}/tgt-session.txt", header + ["Normal session, no digests: NOP, TUR, INQUIRY, READ CAPACITY,",
+    write_records(f"{outdir}/{prefix}-session.txt", header + ["Normal session, no digests: NOP, TUR, INQUIRY, READ CAPACITY,",
                                                         "WRITE(10) with R2T, READ(10), errors, extended CDB, TMF, logout."], rec)
 
     # --- 3: normal session with header and data digests, immediate + unsolicited data
@@ -384,7 +387,7 @@ def main():
                          desc="READ(10) LBA 32, 4 blocks")
     assert data == pattern, "read back mismatch (digest session)"
     s.logout()
-    write_records(f"{outdir}/tgt-digests.txt", header + ["Normal session with HeaderDigest=CRC32C and DataDigest=CRC32C",
+    write_records(f"{outdir}/{prefix}-digests.txt", header + ["Normal session with HeaderDigest=CRC32C and DataDigest=CRC32C",
                                                         "after login: NOP, TUR, INQUIRY, WRITE with immediate and",
                                                         "unsolicited data, READ, logout."], rec)
     print("ok")

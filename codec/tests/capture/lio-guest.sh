@@ -1,0 +1,5 @@
+# Guest side of capture-lio.sh (a qemu-test.sh scenario).
+iqn=$(lio_setup -t iqn.2026-11.test:codec-capture -l 2 -s 1 -c "" -m "")
+python3 "$REPO/codec/tests/capture/iscsi_capture.py" 127.0.0.1 3260 "$iqn" /out \
+  "LIO (Linux $(uname -r) iscsi_target_mod)" lio "LUN 0 and LUN 1 = 1 MiB rd_mcp ramdisks"
+lio_teardown "$iqn"

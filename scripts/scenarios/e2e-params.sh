@@ -1,0 +1,28 @@
+# Issue 5, scenario 4: the fio verify of scenario 2 with other parameters:
+#  a. HeaderDigest and DataDigest CRC32C;
+#  b. InitialR2T=Yes and ImmediateData=No (every write byte solicited by R2T);
+#  c. MaxBurstLength 8 KiB, FirstBurstLength 4 KiB, MaxRecvDataSegmentLength
+#     4 KiB both ways, MaxOutstandingR2T 4: many R2Ts and PDUs per command.
+# Each variant checks in sysfs that the parameters were really negotiated.
+mib=${E2E_PARAMS_MIB:-64}
+iqn=$(lio_setup -l 1 -s 256 -P MaxOutstandingR2T=4 -P MaxRecvDataSegmentLength=4096)
+variant() { # name, expected sysfs lines..., -- login args...
+  local name=$1; shift
+  local want=()
+  while [ "$1" != -- ]; do want+=("$1"); shift; done
+  shift
+  log "variant $name: $*"
+  disk=$(ii_login "$iqn" 127.0.0.1:3260 "$@")
+  local p=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_params w
+  for w in "${want[@]}"; do grep -qx "$w" "$p" || { cat "$p"; die "variant $name: $w not negotiated"; }; done
+  fio_verify "$disk" "$mib"
+  ii list --stats | sed 's/^/    /'
+  ii logout -T "$iqn"
+}
+variant digests HeaderDigest=CRC32C DataDigest=CRC32C -- --header-digest CRC32C --data-digest CRC32C
+variant solicited InitialR2T=Yes ImmediateData=No -- -o InitialR2T=Yes -o ImmediateData=No
+variant small-bursts MaxBurstLength=8192 FirstBurstLength=4096 MaxRecvDataSegmentLength=4096 \
+  TargetMaxRecvDataSegmentLength=4096 MaxOutstandingR2T=4 -- \
+  -o MaxBurstLength=8192 -o FirstBurstLength=4096 -o MaxRecvDataSegmentLength=4096 -o MaxOutstandingR2T=4
+rmmod iscsi_init
+dmesg_clean
