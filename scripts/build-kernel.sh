@@ -44,7 +44,19 @@ if [ ! -f "$src/.extracted" ]; then
   touch "$src.tmp/.extracted"; mv "$src.tmp" "$src"
 fi
 
-rm -rf "$out"; mkdir -p "$out"
+rm -rf "$out"
+# Seed from the newest finished build of this flavour from the same source (an
+# older fragment or toolchain): Kbuild then rebuilds only what the change
+# touches, a minute or two instead of a cold build.
+seed=$(ls -dt "$ISCSI_INIT_CACHE/kernel-$flavour-"*/.iscsi-init-done 2>/dev/null | head -n 1 || true)
+if [ -n "$seed" ] && [ "$(cat "$(dirname "$seed")/.iscsi-init-src" 2>/dev/null)" = "$srcver" ]; then
+  seed=$(dirname "$seed")
+  say "seeding from $seed (incremental build)"
+  cp -a "$seed" "$out.tmp" && rm -f "$out.tmp/.iscsi-init-done" && rm -rf "$out.tmp/modroot" && mv "$out.tmp" "$out"
+  # Old builds of this flavour are superseded; keep only the newest two.
+  ls -dt "$ISCSI_INIT_CACHE/kernel-$flavour-"* | tail -n +3 | xargs -r rm -rf
+fi
+mkdir -p "$out"
 m() { make -C "$src" O="$out" "${KMAKEFLAGS[@]}" "$@"; }
 say "configuring: defconfig + kvm_guest.config + common.config + $flavour.config"
 m -s defconfig kvm_guest.config >/dev/null
@@ -73,5 +85,6 @@ if [ "$rc" -ne 0 ]; then tail -40 "$out/build.log" >&2; say "build failed"; exit
 say "installing modules"
 m -s INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1 modules_install >/dev/null
 say "built in $(( $(date +%s) - start ))s: $out"
+echo "$srcver" >"$out/.iscsi-init-src"
 touch "$out/.iscsi-init-done"
 echo "$out"
