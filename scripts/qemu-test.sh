@@ -91,9 +91,11 @@ LIO_MUTUAL=$mutual
 SHELL_MODE=$shell
 ENV
 
-# acpi=off: under TCG the firmware's AML for PCI interrupt routing runs into
-# its 30 s loop timeout per device; MP tables and the PIRQ table do the job.
-cmdline="console=ttyS0 panic=-1 loglevel=6 acpi=off"
+# pci=noacpi: under TCG the firmware's AML for PCI interrupt routing (_PRT)
+# runs into its 30 s loop timeout per device; the PIRQ table does the job.
+# (acpi=off avoids it too, but then an early interrupt can hit an IRQ
+# descriptor before it is set up.)
+cmdline="console=ttyS0 panic=-1 loglevel=6 pci=noacpi"
 qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp "$cpus" -m "$mem" -no-reboot
   -kernel "$kimage" -initrd "$work/initrd.gz" -append "$cmdline"
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
