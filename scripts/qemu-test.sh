@@ -95,8 +95,10 @@ ENV
 # runs into its 30 s loop timeout per device; the PIRQ table does the job.
 # (acpi=off avoids it too, but then an early interrupt can hit an IRQ
 # descriptor before it is set up.)
+# -cpu max,la57=off: 4-level paging; with 5-level paging (la57 in TCG's max
+# CPU) KASAN kernels occasionally took a wild access in an early interrupt.
 cmdline="console=ttyS0 panic=-1 loglevel=6 pci=noacpi"
-qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max -smp "$cpus" -m "$mem" -no-reboot
+qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off -smp "$cpus" -m "$mem" -no-reboot
   -kernel "$kimage" -initrd "$work/initrd.gz" -append "$cmdline"
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
   -virtfs "local,path=$out,mount_tag=out,security_model=none"
