@@ -32,5 +32,8 @@ tgtadm -C "$ctl" --lld iscsi --op bind --mode target --tid 1 -I ALL
 # tgt answers HeaderDigest=None even when only CRC32C is offered unless allowed:
 tgtadm -C "$ctl" --lld iscsi --op update --mode target --tid 1 -n HeaderDigest -v CRC32C,None
 tgtadm -C "$ctl" --lld iscsi --op update --mode target --tid 1 -n DataDigest -v CRC32C,None
+# Unsolicited Data-Out in the digest session needs InitialR2T=No on both sides
+# (iscsi_capture.py now honours the answer; tgt's default is Yes).
+tgtadm -C "$ctl" --lld iscsi --op update --mode target --tid 1 -n InitialR2T -v No
 version="tgt $(tgtd --version 2>&1 | head -1)"
 python3 "$here/iscsi_capture.py" 127.0.0.1 "$port" "$iqn" "$out" "$version"

@@ -118,6 +118,7 @@ class Session:
         self.cmd_sn = 1
         self.exp_stat_sn = 0
         self.tsih = 0
+        self.keys = {}  # the target's answers/declarations at login
 
     def next_itt(self):
         self.itt += 1
@@ -161,8 +162,20 @@ class Session:
         base.append(("AuthMethod", "None"))
         rb, rd = self.login_pdu(0, 1, True, kv(*base), "Login Request SecurityNegotiation -> LoginOperationalNegotiation")
         rb, rd = self.login_pdu(1, 3, True, kv(*op_keys), "Login Request LoginOperationalNegotiation -> FullFeaturePhase")
-        assert rb[1] & 0x80 and rb[1] & 3 == 3, "target did not transit to FFP"
-        return parse_kv(rd)
+        keys = parse_kv(rd)
+        # A target may answer with keys of its own and stay in the stage (LIO
+        # does when it offers values we must acknowledge): one more round,
+        # answering its offers with its own values.
+        rounds = 0
+        while not (rb[1] & 0x80 and rb[1] & 3 == 3):
+            rounds += 1
+            assert rounds < 4, "target did not transit to FFP"
+            declarative = {"TargetAlias", "TargetPortalGroupTag", "TargetAddress", "MaxRecvDataSegmentLength"}
+            answer = [(k, v) for k, v in parse_kv(rd).items() if k not in dict(op_keys) and k not in declarative]
+            rb, rd = self.login_pdu(1, 3, True, kv(*answer), "Login Request LoginOperationalNegotiation (answer) -> FullFeaturePhase")
+            keys.update(parse_kv(rd))
+        self.keys = keys
+        return keys
 
     def text(self, data, desc):
         itt = self.next_itt()
@@ -195,6 +208,20 @@ class Session:
     def scsi(self, lun, cdb, read_len=0, write_data=None, desc="", immediate_len=0, unsolicited=False,
              first_burst=65536, max_out=8192, ahs_cdb=None):
         """Run one SCSI command; returns (status, sense/response data, read data)."""
+        # Send only as much immediate/unsolicited data as negotiated, in PDUs
+        # no larger than the target's MaxRecvDataSegmentLength (RFC 7143
+        # 13.10-13.14; defaults from the RFC where the target said nothing).
+        # LIO enforces this (unsolicited Data-Out under InitialR2T=Yes is a
+        # protocol error that drops the connection); tgt 1.0.85 accepted it.
+        k = self.keys
+        mrdsl = int(k.get("MaxRecvDataSegmentLength", 8192))
+        max_out = min(max_out, mrdsl)
+        first_burst = min(first_burst, int(k.get("FirstBurstLength", 65536)))
+        if k.get("ImmediateData", "Yes") != "Yes":
+            immediate_len = 0
+        immediate_len = min(immediate_len, first_burst, mrdsl)
+        if k.get("InitialR2T", "Yes") != "No":
+            unsolicited = False
         itt = self.next_itt()
         bhs = bytearray(48)
         bhs[0] = 0x01
