@@ -124,6 +124,29 @@ pub struct NegotiatedParams {
     pub reserved: [u32; 4],
 }
 
+impl NegotiatedParams {
+    /// All fields zero.
+    pub const ZERO: Self = Self {
+        max_recv_data_segment_length: 0,
+        max_xmit_data_segment_length: 0,
+        max_burst_length: 0,
+        first_burst_length: 0,
+        default_time2wait: 0,
+        default_time2retain: 0,
+        max_outstanding_r2t: 0,
+        max_connections: 0,
+        header_digest: 0,
+        data_digest: 0,
+        initial_r2t: 0,
+        immediate_data: 0,
+        data_pdu_in_order: 0,
+        data_sequence_in_order: 0,
+        error_recovery_level: 0,
+        reserved0: 0,
+        reserved: [0; 4],
+    };
+}
+
 /// Argument of `IOC_CONN_BIND`: a connection that completed its login, with
 /// everything the full-feature phase needs. Strings are NUL-terminated UTF-8.
 #[repr(C)]
@@ -193,25 +216,7 @@ impl ConnBind {
             exp_statsn: 0,
             queue_depth: 0,
             cmd_timeout: 0,
-            params: NegotiatedParams {
-                max_recv_data_segment_length: 0,
-                max_xmit_data_segment_length: 0,
-                max_burst_length: 0,
-                first_burst_length: 0,
-                default_time2wait: 0,
-                default_time2retain: 0,
-                max_outstanding_r2t: 0,
-                max_connections: 0,
-                header_digest: 0,
-                data_digest: 0,
-                initial_r2t: 0,
-                immediate_data: 0,
-                data_pdu_in_order: 0,
-                data_sequence_in_order: 0,
-                error_recovery_level: 0,
-                reserved0: 0,
-                reserved: [0; 4],
-            },
+            params: NegotiatedParams::ZERO,
             target_name: [0; NAME_LEN],
             initiator_name: [0; NAME_LEN],
             target_alias: [0; ALIAS_LEN],
@@ -296,6 +301,38 @@ pub struct SessionInfo {
     pub portal: [u8; PORTAL_LEN],
     /// Zero.
     pub reserved: [u32; 8],
+}
+
+impl SessionInfo {
+    /// An all-zero record (an element of the `IOC_SESSION_LIST` buffer).
+    pub const fn new() -> Self {
+        Self {
+            session_id: 0,
+            host_no: 0,
+            state: 0,
+            cid: 0,
+            tsih: 0,
+            isid: [0; 6],
+            tpgt: 0,
+            cmdsn: 0,
+            exp_cmdsn: 0,
+            max_cmdsn: 0,
+            exp_statsn: 0,
+            queue_depth: 0,
+            params: NegotiatedParams::ZERO,
+            target_name: [0; NAME_LEN],
+            initiator_name: [0; NAME_LEN],
+            target_alias: [0; ALIAS_LEN],
+            portal: [0; PORTAL_LEN],
+            reserved: [0; 8],
+        }
+    }
+}
+
+impl Default for SessionInfo {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Argument of `IOC_SESSION_LIST`.

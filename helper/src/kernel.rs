@@ -55,26 +55,7 @@ fn ioctl_error(what: &str, e: Errno) -> Error {
 
 /// A zeroed `SessionInfo`, the element of the `IOC_SESSION_LIST` buffer.
 pub fn empty_session_info() -> abi::SessionInfo {
-    abi::SessionInfo {
-        session_id: 0,
-        host_no: 0,
-        state: 0,
-        cid: 0,
-        tsih: 0,
-        isid: [0; 6],
-        tpgt: 0,
-        cmdsn: 0,
-        exp_cmdsn: 0,
-        max_cmdsn: 0,
-        exp_statsn: 0,
-        queue_depth: 0,
-        params: abi::NegotiatedParams::default(),
-        target_name: [0; abi::NAME_LEN],
-        initiator_name: [0; abi::NAME_LEN],
-        target_alias: [0; abi::ALIAS_LEN],
-        portal: [0; abi::PORTAL_LEN],
-        reserved: [0; 8],
-    }
+    abi::SessionInfo::new()
 }
 
 impl Device {
