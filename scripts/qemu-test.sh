@@ -90,6 +90,8 @@ LIO_CHAP=$chap
 LIO_MUTUAL=$mutual
 SHELL_MODE=$shell
 ENV
+# Scenario knobs (E2E_*, e.g. E2E_PARAMS_MIB=32) pass through to the guest.
+env | grep -E '^E2E_[A-Z0-9_]+=[A-Za-z0-9._-]*$' >>"$out/guest.env" || true
 
 # pci=noacpi: under TCG the firmware's AML for PCI interrupt routing (_PRT)
 # runs into its 30 s loop timeout per device; the PIRQ table does the job.

@@ -4,6 +4,7 @@
 set -u
 . /out/guest.env
 export REPO KBUILD KVER FLAVOUR LIO_LUNS LIO_CHAP LIO_MUTUAL
+for v in $(compgen -v E2E_); do export "${v?}"; done
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 

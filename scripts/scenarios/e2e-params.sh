@@ -4,7 +4,7 @@
 #  c. MaxBurstLength 8 KiB, FirstBurstLength 4 KiB, MaxRecvDataSegmentLength
 #     4 KiB both ways, MaxOutstandingR2T 4: many R2Ts and PDUs per command.
 # Each variant checks in sysfs that the parameters were really negotiated.
-mib=${E2E_PARAMS_MIB:-64}
+mib=${E2E_PARAMS_MIB:-256}
 # LIO declares its MaxXmitDataSegmentLength as its MaxRecvDataSegmentLength.
 iqn=$(lio_setup -l 1 -s 256 -P MaxOutstandingR2T=4 -P MaxRecvDataSegmentLength=4096 -P MaxXmitDataSegmentLength=4096)
 variant() { # name, expected sysfs lines..., -- login args...
