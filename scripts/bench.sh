@@ -8,6 +8,8 @@
 #   scripts/bench.sh [--runtime SECONDS] [--flavour release|debug]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 set -euo pipefail
+# cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 runtime=15 flavour=release
 while (($#)); do

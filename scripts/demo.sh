@@ -4,6 +4,8 @@
 # a filesystem on the iSCSI disk, write and read it back, show
 # `iscsi-init list`, and log out (scripts/scenarios/demo.sh).
 set -euo pipefail
+# cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo build -p iscsi-init

@@ -3,6 +3,8 @@
 # to build the test kernel, the module, the helper, and to run the QEMU guest.
 # Skips what is already present and says what it does.
 set -euo pipefail
+# cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '[setup] %s\n' "$*"; }
 

@@ -6,6 +6,8 @@
 #   4. debug test kernel (cached) and the module
 #   5. QEMU scenarios on the debug kernel (all of scripts/scenarios/)
 set -euo pipefail
+# cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s (at %ss)\n' "$*" "$SECONDS"; }
 
