@@ -11,6 +11,7 @@
 #   make clean
 
 FLAVOUR ?= debug
+HOME ?= $(shell getent passwd $$(id -u) | cut -d: -f6)
 ifeq ($(origin KDIR), undefined)
 KDIR := $(shell scripts/build-kernel.sh --print-dir $(FLAVOUR))
 KTOOLS := LLVM=1 RUSTC=/usr/bin/rustc BINDGEN=$(HOME)/.cargo/bin/bindgen

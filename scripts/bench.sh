@@ -9,6 +9,7 @@
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 set -euo pipefail
 # cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 runtime=15 flavour=release

@@ -5,6 +5,7 @@
 # `iscsi-init list`, and log out (scripts/scenarios/demo.sh).
 set -euo pipefail
 # cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -1,6 +1,7 @@
 # Sourced by the build scripts: the toolchain the kernel and the module are built with.
 # Kernel and module must use the same rustc (the module links against the
 # kernel crate's .rmeta), so both come from here.
+export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export PATH="/usr/lib/llvm-19/bin:$PATH"
 KRUSTC=${KRUSTC:-/usr/bin/rustc}
 KBINDGEN=${KBINDGEN:-$HOME/.cargo/bin/bindgen}

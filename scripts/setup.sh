@@ -4,6 +4,7 @@
 # Skips what is already present and says what it does.
 set -euo pipefail
 # cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '[setup] %s\n' "$*"; }

@@ -7,6 +7,7 @@
 #   5. QEMU scenarios on the debug kernel (all of scripts/scenarios/)
 set -euo pipefail
 # cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
+export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s (at %ss)\n' "$*" "$SECONDS"; }
