@@ -46,6 +46,11 @@ if [ "$SHELL_MODE" = 1 ]; then
 fi
 
 cd "$REPO"
+if dmesg | grep -qE 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|blocked for more than'; then
+  echo "[guest] the kernel reported a failure while booting; no scenario runs"
+  touch /out/boot-failed
+  finish
+fi
 read -r -a files <<<"$SCENARIO_FILES"
 i=0
 for s in $SCENARIOS; do
