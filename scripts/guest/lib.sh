@@ -85,9 +85,6 @@ lio_setup() {
   else
     echo 0 >"$tpg/attrib/authentication"
   fi
-  # LIO gives an R2T's Data-Out 3 s by default; a debug kernel under TCG can
-  # be slower than that while computing data digests over large bursts.
-  echo 30 >"$tpg/attrib/dataout_timeout"
   local kv
   for kv in "${params[@]}"; do printf '%s' "${kv#*=}" >"$tpg/param/${kv%%=*}"; done
   echo 1 >"$tpg/enable"
