@@ -100,7 +100,7 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     }
     let p = &b.params;
     check_range(p.max_recv_data_segment_length, 512, MAX_LEN_24, "MaxRecvDataSegmentLength")?;
-    check_range(p.max_xmit_data_segment_length, 512, MAX_LEN_24, "MaxRecvDataSegmentLength (target)")?;
+    check_range(p.max_xmit_data_segment_length, 512, MAX_LEN_24, "MaxXmitDataSegmentLength")?;
     check_range(p.max_burst_length, 512, MAX_LEN_24, "MaxBurstLength")?;
     check_range(p.first_burst_length, 512, p.max_burst_length, "FirstBurstLength")?;
     check_range(u32::from(p.default_time2wait), 0, 3600, "DefaultTime2Wait")?;
@@ -133,9 +133,9 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     check_text(&b.initiator_name, "InitiatorName", true)?;
     check_text(&b.target_alias, "TargetAlias", false)?;
     check_text(&b.portal, "portal", true)?;
-    match CmdWindow::new(Sn(b.exp_cmdsn), Sn(b.max_cmdsn)) {
+    match CmdWindow::new(Sn(b.exp_cmd_sn), Sn(b.max_cmd_sn)) {
         Some(w) => Ok(w),
-        None => refuse!(EINVAL, "bind: MaxCmdSN {} < ExpCmdSN {} - 1", b.max_cmdsn, b.exp_cmdsn),
+        None => refuse!(EINVAL, "bind: MaxCmdSN {} < ExpCmdSN {} - 1", b.max_cmd_sn, b.exp_cmd_sn),
     }
 }
 
@@ -302,8 +302,8 @@ impl Control {
         {
             let mut g = s.inner.lock();
             g.window = window;
-            g.cmd_sn = Sn(b.cmdsn);
-            g.exp_stat_sn = Sn(b.exp_statsn);
+            g.cmd_sn = Sn(b.cmd_sn);
+            g.exp_stat_sn = Sn(b.exp_stat_sn);
             g.params = b.params;
             g.cid = b.cid;
             g.logout_response = None;

@@ -325,8 +325,8 @@ impl Session {
         let inner = Inner {
             state: State::LoggedIn,
             window,
-            cmd_sn: Sn(bind.cmdsn),
-            exp_stat_sn: Sn(bind.exp_statsn),
+            cmd_sn: Sn(bind.cmd_sn),
+            exp_stat_sn: Sn(bind.exp_stat_sn),
             tasks: KVec::from_elem(Task::new(), n, GFP_KERNEL)?,
             cmdq: Ring::new(n, 0)?,
             txq: Ring::new(n * (r2t + 1) + 8, TxItem::Logout)?,
@@ -620,10 +620,10 @@ impl Session {
             tsih: self.ident.tsih,
             isid: self.ident.isid,
             tpgt: self.ident.tpgt,
-            cmdsn: g.cmd_sn.0,
-            exp_cmdsn: g.window.exp_cmd_sn.0,
-            max_cmdsn: g.window.max_cmd_sn.0,
-            exp_statsn: g.exp_stat_sn.0,
+            cmd_sn: g.cmd_sn.0,
+            exp_cmd_sn: g.window.exp_cmd_sn.0,
+            max_cmd_sn: g.window.max_cmd_sn.0,
+            exp_stat_sn: g.exp_stat_sn.0,
             queue_depth: self.can_queue,
             params: g.params,
             target_name: self.ident.target_name,
@@ -690,7 +690,7 @@ fn write_params(out: &mut SysfsBuf<'_>, p: &abi::NegotiatedParams) -> core::fmt:
     writeln!(out, "HeaderDigest={}", digest_name(p.header_digest))?;
     writeln!(out, "DataDigest={}", digest_name(p.data_digest))?;
     writeln!(out, "MaxRecvDataSegmentLength={}", p.max_recv_data_segment_length)?;
-    writeln!(out, "TargetMaxRecvDataSegmentLength={}", p.max_xmit_data_segment_length)?;
+    writeln!(out, "MaxXmitDataSegmentLength={}", p.max_xmit_data_segment_length)?;
     writeln!(out, "MaxBurstLength={}", p.max_burst_length)?;
     writeln!(out, "FirstBurstLength={}", p.first_burst_length)?;
     writeln!(out, "InitialR2T={}", yes_no(p.initial_r2t))?;

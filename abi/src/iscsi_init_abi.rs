@@ -171,13 +171,13 @@ pub struct ConnBind {
     /// In: TargetPortalGroupTag the target declared.
     pub tpgt: u16,
     /// In: CmdSN for the first full-feature command (the login's CmdSN).
-    pub cmdsn: u32,
+    pub cmd_sn: u32,
     /// In: ExpCmdSN from the final Login Response.
-    pub exp_cmdsn: u32,
+    pub exp_cmd_sn: u32,
     /// In: MaxCmdSN from the final Login Response.
-    pub max_cmdsn: u32,
+    pub max_cmd_sn: u32,
     /// In: ExpStatSN: StatSN of the final Login Response + 1.
-    pub exp_statsn: u32,
+    pub exp_stat_sn: u32,
     /// In: wanted SCSI queue depth (can_queue), 0 for the module default. The
     /// module caps it at its own limit.
     pub queue_depth: u32,
@@ -210,10 +210,10 @@ impl ConnBind {
             tsih: 0,
             isid: [0; 6],
             tpgt: 0,
-            cmdsn: 0,
-            exp_cmdsn: 0,
-            max_cmdsn: 0,
-            exp_statsn: 0,
+            cmd_sn: 0,
+            exp_cmd_sn: 0,
+            max_cmd_sn: 0,
+            exp_stat_sn: 0,
             queue_depth: 0,
             cmd_timeout: 0,
             params: NegotiatedParams::ZERO,
@@ -280,13 +280,13 @@ pub struct SessionInfo {
     /// TargetPortalGroupTag.
     pub tpgt: u16,
     /// Next CmdSN to be sent.
-    pub cmdsn: u32,
+    pub cmd_sn: u32,
     /// Last ExpCmdSN from the target.
-    pub exp_cmdsn: u32,
+    pub exp_cmd_sn: u32,
     /// Last MaxCmdSN from the target.
-    pub max_cmdsn: u32,
+    pub max_cmd_sn: u32,
     /// ExpStatSN we acknowledge.
-    pub exp_statsn: u32,
+    pub exp_stat_sn: u32,
     /// can_queue of the SCSI host.
     pub queue_depth: u32,
     /// Parameters in force.
@@ -314,10 +314,10 @@ impl SessionInfo {
             tsih: 0,
             isid: [0; 6],
             tpgt: 0,
-            cmdsn: 0,
-            exp_cmdsn: 0,
-            max_cmdsn: 0,
-            exp_statsn: 0,
+            cmd_sn: 0,
+            exp_cmd_sn: 0,
+            max_cmd_sn: 0,
+            exp_stat_sn: 0,
             queue_depth: 0,
             params: NegotiatedParams::ZERO,
             target_name: [0; NAME_LEN],

@@ -24,7 +24,7 @@ fn conn_bind_layout() {
     assert_eq!(offset_of!(ConnBind, session_id), 12);
     assert_eq!(offset_of!(ConnBind, cid), 20);
     assert_eq!(offset_of!(ConnBind, isid), 24);
-    assert_eq!(offset_of!(ConnBind, cmdsn), 32);
+    assert_eq!(offset_of!(ConnBind, cmd_sn), 32);
     assert_eq!(offset_of!(ConnBind, params), 56);
     assert_eq!(offset_of!(ConnBind, target_name), 104);
     assert_eq!(offset_of!(ConnBind, portal), 808);

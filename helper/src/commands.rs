@@ -150,8 +150,8 @@ fn discover(cli: &Cli, config: &mut Config, a: &DiscoverArgs) -> Result<Output> 
         session_type: SessionType::Discovery,
         tsih: 0,
         cid: 0,
-        initial_cmdsn: 1,
-        initial_exp_statsn: 0,
+        initial_cmd_sn: 1,
+        initial_exp_stat_sn: 0,
         session: None,
         offer,
         chap,
@@ -333,8 +333,8 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
         isid,
         tsih: 0,
         cid: 0,
-        initial_cmdsn: 1,
-        initial_exp_statsn: 0,
+        initial_cmd_sn: 1,
+        initial_exp_stat_sn: 0,
         session: None,
         offer,
         chap,
@@ -376,8 +376,8 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             let cont = LoginSettings {
                 tsih: si.tsih,
                 cid: si.cid,
-                initial_cmdsn: si.cmdsn,
-                initial_exp_statsn: si.exp_statsn,
+                initial_cmd_sn: si.cmd_sn,
+                initial_exp_stat_sn: si.exp_stat_sn,
                 session: Some(from_abi(&si.params, si.tpgt, &get_str(&si.target_alias))),
                 ..settings.clone()
             };
@@ -420,10 +420,10 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             0
         }
     };
-    b.cmdsn = li.cmdsn;
-    b.exp_cmdsn = li.exp_cmdsn;
-    b.max_cmdsn = li.max_cmdsn;
-    b.exp_statsn = li.exp_statsn;
+    b.cmd_sn = li.cmd_sn;
+    b.exp_cmd_sn = li.exp_cmd_sn;
+    b.max_cmd_sn = li.max_cmd_sn;
+    b.exp_stat_sn = li.exp_stat_sn;
     b.queue_depth = a
         .queue_depth
         .or(rec.and_then(|r| r.queue_depth))
@@ -659,7 +659,7 @@ fn login_output(
 
 fn state_name(s: u32) -> &'static str {
     match s {
-        abi::STATE_LOGGED_IN => "logged-in",
+        abi::STATE_LOGGED_IN => "logged_in",
         abi::STATE_FAILED => "failed",
         abi::STATE_LOGGING_OUT => "logging-out",
         _ => "unknown",
@@ -764,10 +764,10 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
             "    ISID {} TSIH 0x{:04x} CmdSN {} ExpCmdSN {} MaxCmdSN {} ExpStatSN {} queue depth {}\n",
             format_isid(&s.isid),
             s.tsih,
-            s.cmdsn,
-            s.exp_cmdsn,
-            s.max_cmdsn,
-            s.exp_statsn,
+            s.cmd_sn,
+            s.exp_cmd_sn,
+            s.max_cmd_sn,
+            s.exp_stat_sn,
             s.queue_depth
         ));
         let line: Vec<String> = params
@@ -797,10 +797,10 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
             "isid": format_isid(&s.isid),
             "tsih": s.tsih,
             "cid": s.cid,
-            "cmdsn": s.cmdsn,
-            "exp_cmdsn": s.exp_cmdsn,
-            "max_cmdsn": s.max_cmdsn,
-            "exp_statsn": s.exp_statsn,
+            "cmd_sn": s.cmd_sn,
+            "exp_cmd_sn": s.exp_cmd_sn,
+            "max_cmd_sn": s.max_cmd_sn,
+            "exp_stat_sn": s.exp_stat_sn,
             "queue_depth": s.queue_depth,
             "negotiated": Value::Object(pm),
             "devices": devices,

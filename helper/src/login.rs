@@ -60,10 +60,10 @@ pub struct LoginSettings {
     /// CID (§11.12.7).
     pub cid: u16,
     /// CmdSN of the Login Requests, which is also the first full-feature CmdSN.
-    pub initial_cmdsn: u32,
+    pub initial_cmd_sn: u32,
     /// ExpStatSN of the first Login Request: 0 for a new session, the old
     /// connection's ExpStatSN when restarting one (§11.12.8).
-    pub initial_exp_statsn: u32,
+    pub initial_exp_stat_sn: u32,
     /// For a non-leading login (TSIH != 0): the session-wide values in force.
     pub session: Option<Negotiated>,
     /// Operational values we offer.
@@ -85,13 +85,13 @@ pub struct LoggedIn {
     /// CID of the connection.
     pub cid: u16,
     /// CmdSN of the first full-feature command.
-    pub cmdsn: u32,
+    pub cmd_sn: u32,
     /// ExpCmdSN from the final Login Response.
-    pub exp_cmdsn: u32,
+    pub exp_cmd_sn: u32,
     /// MaxCmdSN from the final Login Response.
-    pub max_cmdsn: u32,
+    pub max_cmd_sn: u32,
     /// StatSN of the final Login Response + 1.
-    pub exp_statsn: u32,
+    pub exp_stat_sn: u32,
     /// CHAP algorithm used, if CHAP was used.
     pub chap_algorithm: Option<ChapAlgorithm>,
     /// Whether the target proved its identity (mutual CHAP).
@@ -224,7 +224,7 @@ pub struct StatusContext<'a> {
 struct Conn<'a, T: Transport> {
     t: &'a mut T,
     s: &'a LoginSettings,
-    exp_statsn: Sn,
+    exp_stat_sn: Sn,
     first_response: bool,
     /// Set by the security stage for status messages.
     chap_step: Option<Sec>,
@@ -264,8 +264,8 @@ impl<T: Transport> Conn<'_, T> {
             tsih: self.s.tsih,
             itt: LOGIN_ITT,
             cid: self.s.cid,
-            cmd_sn: Sn(self.s.initial_cmdsn),
-            exp_stat_sn: self.exp_statsn,
+            cmd_sn: Sn(self.s.initial_cmd_sn),
+            exp_stat_sn: self.exp_stat_sn,
         };
         trace(|| {
             format!(
@@ -336,14 +336,14 @@ impl<T: Transport> Conn<'_, T> {
         }
         if self.first_response {
             self.first_response = false;
-        } else if rsp.stat_sn.lt(self.exp_statsn.sub(1)) {
+        } else if rsp.stat_sn.lt(self.exp_stat_sn.sub(1)) {
             return Err(Error::protocol(format!(
                 "Login Response StatSN {} went backwards (expected {})",
                 rsp.stat_sn.get(),
-                self.exp_statsn.get()
+                self.exp_stat_sn.get()
             )));
         }
-        self.exp_statsn = rsp.stat_sn.next();
+        self.exp_stat_sn = rsp.stat_sn.next();
         Ok((rsp, pdu.data))
     }
 
@@ -493,7 +493,7 @@ pub fn login_once<T: Transport>(
     let mut c = Conn {
         t,
         s,
-        exp_statsn: Sn(s.initial_exp_statsn),
+        exp_stat_sn: Sn(s.initial_exp_stat_sn),
         first_response: true,
         chap_step: None,
         chap_algorithm: None,
@@ -673,23 +673,23 @@ pub fn login_once<T: Transport>(
             s.tsih, final_rsp.tsih
         )));
     }
-    let mut cmdsn = s.initial_cmdsn;
-    if final_rsp.exp_cmd_sn.get() != cmdsn {
+    let mut cmd_sn = s.initial_cmd_sn;
+    if final_rsp.exp_cmd_sn.get() != cmd_sn {
         warn(&format!(
-            "target expects CmdSN {} after login, we used {cmdsn}; following the target",
+            "target expects CmdSN {} after login, we used {cmd_sn}; following the target",
             final_rsp.exp_cmd_sn.get()
         ));
-        cmdsn = final_rsp.exp_cmd_sn.get();
+        cmd_sn = final_rsp.exp_cmd_sn.get();
     }
     Ok(Attempt::LoggedIn(Box::new(LoggedIn {
         negotiated,
         isid: s.isid,
         tsih: final_rsp.tsih,
         cid: s.cid,
-        cmdsn,
-        exp_cmdsn: final_rsp.exp_cmd_sn.get(),
-        max_cmdsn: final_rsp.max_cmd_sn.get(),
-        exp_statsn: c.exp_statsn.get(),
+        cmd_sn,
+        exp_cmd_sn: final_rsp.exp_cmd_sn.get(),
+        max_cmd_sn: final_rsp.max_cmd_sn.get(),
+        exp_stat_sn: c.exp_stat_sn.get(),
         chap_algorithm: chap.as_ref().and_then(|c| c.algorithm()),
         mutual_chap: chap.as_ref().map(|c| c.mutual()).unwrap_or(false),
         portal: None,

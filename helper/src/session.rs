@@ -105,8 +105,8 @@ pub fn parse_send_targets(data: &[u8], discovery_portal: &Portal) -> Result<Vec<
 pub struct Session<T: Transport> {
     t: T,
     cid: u16,
-    cmdsn: Sn,
-    exp_statsn: Sn,
+    cmd_sn: Sn,
+    exp_stat_sn: Sn,
     next_itt: u32,
     max_xmit: u32,
     portal: Portal,
@@ -125,8 +125,8 @@ impl<T: Transport> Session<T> {
         Session {
             t,
             cid: li.cid,
-            cmdsn: Sn(li.cmdsn),
-            exp_statsn: Sn(li.exp_statsn),
+            cmd_sn: Sn(li.cmd_sn),
+            exp_stat_sn: Sn(li.exp_stat_sn),
             next_itt: 1,
             max_xmit: n.max_xmit_data_segment_length,
             portal: li.portal.clone().unwrap_or(Portal {
@@ -155,8 +155,8 @@ impl<T: Transport> Session<T> {
     }
 
     fn ack(&mut self, stat_sn: Sn) {
-        if stat_sn.ge(self.exp_statsn) {
-            self.exp_statsn = stat_sn.next();
+        if stat_sn.ge(self.exp_stat_sn) {
+            self.exp_stat_sn = stat_sn.next();
         }
     }
 
@@ -213,8 +213,8 @@ impl<T: Transport> Session<T> {
             lun: nop.lun,
             itt: RESERVED_TAG,
             ttt: nop.ttt,
-            cmd_sn: self.cmdsn,
-            exp_stat_sn: self.exp_statsn,
+            cmd_sn: self.cmd_sn,
+            exp_stat_sn: self.exp_stat_sn,
         };
         self.send(Pdu::NopOut(out), data)
     }
@@ -242,8 +242,8 @@ impl<T: Transport> Session<T> {
                 lun: Default::default(),
                 itt,
                 ttt,
-                cmd_sn: self.cmdsn,
-                exp_stat_sn: self.exp_statsn,
+                cmd_sn: self.cmd_sn,
+                exp_stat_sn: self.exp_stat_sn,
             };
             trace(|| {
                 format!(
@@ -305,8 +305,8 @@ impl<T: Transport> Session<T> {
             reason: LogoutReason::CloseSession,
             itt,
             cid: self.cid,
-            cmd_sn: self.cmdsn,
-            exp_stat_sn: self.exp_statsn,
+            cmd_sn: self.cmd_sn,
+            exp_stat_sn: self.exp_stat_sn,
         };
         trace(|| "-> Logout Request (close session)".into());
         self.send(Pdu::LogoutRequest(req), &[])?;

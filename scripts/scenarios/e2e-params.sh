@@ -30,7 +30,7 @@ variant digests HeaderDigest=CRC32C DataDigest=CRC32C MaxBurstLength=65536 -- \
   --header-digest CRC32C --data-digest CRC32C -o MaxBurstLength=65536
 variant solicited InitialR2T=Yes ImmediateData=No -- -o InitialR2T=Yes -o ImmediateData=No
 variant small-bursts MaxBurstLength=8192 FirstBurstLength=4096 MaxRecvDataSegmentLength=4096 \
-  TargetMaxRecvDataSegmentLength=4096 MaxOutstandingR2T=4 -- \
+  MaxXmitDataSegmentLength=4096 MaxOutstandingR2T=4 -- \
   -o MaxBurstLength=8192 -o FirstBurstLength=4096 -o MaxRecvDataSegmentLength=4096 -o MaxOutstandingR2T=4
 rmmod iscsi_init
 dmesg_clean

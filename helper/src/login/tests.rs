@@ -100,7 +100,7 @@ pub(crate) struct Fake {
     pub sent: Vec<RawPdu>,
     pub digests: (bool, bool),
     pending: VecDeque<RawPdu>,
-    statsn: u32,
+    stat_sn: u32,
     req_text: Vec<u8>,
     rsp_chunks: VecDeque<(Vec<u8>, LoginResponse)>,
     text_chunks: VecDeque<Vec<u8>>,
@@ -125,7 +125,7 @@ impl Fake {
             sent: Vec::new(),
             digests: (false, false),
             pending: VecDeque::new(),
-            statsn: 100,
+            stat_sn: 100,
             req_text: Vec::new(),
             rsp_chunks: VecDeque::new(),
             text_chunks: VecDeque::new(),
@@ -150,13 +150,13 @@ impl Fake {
             isid: req.isid,
             tsih: 0,
             itt: req.itt,
-            stat_sn: Sn(self.statsn),
+            stat_sn: Sn(self.stat_sn),
             exp_cmd_sn: req.cmd_sn,
             max_cmd_sn: req.cmd_sn.add(31),
             status_class: 0,
             status_detail: 0,
         };
-        self.statsn += 1;
+        self.stat_sn += 1;
         r
     }
 
@@ -176,8 +176,8 @@ impl Fake {
             r.transit = last && rsp.transit;
             r.data_segment_length = p.len() as u32;
             if i > 0 {
-                r.stat_sn = Sn(self.statsn);
-                self.statsn += 1;
+                r.stat_sn = Sn(self.stat_sn);
+                self.stat_sn += 1;
             }
             if i == 0 {
                 self.emit(r, p);
@@ -363,7 +363,7 @@ impl Fake {
                     data_segment_length: 4,
                     itt: RESERVED_TAG,
                     ttt: 0x5555,
-                    stat_sn: Sn(self.statsn),
+                    stat_sn: Sn(self.stat_sn),
                     exp_cmd_sn: req.cmd_sn,
                     max_cmd_sn: req.cmd_sn.add(31),
                     ..Default::default()
@@ -387,12 +387,12 @@ impl Fake {
             } else {
                 RESERVED_TAG
             },
-            stat_sn: Sn(self.statsn),
+            stat_sn: Sn(self.stat_sn),
             exp_cmd_sn: req.cmd_sn,
             max_cmd_sn: req.cmd_sn.add(31),
             ..Default::default()
         };
-        self.statsn += 1;
+        self.stat_sn += 1;
         self.emit_pdu(Pdu::TextResponse(rsp), chunk);
     }
 }
@@ -423,12 +423,12 @@ impl Transport for Fake {
             Pdu::LogoutRequest(req) => {
                 let rsp = LogoutResponse {
                     itt: req.itt,
-                    stat_sn: Sn(self.statsn),
+                    stat_sn: Sn(self.stat_sn),
                     exp_cmd_sn: req.cmd_sn,
                     max_cmd_sn: req.cmd_sn.add(31),
                     ..Default::default()
                 };
-                self.statsn += 1;
+                self.stat_sn += 1;
                 self.emit_pdu(Pdu::LogoutResponse(rsp), Vec::new());
             }
             other => panic!("unexpected {other:?}"),
@@ -458,8 +458,8 @@ pub(crate) fn settings(chap: Option<ChapConfig>) -> LoginSettings {
         isid: [0x80, 1, 2, 3, 4, 5],
         tsih: 0,
         cid: 0,
-        initial_cmdsn: 1,
-        initial_exp_statsn: 0,
+        initial_cmd_sn: 1,
+        initial_exp_stat_sn: 0,
         session: None,
         offer: Offer::default(),
         chap,
@@ -494,11 +494,11 @@ fn run(m: Model, s: &LoginSettings) -> Result<(Fake, LoggedIn)> {
 fn login_without_auth() {
     let (fake, li) = run(Model::default(), &settings(None)).unwrap();
     assert_eq!(li.tsih, 0x1234);
-    assert_eq!(li.cmdsn, 1);
-    assert_eq!(li.exp_cmdsn, 1);
-    assert_eq!(li.max_cmdsn, 32);
+    assert_eq!(li.cmd_sn, 1);
+    assert_eq!(li.exp_cmd_sn, 1);
+    assert_eq!(li.max_cmd_sn, 32);
     // Two responses (security, operational): StatSN 100, 101.
-    assert_eq!(li.exp_statsn, 102);
+    assert_eq!(li.exp_stat_sn, 102);
     assert_eq!(li.negotiated.target_portal_group_tag, Some(1));
     assert_eq!(li.negotiated.max_xmit_data_segment_length, 65536);
     assert_eq!(li.negotiated.max_burst_length, 16776192);
@@ -751,7 +751,7 @@ fn multi_pdu_requests_with_c_bit() {
     let mut c = Conn {
         t: &mut fake,
         s: &s,
-        exp_statsn: Sn(0),
+        exp_stat_sn: Sn(0),
         first_response: true,
         chap_step: None,
         chap_algorithm: None,
@@ -976,8 +976,8 @@ fn non_leading_login_for_a_failed_session() {
     let mut s = settings(None);
     s.tsih = 0x1234;
     s.cid = 3;
-    s.initial_cmdsn = 77;
-    s.initial_exp_statsn = 55;
+    s.initial_cmd_sn = 77;
+    s.initial_exp_stat_sn = 55;
     let mut session = first.negotiated.clone();
     session.max_burst_length = 65536;
     session.first_burst_length = 65536;
@@ -997,7 +997,7 @@ fn non_leading_login_for_a_failed_session() {
         ["HeaderDigest", "DataDigest", "MaxRecvDataSegmentLength"]
     );
     assert_eq!(li.tsih, 0x1234);
-    assert_eq!(li.cmdsn, 77);
+    assert_eq!(li.cmd_sn, 77);
     assert_eq!(li.negotiated.max_burst_length, 65536);
     // The target answering "session does not exist" is reported with its status.
     let m = Model {
