@@ -269,10 +269,25 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>> {
     Ok(v)
 }
 
+/// How far the CHAP exchange of a login got: the last thing we sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChapStep {
+    /// `AuthMethod=CHAP` offered; `CHAP_A` not sent yet.
+    AuthMethod,
+    /// `CHAP_A` sent: waiting for the target's choice and challenge.
+    Algorithms,
+    /// Our `CHAP_N`/`CHAP_R` (and for mutual CHAP our challenge) sent.
+    Response,
+    /// The exchange is over (the target proved its identity, if mutual).
+    Done,
+}
+
 /// The initiator's side of one CHAP exchange.
 #[derive(Debug)]
 pub struct ChapInitiator {
     cfg: ChapConfig,
+    /// How far the exchange got.
+    step: ChapStep,
     /// Algorithm the target chose.
     alg: Option<ChapAlgorithm>,
     /// Our identifier and challenge (mutual CHAP).
@@ -288,6 +303,7 @@ impl ChapInitiator {
     pub fn new(cfg: ChapConfig, sent_before: Vec<Vec<u8>>) -> Self {
         Self {
             cfg,
+            step: ChapStep::AuthMethod,
             alg: None,
             ours: None,
             sent_before,
@@ -297,6 +313,17 @@ impl ChapInitiator {
     /// Value of our first `CHAP_A` key.
     pub fn algorithms_offer(&self) -> String {
         self.cfg.offer()
+    }
+
+    /// How far the exchange got.
+    pub fn step(&self) -> ChapStep {
+        self.step
+    }
+
+    /// The `CHAP_A` key to send once the target agreed to `AuthMethod=CHAP`.
+    pub fn algorithms_key(&mut self) -> (String, String) {
+        self.step = ChapStep::Algorithms;
+        ("CHAP_A".to_string(), self.algorithms_offer())
     }
 
     /// The algorithm the target chose, once known.
@@ -373,7 +400,17 @@ impl ChapInitiator {
             out.push(("CHAP_C".to_string(), textval::encode_hex(&ours)));
             self.ours = Some((our_id, ours));
         }
+        self.step = ChapStep::Response;
         Ok(out)
+    }
+
+    /// The target's answer to our response: for mutual CHAP its
+    /// `CHAP_N`/`CHAP_R`, verified with [`Self::verify_target`]. Ends the
+    /// exchange.
+    pub fn on_result(&mut self, n: Option<&str>, r: Option<&str>) -> Result<()> {
+        self.verify_target(n, r)?;
+        self.step = ChapStep::Done;
+        Ok(())
     }
 
     /// Verify the target's `CHAP_N`/`CHAP_R` (mutual CHAP), in constant time.
@@ -415,9 +452,34 @@ impl ChapInitiator {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::error::Kind;
+
+    /// CHAP as user "user" with `secret`, offering SHA-256 and MD5, mutual
+    /// with the target's `(name, secret)` if given; 16-byte challenges.
+    pub(crate) fn config(secret: &[u8], mutual: Option<(&str, &[u8])>) -> ChapConfig {
+        ChapConfig {
+            username: "user".into(),
+            secret: Secret::new(secret.to_vec()),
+            mutual: mutual.map(|(name, secret)| MutualChap {
+                username: Some(name.into()),
+                secret: Secret::new(secret.to_vec()),
+            }),
+            algorithms: vec![ChapAlgorithm::Sha256, ChapAlgorithm::Md5],
+            challenge_len: 16,
+        }
+    }
+
+    /// The target's challenge `CHAP_A=a CHAP_I=i CHAP_C=c`.
+    fn challenge(
+        ch: &mut ChapInitiator,
+        a: &str,
+        i: &str,
+        c: &str,
+    ) -> Result<Vec<(String, String)>> {
+        ch.on_challenge(Some(a), Some(i), Some(c))
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -503,16 +565,10 @@ mod tests {
     }
 
     fn cfg(mutual: bool) -> ChapConfig {
-        ChapConfig {
-            username: "user".into(),
-            secret: Secret::new(b"password".to_vec()),
-            mutual: mutual.then(|| MutualChap {
-                username: Some("target".into()),
-                secret: Secret::new(b"targetsecret".to_vec()),
-            }),
-            algorithms: vec![ChapAlgorithm::Sha256, ChapAlgorithm::Md5],
-            challenge_len: 16,
-        }
+        config(
+            b"password",
+            mutual.then_some(("target", &b"targetsecret"[..])),
+        )
     }
 
     #[test]
@@ -526,7 +582,7 @@ mod tests {
         ] {
             let mut ch = ChapInitiator::new(cfg(false), vec![]);
             assert_eq!(ch.algorithms_offer(), "7,5");
-            let out = ch.on_challenge(Some("5"), Some("42"), Some(c)).unwrap();
+            let out = challenge(&mut ch, "5", "42", c).unwrap();
             assert_eq!(out[0], ("CHAP_N".into(), "user".into()));
             assert_eq!(out[1].0, "CHAP_R");
             assert_eq!(out[1].1.to_ascii_lowercase(), want, "challenge {c}");
@@ -535,13 +591,7 @@ mod tests {
         }
         // CHAP_I in hex is a number too.
         let mut ch = ChapInitiator::new(cfg(false), vec![]);
-        let out = ch
-            .on_challenge(
-                Some("5"),
-                Some("0x2a"),
-                Some("0xdeadbeefcafebabe0011223344556677"),
-            )
-            .unwrap();
+        let out = challenge(&mut ch, "5", "0x2a", "0xdeadbeefcafebabe0011223344556677").unwrap();
         assert_eq!(out[1].1.to_ascii_lowercase(), want);
     }
 
@@ -572,13 +622,7 @@ mod tests {
     #[test]
     fn mutual_chap_round_trip() {
         let mut ch = ChapInitiator::new(cfg(true), vec![]);
-        let out = ch
-            .on_challenge(
-                Some("7"),
-                Some("9"),
-                Some("0x0102030405060708090a0b0c0d0e0f10"),
-            )
-            .unwrap();
+        let out = challenge(&mut ch, "7", "9", "0x0102030405060708090a0b0c0d0e0f10").unwrap();
         assert_eq!(out.len(), 4);
         let id: u8 = out[2].1.parse().unwrap();
         let challenge = textval::decode_binary(&out[3].1).unwrap();

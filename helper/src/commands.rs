@@ -11,13 +11,15 @@ use serde_json::{json, Map, Value};
 use crate::cli::{Cli, Command, DiscoverArgs, ListArgs, LoginArgs, LogoutArgs, ParamArgs};
 use crate::config::{build_offer, AuthSettings, Config, Defaults, TargetRecord};
 use crate::diag::{trace, warn};
+use crate::discovery::{DiscoveredTarget, Session};
 use crate::error::{Error, Result};
 use crate::identity::{self, check_name, derive_isid, format_isid, parse_isid};
-use crate::kernel::{get_str, put_str, Device};
+use crate::kernel::{
+    abi_params, conn_bind_for, get_str, session_negotiated, state_name, BindRequest, Device,
+};
 use crate::login::{login, LoggedIn, LoginSettings, DEFAULT_MAX_REDIRECTS};
-use crate::negotiate::{Digest, Negotiated, SessionType};
+use crate::negotiate::SessionType;
 use crate::portal::{Portal, DEFAULT_PORT};
-use crate::session::{DiscoveredTarget, Session};
 use crate::sysfs::{self, ScsiDevice};
 use crate::transport::TcpTransport;
 
@@ -142,20 +144,15 @@ fn discover(cli: &Cli, config: &mut Config, a: &DiscoverArgs) -> Result<Output> 
         &cli_params(&a.params)?,
     )?;
     let timing = timing(&f.defaults, &a.params)?;
-    let settings = LoginSettings {
-        isid: derive_isid(&initiator_name, ""),
+    let settings = LoginSettings::leading(
+        SessionType::Discovery,
+        derive_isid(&initiator_name, ""),
         initiator_name,
-        initiator_alias: f.initiator_alias.clone(),
-        target_name: None,
-        session_type: SessionType::Discovery,
-        tsih: 0,
-        cid: 0,
-        initial_cmd_sn: 1,
-        initial_exp_stat_sn: 0,
-        session: None,
+        f.initiator_alias.clone(),
+        None,
         offer,
         chap,
-    };
+    );
     let (t, li) = login(
         connect_fn(&timing),
         &portal,
@@ -325,20 +322,15 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             format_isid(&isid)
         )
     });
-    let settings = LoginSettings {
-        initiator_name: initiator_name.clone(),
-        initiator_alias: f.initiator_alias.clone(),
-        target_name: Some(r.target.clone()),
-        session_type: SessionType::Normal,
+    let settings = LoginSettings::leading(
+        SessionType::Normal,
         isid,
-        tsih: 0,
-        cid: 0,
-        initial_cmd_sn: 1,
-        initial_exp_stat_sn: 0,
-        session: None,
+        initiator_name.clone(),
+        f.initiator_alias.clone(),
+        Some(r.target.clone()),
         offer,
         chap,
-    };
+    );
 
     if a.check {
         let (t, li) = login(
@@ -378,7 +370,7 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
                 cid: si.cid,
                 initial_cmd_sn: si.cmd_sn,
                 initial_exp_stat_sn: si.exp_stat_sn,
-                session: Some(from_abi(&si.params, si.tpgt, &get_str(&si.target_alias))),
+                session: Some(session_negotiated(si)),
                 ..settings.clone()
             };
             trace(|| {
@@ -407,42 +399,26 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
     };
     let peer = Portal::from_socket_addr(t.peer()).to_string();
     let stream = t.into_stream()?;
-    let mut b = abi::ConnBind::new();
-    b.fd = stream.as_raw_fd();
-    b.session_id = recover.unwrap_or(0);
-    b.cid = li.cid;
-    b.tsih = li.tsih;
-    b.isid = li.isid;
-    b.tpgt = match li.negotiated.target_portal_group_tag {
-        Some(t) => t,
-        None => {
-            warn("the target declared no TargetPortalGroupTag; using 0");
-            0
-        }
-    };
-    b.cmd_sn = li.cmd_sn;
-    b.exp_cmd_sn = li.exp_cmd_sn;
-    b.max_cmd_sn = li.max_cmd_sn;
-    b.exp_stat_sn = li.exp_stat_sn;
-    b.queue_depth = a
-        .queue_depth
-        .or(rec.and_then(|r| r.queue_depth))
-        .or(f.defaults.queue_depth)
-        .unwrap_or(0);
-    b.cmd_timeout = a
-        .cmd_timeout
-        .or(rec.and_then(|r| r.cmd_timeout))
-        .or(f.defaults.cmd_timeout)
-        .unwrap_or(0);
-    b.params = to_abi(&li.negotiated);
-    put_str(&mut b.target_name, &r.target, "target name")?;
-    put_str(&mut b.initiator_name, &initiator_name, "initiator name")?;
-    put_str(
-        &mut b.target_alias,
-        li.negotiated.target_alias.as_deref().unwrap_or(""),
-        "target alias",
+    let mut b = conn_bind_for(
+        &li,
+        &BindRequest {
+            fd: stream.as_raw_fd(),
+            session_id: recover.unwrap_or(0),
+            queue_depth: a
+                .queue_depth
+                .or(rec.and_then(|r| r.queue_depth))
+                .or(f.defaults.queue_depth)
+                .unwrap_or(0),
+            cmd_timeout: a
+                .cmd_timeout
+                .or(rec.and_then(|r| r.cmd_timeout))
+                .or(f.defaults.cmd_timeout)
+                .unwrap_or(0),
+            target_name: &r.target,
+            initiator_name: &initiator_name,
+            portal: &peer,
+        },
     )?;
-    put_str(&mut b.portal, &peer, "portal")?;
     dev.conn_bind(&mut b)?;
     // The module holds its own reference to the socket now.
     drop(stream);
@@ -475,100 +451,6 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
         &devices,
         recover.is_some(),
     ))
-}
-
-/// The negotiated values in the ABI's form.
-pub fn to_abi(n: &Negotiated) -> abi::NegotiatedParams {
-    let digest = |d: Digest| match d {
-        Digest::None => abi::DIGEST_NONE,
-        Digest::Crc32c => abi::DIGEST_CRC32C,
-    };
-    abi::NegotiatedParams {
-        max_recv_data_segment_length: n.max_recv_data_segment_length,
-        max_xmit_data_segment_length: n.max_xmit_data_segment_length,
-        max_burst_length: n.max_burst_length,
-        first_burst_length: n.first_burst_length,
-        default_time2wait: n.default_time2wait as u16,
-        default_time2retain: n.default_time2retain as u16,
-        max_outstanding_r2t: n.max_outstanding_r2t as u16,
-        max_connections: n.max_connections.min(u16::MAX as u32) as u16,
-        header_digest: digest(n.header_digest),
-        data_digest: digest(n.data_digest),
-        initial_r2t: n.initial_r2t as u8,
-        immediate_data: n.immediate_data as u8,
-        data_pdu_in_order: n.data_pdu_in_order as u8,
-        data_sequence_in_order: n.data_sequence_in_order as u8,
-        error_recovery_level: n.error_recovery_level as u8,
-        reserved0: 0,
-        reserved: [0; 4],
-    }
-}
-
-/// The parameters of an existing session, as the negotiation engine keeps
-/// them for a non-leading login.
-pub fn from_abi(p: &abi::NegotiatedParams, tpgt: u16, alias: &str) -> Negotiated {
-    let digest = |v: u8| {
-        if v == abi::DIGEST_CRC32C {
-            Digest::Crc32c
-        } else {
-            Digest::None
-        }
-    };
-    Negotiated {
-        session_type: SessionType::Normal,
-        header_digest: digest(p.header_digest),
-        data_digest: digest(p.data_digest),
-        max_recv_data_segment_length: p.max_recv_data_segment_length,
-        max_xmit_data_segment_length: p.max_xmit_data_segment_length,
-        max_burst_length: p.max_burst_length,
-        first_burst_length: p.first_burst_length,
-        initial_r2t: p.initial_r2t != 0,
-        immediate_data: p.immediate_data != 0,
-        max_outstanding_r2t: u32::from(p.max_outstanding_r2t),
-        max_connections: u32::from(p.max_connections),
-        data_pdu_in_order: p.data_pdu_in_order != 0,
-        data_sequence_in_order: p.data_sequence_in_order != 0,
-        default_time2wait: u32::from(p.default_time2wait),
-        default_time2retain: u32::from(p.default_time2retain),
-        error_recovery_level: u32::from(p.error_recovery_level),
-        target_alias: (!alias.is_empty()).then(|| alias.to_string()),
-        target_portal_group_tag: Some(tpgt),
-    }
-}
-
-/// The ABI's parameters as `(RFC key, JSON value)` pairs.
-pub fn abi_params(p: &abi::NegotiatedParams) -> Vec<(&'static str, Value)> {
-    let d = |v: u8| {
-        if v == abi::DIGEST_CRC32C {
-            "CRC32C"
-        } else {
-            "None"
-        }
-    };
-    let yn = |v: u8| v != 0;
-    vec![
-        ("HeaderDigest", json!(d(p.header_digest))),
-        ("DataDigest", json!(d(p.data_digest))),
-        (
-            "MaxRecvDataSegmentLength",
-            json!(p.max_recv_data_segment_length),
-        ),
-        (
-            "MaxXmitDataSegmentLength",
-            json!(p.max_xmit_data_segment_length),
-        ),
-        ("MaxBurstLength", json!(p.max_burst_length)),
-        ("FirstBurstLength", json!(p.first_burst_length)),
-        ("InitialR2T", json!(yn(p.initial_r2t))),
-        ("ImmediateData", json!(yn(p.immediate_data))),
-        ("MaxOutstandingR2T", json!(p.max_outstanding_r2t)),
-        ("MaxConnections", json!(p.max_connections)),
-        ("DataPDUInOrder", json!(yn(p.data_pdu_in_order))),
-        ("DataSequenceInOrder", json!(yn(p.data_sequence_in_order))),
-        ("DefaultTime2Wait", json!(p.default_time2wait)),
-        ("DefaultTime2Retain", json!(p.default_time2retain)),
-        ("ErrorRecoveryLevel", json!(p.error_recovery_level)),
-    ]
 }
 
 fn check_output(target: &str, li: &LoggedIn) -> Output {
@@ -656,15 +538,6 @@ fn login_output(
 }
 
 // ------------------------------------------------------------ logout, list
-
-fn state_name(s: u32) -> &'static str {
-    match s {
-        abi::STATE_LOGGED_IN => "logged_in",
-        abi::STATE_FAILED => "failed",
-        abi::STATE_LOGGING_OUT => "logging-out",
-        _ => "unknown",
-    }
-}
 
 fn logout_cmd(config: &Config, a: &LogoutArgs) -> Result<Output> {
     let target = match (&a.name, &a.target) {
@@ -838,28 +711,4 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
 /// The JSON document printed on stdout for an error with `--json`.
 pub fn error_json(e: &Error) -> Value {
     json!({"error": {"kind": e.kind, "message": e.message, "exit_code": e.exit_code()}})
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::negotiate::{Negotiation, Offer};
-
-    #[test]
-    fn abi_round_trip() {
-        let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-        n.initial_offers();
-        let r = n.finish().unwrap();
-        let p = to_abi(&r);
-        assert_eq!(p.max_recv_data_segment_length, 262144);
-        assert_eq!(p.max_xmit_data_segment_length, 8192);
-        assert_eq!(p.initial_r2t, 1);
-        assert_eq!(p.header_digest, abi::DIGEST_NONE);
-        let mut again = from_abi(&p, 1, "");
-        again.target_portal_group_tag = r.target_portal_group_tag;
-        assert_eq!(again, r);
-        let back = abi_params(&p);
-        assert_eq!(back[0], ("HeaderDigest", json!("None")));
-        assert_eq!(back[6], ("InitialR2T", json!(true)));
-    }
 }

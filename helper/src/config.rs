@@ -16,7 +16,8 @@ use serde::Deserialize;
 
 use crate::chap::{ChapAlgorithm, ChapConfig, MutualChap, Secret, DEFAULT_CHALLENGE_LEN};
 use crate::error::{Error, Result};
-use crate::negotiate::{apply_setting, validate_offer, Offer};
+use crate::negotiate::{parse_number, validate_offer, Digest, Offer};
+use crate::params::{self, KeyDef};
 use crate::portal::Portal;
 use crate::warn;
 
@@ -52,29 +53,19 @@ impl AuthSettings {
     /// and a secret file replace each other.
     pub fn merge(&mut self, upper: &AuthSettings) {
         let u = upper.clone();
-        if u.method.is_some() {
-            self.method = u.method;
-        }
-        if u.username.is_some() {
-            self.username = u.username;
-        }
+        overlay(&mut self.method, u.method);
+        overlay(&mut self.username, u.username);
         if u.secret.is_some() || u.secret_file.is_some() {
             self.secret = u.secret;
             self.secret_file = u.secret_file;
         }
-        if u.mutual_username.is_some() {
-            self.mutual_username = u.mutual_username;
-        }
+        overlay(&mut self.mutual_username, u.mutual_username);
         if u.mutual_secret.is_some() || u.mutual_secret_file.is_some() {
             self.mutual_secret = u.mutual_secret;
             self.mutual_secret_file = u.mutual_secret_file;
         }
-        if u.chap_algorithms.is_some() {
-            self.chap_algorithms = u.chap_algorithms;
-        }
-        if u.challenge_length.is_some() {
-            self.challenge_length = u.challenge_length;
-        }
+        overlay(&mut self.chap_algorithms, u.chap_algorithms);
+        overlay(&mut self.challenge_length, u.challenge_length);
     }
 
     /// Turn the merged settings into a CHAP configuration, reading secret
@@ -140,6 +131,13 @@ impl AuthSettings {
     }
 }
 
+/// `upper` replaces `lower` when set.
+fn overlay<T>(lower: &mut Option<T>, upper: Option<T>) {
+    if upper.is_some() {
+        *lower = upper;
+    }
+}
+
 /// Parse a list of CHAP algorithm names (each item may itself be a
 /// comma-separated list).
 pub fn parse_algorithms(list: &[String]) -> Result<Vec<ChapAlgorithm>> {
@@ -172,13 +170,14 @@ pub fn read_secret(inline: Option<&str>, file: Option<&Path>) -> Result<Option<S
         )),
         (Some(s), None) => Ok(Some(Secret::new(s.as_bytes().to_vec()))),
         (None, Some(path)) => {
-            let meta = fs::metadata(path).map_err(|e| {
+            let unreadable = |e: std::io::Error| {
                 Error::config(format!(
                     "cannot read secret file {}: {}",
                     path.display(),
                     crate::error::strip_os_error(&e)
                 ))
-            })?;
+            };
+            let meta = fs::metadata(path).map_err(unreadable)?;
             let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
                 return Err(Error::config(format!(
@@ -187,13 +186,7 @@ pub fn read_secret(inline: Option<&str>, file: Option<&Path>) -> Result<Option<S
                     path.display()
                 )));
             }
-            let mut bytes = fs::read(path).map_err(|e| {
-                Error::config(format!(
-                    "cannot read secret file {}: {}",
-                    path.display(),
-                    crate::error::strip_os_error(&e)
-                ))
-            })?;
+            let mut bytes = fs::read(path).map_err(unreadable)?;
             if bytes.ends_with(b"\n") {
                 bytes.pop();
                 if bytes.ends_with(b"\r") {
@@ -464,7 +457,7 @@ fn param_value(key: &str, v: &toml::Value) -> Result<String> {
     Ok(match v {
         toml::Value::String(s) => s.clone(),
         toml::Value::Integer(i) => i.to_string(),
-        toml::Value::Boolean(b) => if *b { "Yes" } else { "No" }.to_string(),
+        toml::Value::Boolean(b) => params::yes_no(*b).to_string(),
         toml::Value::Array(items) => {
             let mut parts = Vec::new();
             for item in items {
@@ -487,6 +480,122 @@ fn param_value(key: &str, v: &toml::Value) -> Result<String> {
     })
 }
 
+/// What a configurable key sets in the offer.
+enum Setting {
+    /// A digest list.
+    Digests(fn(&mut Offer) -> &mut Vec<Digest>),
+    /// A number in the key's range, at most the second value.
+    Number(fn(&mut Offer) -> &mut u32, u32),
+    /// A Boolean.
+    Bool(fn(&mut Offer) -> &mut bool),
+}
+
+/// A key the configuration and `--param` may set.
+struct Configurable {
+    def: &'static KeyDef,
+    setting: Setting,
+}
+
+const fn digests(def: &'static KeyDef, f: fn(&mut Offer) -> &mut Vec<Digest>) -> Configurable {
+    Configurable {
+        def,
+        setting: Setting::Digests(f),
+    }
+}
+
+/// A number up to `max`, which may be below the key's RFC maximum.
+const fn number_upto(
+    def: &'static KeyDef,
+    f: fn(&mut Offer) -> &mut u32,
+    max: u32,
+) -> Configurable {
+    Configurable {
+        def,
+        setting: Setting::Number(f, max),
+    }
+}
+
+const fn number(def: &'static KeyDef, f: fn(&mut Offer) -> &mut u32) -> Configurable {
+    number_upto(def, f, def.max())
+}
+
+const fn boolean(def: &'static KeyDef, f: fn(&mut Offer) -> &mut bool) -> Configurable {
+    Configurable {
+        def,
+        setting: Setting::Bool(f),
+    }
+}
+
+/// The keys the configuration and `--param` may set; names and ranges come
+/// from the registry ([`crate::params`]).
+const SETTINGS: &[Configurable] = &[
+    digests(&params::HEADER_DIGEST, |o| &mut o.header_digest),
+    digests(&params::DATA_DIGEST, |o| &mut o.data_digest),
+    number(&params::MAX_RECV_DATA_SEGMENT_LENGTH, |o| {
+        &mut o.max_recv_data_segment_length
+    }),
+    number(&params::MAX_BURST_LENGTH, |o| &mut o.max_burst_length),
+    number(&params::FIRST_BURST_LENGTH, |o| &mut o.first_burst_length),
+    boolean(&params::INITIAL_R2T, |o| &mut o.initial_r2t),
+    boolean(&params::IMMEDIATE_DATA, |o| &mut o.immediate_data),
+    // Never more than the module tracks.
+    number_upto(
+        &params::MAX_OUTSTANDING_R2T,
+        |o| &mut o.max_outstanding_r2t,
+        params::MAX_OUTSTANDING_R2T_LIMIT,
+    ),
+    number(&params::ERROR_RECOVERY_LEVEL, |o| {
+        &mut o.error_recovery_level
+    }),
+    number(&params::MAX_CONNECTIONS, |o| &mut o.max_connections),
+    boolean(&params::DATA_PDU_IN_ORDER, |o| &mut o.data_pdu_in_order),
+    boolean(&params::DATA_SEQUENCE_IN_ORDER, |o| {
+        &mut o.data_sequence_in_order
+    }),
+    number(&params::DEFAULT_TIME2WAIT, |o| &mut o.default_time2wait),
+    number(&params::DEFAULT_TIME2RETAIN, |o| &mut o.default_time2retain),
+];
+
+/// Apply one `Key=Value` setting (RFC spelling, from `--param` or the config
+/// file) to `offer`, with range checks.
+pub fn apply_setting(offer: &mut Offer, key: &str, value: &str) -> Result<(), String> {
+    let v = value.trim();
+    let Some(Configurable { def, setting }) = SETTINGS.iter().find(|c| c.def.name == key) else {
+        return Err(format!(
+            "unknown or non-configurable parameter {key:?} (see Documentation/helper.rst)"
+        ));
+    };
+    match setting {
+        Setting::Number(field, hi) => {
+            let (lo, _) = def.range().expect("a numerical key");
+            *field(offer) = match parse_number(v) {
+                Some(n) if n >= lo as u64 && n <= *hi as u64 => n as u32,
+                Some(n) => return Err(format!("{key}={n} is out of range {lo}..{hi}")),
+                None => return Err(format!("{key}={v:?} is not a number")),
+            };
+        }
+        Setting::Bool(field) => {
+            *field(offer) = match v.to_ascii_lowercase().as_str() {
+                "yes" | "true" | "1" => true,
+                "no" | "false" | "0" => false,
+                _ => return Err(format!("{key}={v:?} is not Yes or No")),
+            };
+        }
+        Setting::Digests(field) => {
+            let mut out = Vec::new();
+            for part in v.split(',') {
+                let d = Digest::parse_loose(part)
+                    .ok_or_else(|| format!("{key}: unknown digest {part:?} (CRC32C or None)"))?;
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+            *field(offer) = out;
+        }
+    }
+    Ok(())
+}
+
 /// Build the offer from layered parameter tables (lowest first) and
 /// command-line `Key=Value` settings (applied last).
 /// A FirstBurstLength left at its default is lowered to a configured
@@ -498,12 +607,12 @@ pub fn build_offer(tables: &[Option<&ParamTable>], cli: &[(String, String)]) -> 
         for (k, v) in t.iter() {
             let v = param_value(k, v)?;
             apply_setting(&mut offer, k, &v).map_err(Error::config)?;
-            fbl_set |= k == "FirstBurstLength";
+            fbl_set |= k == params::FIRST_BURST_LENGTH.name;
         }
     }
     for (k, v) in cli {
         apply_setting(&mut offer, k, v).map_err(Error::usage)?;
-        fbl_set |= k == "FirstBurstLength";
+        fbl_set |= k == params::FIRST_BURST_LENGTH.name;
     }
     if !fbl_set && offer.first_burst_length > offer.max_burst_length {
         offer.first_burst_length = offer.max_burst_length;

@@ -67,6 +67,18 @@ impl Kind {
     }
 }
 
+/// `pub fn NAME(message) -> Error` of class `Kind::KIND`, for each pair.
+macro_rules! constructors {
+    ($($name:ident => $kind:ident,)*) => {
+        $(
+            #[doc = concat!("[`Kind::", stringify!($kind), "`].")]
+            pub fn $name(m: impl Into<String>) -> Self {
+                Self::new(Kind::$kind, m)
+            }
+        )*
+    };
+}
+
 /// A failure with its class and a one-line, human-readable message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
@@ -93,37 +105,18 @@ impl Error {
             login_status: None,
         }
     }
-    /// [`Kind::Other`].
-    pub fn other(m: impl Into<String>) -> Self {
-        Self::new(Kind::Other, m)
-    }
-    /// [`Kind::Usage`].
-    pub fn usage(m: impl Into<String>) -> Self {
-        Self::new(Kind::Usage, m)
-    }
-    /// [`Kind::Config`].
-    pub fn config(m: impl Into<String>) -> Self {
-        Self::new(Kind::Config, m)
-    }
-    /// [`Kind::Network`].
-    pub fn network(m: impl Into<String>) -> Self {
-        Self::new(Kind::Network, m)
+    constructors! {
+        other => Other,
+        usage => Usage,
+        config => Config,
+        network => Network,
+        target => Target,
+        kernel => Kernel,
+        not_found => NotFound,
     }
     /// [`Kind::Auth`]; the message is prefixed with "authentication failed: ".
     pub fn auth(m: impl Into<String>) -> Self {
         Self::new(Kind::Auth, format!("authentication failed: {}", m.into()))
-    }
-    /// [`Kind::Target`].
-    pub fn target(m: impl Into<String>) -> Self {
-        Self::new(Kind::Target, m)
-    }
-    /// [`Kind::Kernel`].
-    pub fn kernel(m: impl Into<String>) -> Self {
-        Self::new(Kind::Kernel, m)
-    }
-    /// [`Kind::NotFound`].
-    pub fn not_found(m: impl Into<String>) -> Self {
-        Self::new(Kind::NotFound, m)
     }
     /// A protocol violation by the target ([`Kind::Target`]).
     pub fn protocol(m: impl Into<String>) -> Self {

@@ -1,14 +1,21 @@
 //! The ioctl interface of /dev/iscsi_init (ABI in `abi/src/iscsi_init_abi.rs`,
-//! Documentation/ioctl-abi.rst). This is the only module of the helper with
+//! Documentation/ioctl-abi.rst) and the conversions between the helper's
+//! types and the ABI's: `NegotiatedParams` and `ConnBind` built from a login,
+//! `SessionInfo` decoded. This is the only module of the helper with
 //! `unsafe` code: one block per ioctl, each with its SAFETY argument.
 
 use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 
 use iscsi_init_abi as abi;
 use nix::errno::Errno;
+use serde_json::{json, Value};
 
+use crate::diag::warn;
 use crate::error::{Error, Kind, Result};
+use crate::login::LoggedIn;
+use crate::negotiate::{Digest, Negotiated, SessionType};
+use crate::params;
 
 /// The control device of the module.
 pub const DEVICE: &str = "/dev/iscsi_init";
@@ -219,9 +226,204 @@ pub fn get_str(field: &[u8]) -> String {
     String::from_utf8_lossy(&field[..end]).into_owned()
 }
 
+// ------------------------------------------------------- ABI conversions
+
+// Every value the negotiation accepts fits its ABI field: the ranges of the
+// registry (crate::params) are checked against the field widths here.
+const _: () = {
+    assert!(params::MAX_RECV_DATA_SEGMENT_LENGTH.max() == params::MAX_LENGTH_24);
+    assert!(params::MAX_BURST_LENGTH.max() == params::MAX_LENGTH_24);
+    assert!(params::FIRST_BURST_LENGTH.max() == params::MAX_LENGTH_24);
+    assert!(params::DEFAULT_TIME2WAIT.max() <= u16::MAX as u32);
+    assert!(params::DEFAULT_TIME2RETAIN.max() <= u16::MAX as u32);
+    assert!(params::MAX_OUTSTANDING_R2T.max() <= u16::MAX as u32);
+    assert!(params::MAX_CONNECTIONS.max() <= u16::MAX as u32);
+    assert!(params::ERROR_RECOVERY_LEVEL.max() <= u8::MAX as u32);
+    assert!(params::TARGET_PORTAL_GROUP_TAG.max() <= u16::MAX as u32);
+};
+
+fn digest_to_abi(d: Digest) -> u8 {
+    match d {
+        Digest::None => abi::DIGEST_NONE,
+        Digest::Crc32c => abi::DIGEST_CRC32C,
+    }
+}
+
+fn digest_from_abi(v: u8) -> Digest {
+    if v == abi::DIGEST_CRC32C {
+        Digest::Crc32c
+    } else {
+        Digest::None
+    }
+}
+
+/// The negotiated values in the ABI's form.
+pub fn to_abi(n: &Negotiated) -> abi::NegotiatedParams {
+    abi::NegotiatedParams {
+        max_recv_data_segment_length: n.max_recv_data_segment_length,
+        max_xmit_data_segment_length: n.max_xmit_data_segment_length,
+        max_burst_length: n.max_burst_length,
+        first_burst_length: n.first_burst_length,
+        default_time2wait: n.default_time2wait as u16,
+        default_time2retain: n.default_time2retain as u16,
+        max_outstanding_r2t: n.max_outstanding_r2t as u16,
+        max_connections: n.max_connections.min(params::MAX_CONNECTIONS.max()) as u16,
+        header_digest: digest_to_abi(n.header_digest),
+        data_digest: digest_to_abi(n.data_digest),
+        initial_r2t: n.initial_r2t as u8,
+        immediate_data: n.immediate_data as u8,
+        data_pdu_in_order: n.data_pdu_in_order as u8,
+        data_sequence_in_order: n.data_sequence_in_order as u8,
+        error_recovery_level: n.error_recovery_level as u8,
+        reserved0: 0,
+        reserved: [0; 4],
+    }
+}
+
+/// The parameters of an existing session, as the negotiation engine keeps
+/// them for a non-leading login.
+pub fn from_abi(p: &abi::NegotiatedParams, tpgt: u16, alias: &str) -> Negotiated {
+    Negotiated {
+        session_type: SessionType::Normal,
+        header_digest: digest_from_abi(p.header_digest),
+        data_digest: digest_from_abi(p.data_digest),
+        max_recv_data_segment_length: p.max_recv_data_segment_length,
+        max_xmit_data_segment_length: p.max_xmit_data_segment_length,
+        max_burst_length: p.max_burst_length,
+        first_burst_length: p.first_burst_length,
+        initial_r2t: p.initial_r2t != 0,
+        immediate_data: p.immediate_data != 0,
+        max_outstanding_r2t: u32::from(p.max_outstanding_r2t),
+        max_connections: u32::from(p.max_connections),
+        data_pdu_in_order: p.data_pdu_in_order != 0,
+        data_sequence_in_order: p.data_sequence_in_order != 0,
+        default_time2wait: u32::from(p.default_time2wait),
+        default_time2retain: u32::from(p.default_time2retain),
+        error_recovery_level: u32::from(p.error_recovery_level),
+        target_alias: (!alias.is_empty()).then(|| alias.to_string()),
+        target_portal_group_tag: Some(tpgt),
+    }
+}
+
+/// The session-wide parameters of a session of the module (for a
+/// non-leading login into it).
+pub fn session_negotiated(si: &abi::SessionInfo) -> Negotiated {
+    from_abi(&si.params, si.tpgt, &get_str(&si.target_alias))
+}
+
+/// The ABI's parameters as `(RFC key, JSON value)` pairs.
+pub fn abi_params(p: &abi::NegotiatedParams) -> Vec<(&'static str, Value)> {
+    let d = |v: u8| digest_from_abi(v).as_str();
+    let yn = |v: u8| v != 0;
+    vec![
+        ("HeaderDigest", json!(d(p.header_digest))),
+        ("DataDigest", json!(d(p.data_digest))),
+        (
+            "MaxRecvDataSegmentLength",
+            json!(p.max_recv_data_segment_length),
+        ),
+        (
+            "MaxXmitDataSegmentLength",
+            json!(p.max_xmit_data_segment_length),
+        ),
+        ("MaxBurstLength", json!(p.max_burst_length)),
+        ("FirstBurstLength", json!(p.first_burst_length)),
+        ("InitialR2T", json!(yn(p.initial_r2t))),
+        ("ImmediateData", json!(yn(p.immediate_data))),
+        ("MaxOutstandingR2T", json!(p.max_outstanding_r2t)),
+        ("MaxConnections", json!(p.max_connections)),
+        ("DataPDUInOrder", json!(yn(p.data_pdu_in_order))),
+        ("DataSequenceInOrder", json!(yn(p.data_sequence_in_order))),
+        ("DefaultTime2Wait", json!(p.default_time2wait)),
+        ("DefaultTime2Retain", json!(p.default_time2retain)),
+        ("ErrorRecoveryLevel", json!(p.error_recovery_level)),
+    ]
+}
+
+/// The name of a session state (`SessionInfo::state`).
+pub fn state_name(s: u32) -> &'static str {
+    match s {
+        abi::STATE_LOGGED_IN => "logged_in",
+        abi::STATE_FAILED => "failed",
+        abi::STATE_LOGGING_OUT => "logging-out",
+        _ => "unknown",
+    }
+}
+
+/// What `IOC_CONN_BIND` needs besides the login result.
+#[derive(Clone, Copy, Debug)]
+pub struct BindRequest<'a> {
+    /// The logged-in socket.
+    pub fd: RawFd,
+    /// The failed session to give the connection to, 0 for a new session.
+    pub session_id: u32,
+    /// SCSI queue depth, 0 for the module's default.
+    pub queue_depth: u32,
+    /// SCSI command timeout in seconds, 0 for the module's default.
+    pub cmd_timeout: u32,
+    /// TargetName.
+    pub target_name: &'a str,
+    /// InitiatorName.
+    pub initiator_name: &'a str,
+    /// The portal actually connected to.
+    pub portal: &'a str,
+}
+
+/// The `ConnBind` argument for a completed login.
+pub fn conn_bind_for(li: &LoggedIn, r: &BindRequest) -> Result<abi::ConnBind> {
+    let mut b = abi::ConnBind::new();
+    b.fd = r.fd;
+    b.session_id = r.session_id;
+    b.cid = li.cid;
+    b.tsih = li.tsih;
+    b.isid = li.isid;
+    b.tpgt = match li.negotiated.target_portal_group_tag {
+        Some(t) => t,
+        None => {
+            warn("the target declared no TargetPortalGroupTag; using 0");
+            0
+        }
+    };
+    b.cmd_sn = li.cmd_sn;
+    b.exp_cmd_sn = li.exp_cmd_sn;
+    b.max_cmd_sn = li.max_cmd_sn;
+    b.exp_stat_sn = li.exp_stat_sn;
+    b.queue_depth = r.queue_depth;
+    b.cmd_timeout = r.cmd_timeout;
+    b.params = to_abi(&li.negotiated);
+    put_str(&mut b.target_name, r.target_name, "target name")?;
+    put_str(&mut b.initiator_name, r.initiator_name, "initiator name")?;
+    put_str(
+        &mut b.target_alias,
+        li.negotiated.target_alias.as_deref().unwrap_or(""),
+        "target alias",
+    )?;
+    put_str(&mut b.portal, r.portal, "portal")?;
+    Ok(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::negotiate::{Negotiation, Offer};
+
+    #[test]
+    fn abi_round_trip() {
+        let mut n = Negotiation::new(SessionType::Normal, Offer::default());
+        n.initial_offers();
+        let r = n.finish().unwrap();
+        let p = to_abi(&r);
+        assert_eq!(p.max_recv_data_segment_length, 262144);
+        assert_eq!(p.max_xmit_data_segment_length, 8192);
+        assert_eq!(p.initial_r2t, 1);
+        assert_eq!(p.header_digest, abi::DIGEST_NONE);
+        let mut again = from_abi(&p, 1, "");
+        again.target_portal_group_tag = r.target_portal_group_tag;
+        assert_eq!(again, r);
+        let back = abi_params(&p);
+        assert_eq!(back[0], ("HeaderDigest", json!("None")));
+        assert_eq!(back[6], ("InitialR2T", json!(true)));
+    }
 
     #[test]
     fn strings() {

@@ -2,12 +2,14 @@
 //!
 //! One login on one connection ([`login_once`]):
 //!
-//! 1. SecurityNegotiation (CSG 0): `InitiatorName`, `SessionType`,
-//!    `TargetName`, `AuthMethod=CHAP` (or `None`); then the CHAP exchange
-//!    ([`crate::chap`]); T=1/NSG=1 once our part is done.
-//! 2. LoginOperationalNegotiation (CSG 1): our offers
+//! 1. SecurityNegotiation (CSG 0, `security_stage`): `InitiatorName`,
+//!    `SessionType`, `TargetName`, `AuthMethod=CHAP` (or `None`); then the
+//!    CHAP exchange (`login_chap`, driving a [`ChapInitiator`]); T=1/NSG=1
+//!    once our part is done.
+//! 2. LoginOperationalNegotiation (CSG 1, `operational_stage`): our offers
 //!    ([`Negotiation::initial_offers`]), answers to the target's offers,
-//!    T=1/NSG=3 until the target agrees.
+//!    T=1/NSG=3 until the target agrees; then the checks of the final
+//!    response (`logged_in`).
 //!
 //! Rules followed: every Login Request of a login carries the same ITT, ISID,
 //! TSIH and CmdSN (login requests are immediate, §4.2.2.1); ExpStatSN is the
@@ -20,15 +22,15 @@
 //! `TargetAddress` it carries, at most `max_redirects` times.
 
 use iscsi_codec::assembler::{Assembly, TextAssembler, TextSegments};
-use iscsi_codec::login::{Isid, LoginRequest, LoginResponse, Stage as WireStage};
+use iscsi_codec::login::{Isid, LoginRequest, LoginResponse, Stage};
 use iscsi_codec::pdu::Pdu;
 use iscsi_codec::serial::Sn;
 use serde::Serialize;
 
-use crate::chap::{ChapAlgorithm, ChapConfig, ChapInitiator};
+use crate::chap::{ChapAlgorithm, ChapConfig, ChapInitiator, ChapStep};
 use crate::diag::{trace, warn};
 use crate::error::{Error, Kind, Result};
-use crate::negotiate::{Negotiated, Negotiation, Offer, SessionType, Stage};
+use crate::negotiate::{Negotiated, Negotiation, Offer, SessionType};
 use crate::portal::{parse_target_address, Portal};
 use crate::textval::{parse_pairs, serialize_pairs};
 use crate::transport::{Transport, LOGIN_MAX_SEGMENT};
@@ -70,6 +72,36 @@ pub struct LoginSettings {
     pub offer: Offer,
     /// CHAP, or `None` for `AuthMethod=None`.
     pub chap: Option<ChapConfig>,
+}
+
+impl LoginSettings {
+    /// The settings of a leading login: a new session (TSIH 0, CID 0, CmdSN
+    /// 1, ExpStatSN 0).
+    #[allow(clippy::too_many_arguments)]
+    pub fn leading(
+        session_type: SessionType,
+        isid: [u8; 6],
+        initiator_name: String,
+        initiator_alias: Option<String>,
+        target_name: Option<String>,
+        offer: Offer,
+        chap: Option<ChapConfig>,
+    ) -> Self {
+        LoginSettings {
+            initiator_name,
+            initiator_alias,
+            target_name,
+            session_type,
+            isid,
+            tsih: 0,
+            cid: 0,
+            initial_cmd_sn: 1,
+            initial_exp_stat_sn: 0,
+            session: None,
+            offer,
+            chap,
+        }
+    }
 }
 
 /// A completed login.
@@ -128,15 +160,6 @@ enum Flow {
     Redirect(Attempt),
 }
 
-/// Where the security stage is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Sec {
-    SentAuthMethod,
-    SentChapA,
-    SentChapResponse,
-    Done,
-}
-
 /// The error for a login failure status (RFC 7143 §11.13.5).
 pub fn status_error(class: u8, detail: u8, ctx: &StatusContext) -> Error {
     let mut e = status_error_message(class, detail, ctx);
@@ -147,15 +170,18 @@ pub fn status_error(class: u8, detail: u8, ctx: &StatusContext) -> Error {
 fn status_error_message(class: u8, detail: u8, ctx: &StatusContext) -> Error {
     let code = format!("status 0x{class:02x}{detail:02x}");
     let target = ctx.target.unwrap_or("the target");
+    let chap_step = ctx.chap.map(ChapInitiator::step);
+    let chap_algorithm = ctx.chap.and_then(ChapInitiator::algorithm);
+    let chap_offer = ctx.chap.map(ChapInitiator::algorithms_offer);
     match (class, detail) {
         (2, 1) => {
-            let m = match (ctx.chap_step, ctx.chap_algorithm) {
+            let m = match (chap_step, chap_algorithm) {
                 (None, _) => format!(
                     "the target requires authentication ({code}); configure a CHAP user and secret"
                 ),
-                (Some(Sec::SentChapA), _) | (Some(Sec::SentAuthMethod), _) => format!(
+                (Some(ChapStep::Algorithms), _) | (Some(ChapStep::AuthMethod), _) => format!(
                     "target refused our CHAP request: unknown user or none of the algorithms {} ({code})",
-                    ctx.chap_offer.as_deref().unwrap_or("offered")
+                    chap_offer.as_deref().unwrap_or("offered")
                 ),
                 (_, Some(ChapAlgorithm::Sha256)) => format!(
                     "target rejected our CHAP response ({code}); wrong user or secret, or a target that misnumbers SHA-1 as CHAP_A=7 such as tgtd: try --chap-algs MD5"
@@ -187,17 +213,17 @@ fn status_error_message(class: u8, detail: u8, ctx: &StatusContext) -> Error {
         (2, 0x0b) => Error::target(format!(
             "target reports a request invalid during login ({code})"
         )),
-        (2, 0) if ctx.chap_step == Some(Sec::SentChapResponse) => Error::auth(format!(
+        (2, 0) if chap_step == Some(ChapStep::Response) => Error::auth(format!(
             "target rejected our CHAP response ({code}){}",
-            if ctx.chap_algorithm == Some(ChapAlgorithm::Sha256) {
+            if chap_algorithm == Some(ChapAlgorithm::Sha256) {
                 "; a target that misnumbers SHA-1 as CHAP_A=7 such as tgtd fails like this: try --chap-algs MD5"
             } else {
                 ""
             }
         )),
-        (2, 0) if ctx.chap_step == Some(Sec::SentChapA) => Error::auth(format!(
+        (2, 0) if chap_step == Some(ChapStep::Algorithms) => Error::auth(format!(
             "target refused our CHAP_A={} offer: it supports none of these algorithms or does not know the user ({code})",
-            ctx.chap_offer.as_deref().unwrap_or("")
+            chap_offer.as_deref().unwrap_or("")
         )),
         (2, _) => Error::target(format!(
             "target rejected the login: initiator error ({code})"
@@ -216,34 +242,36 @@ fn status_error_message(class: u8, detail: u8, ctx: &StatusContext) -> Error {
 #[derive(Clone, Debug, Default)]
 pub struct StatusContext<'a> {
     target: Option<&'a str>,
-    chap_step: Option<Sec>,
-    chap_algorithm: Option<ChapAlgorithm>,
-    chap_offer: Option<String>,
+    /// The CHAP exchange, when CHAP is configured.
+    chap: Option<&'a ChapInitiator>,
 }
 
+/// One connection's login: the PDU exchange and the state both stages share.
 struct Conn<'a, T: Transport> {
     t: &'a mut T,
     s: &'a LoginSettings,
     exp_stat_sn: Sn,
     first_response: bool,
-    /// Set by the security stage for status messages.
-    chap_step: Option<Sec>,
-    chap_algorithm: Option<ChapAlgorithm>,
-    chap_offer: Option<String>,
+    /// The CHAP exchange (the security stage drives it; status messages
+    /// read it).
+    chap: Option<ChapInitiator>,
 }
 
-fn wire_stage(s: Stage) -> WireStage {
-    match s {
-        Stage::Security => WireStage::SecurityNegotiation,
-        Stage::Operational => WireStage::LoginOperationalNegotiation,
+impl<'a, T: Transport> Conn<'a, T> {
+    fn new(t: &'a mut T, s: &'a LoginSettings, chap: Option<ChapInitiator>) -> Self {
+        Conn {
+            t,
+            s,
+            exp_stat_sn: Sn(s.initial_exp_stat_sn),
+            first_response: true,
+            chap,
+        }
     }
-}
 
-impl<T: Transport> Conn<'_, T> {
     fn send_request(
         &mut self,
-        csg: WireStage,
-        nsg: WireStage,
+        csg: Stage,
+        nsg: Stage,
         transit: bool,
         cont: bool,
         data: &[u8],
@@ -255,7 +283,7 @@ impl<T: Transport> Conn<'_, T> {
             nsg: if transit {
                 nsg
             } else {
-                WireStage::SecurityNegotiation
+                Stage::SecurityNegotiation
             },
             version_max: 0,
             version_min: 0,
@@ -374,9 +402,7 @@ impl<T: Transport> Conn<'_, T> {
                 rsp.status_detail,
                 &StatusContext {
                     target: self.s.target_name.as_deref(),
-                    chap_step: self.chap_step,
-                    chap_algorithm: self.chap_algorithm,
-                    chap_offer: self.chap_offer.clone(),
+                    chap: self.chap.as_ref(),
                 },
             )),
         }
@@ -387,16 +413,15 @@ impl<T: Transport> Conn<'_, T> {
     fn exchange(
         &mut self,
         csg: Stage,
-        nsg: WireStage,
+        nsg: Stage,
         transit: bool,
         keys: &[(String, String)],
     ) -> Result<Flow> {
         let text = serialize_pairs(keys).map_err(Error::other)?;
-        let wcsg = wire_stage(csg);
         let segments: Vec<(&[u8], bool)> =
             TextSegments::new(&text, LOGIN_MAX_SEGMENT as usize).collect();
         for (seg, cont) in segments {
-            self.send_request(wcsg, nsg, transit && !cont, cont, seg)?;
+            self.send_request(csg, nsg, transit && !cont, cont, seg)?;
             if cont {
                 // The target acknowledges each partial request with an
                 // empty response (§11.12.2).
@@ -418,10 +443,10 @@ impl<T: Transport> Conn<'_, T> {
             if let Some(a) = self.check_status(&rsp, &data)? {
                 return Ok(Flow::Redirect(a));
             }
-            if rsp.csg != wcsg {
+            if rsp.csg != csg {
                 return Err(Error::protocol(format!(
                     "Login Response is for stage {}, we are in stage {}",
-                    rsp.csg as u8, wcsg as u8
+                    rsp.csg as u8, csg as u8
                 )));
             }
             if rsp.transit && !transit {
@@ -442,7 +467,7 @@ impl<T: Transport> Conn<'_, T> {
                 }
                 Ok(Assembly::Incomplete) => {
                     // Fetch the rest with an empty request (§6.1).
-                    self.send_request(wcsg, nsg, false, false, &[])?;
+                    self.send_request(csg, nsg, false, false, &[])?;
                 }
                 Err(e) => {
                     return Err(Error::protocol(format!(
@@ -482,33 +507,53 @@ fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// One login on a connected transport. `challenges` holds the CHAP
-/// challenges we sent on earlier connections (reflection check) and gets the
-/// new one.
+/// A negotiation failure of either stage, as a login error.
+fn negotiation_failed(e: crate::negotiate::NegError) -> Error {
+    Error::target(format!("login negotiation failed: {e}"))
+}
+
+/// Count one request/response exchange of a stage, failing after
+/// [`MAX_EXCHANGES_PER_STAGE`].
+fn next_round(rounds: &mut usize, stage: &str) -> Result<()> {
+    *rounds += 1;
+    if *rounds > MAX_EXCHANGES_PER_STAGE {
+        return Err(Error::protocol(format!(
+            "{stage} negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
+        )));
+    }
+    Ok(())
+}
+
+/// One login on a connected transport: [`security_stage`] (with
+/// [`login_chap`]), [`operational_stage`], then the checks of the final
+/// response. `challenges` holds the CHAP challenges we sent on earlier
+/// connections (reflection check) and gets the new one.
 pub fn login_once<T: Transport>(
     t: &mut T,
     s: &LoginSettings,
     challenges: &mut Vec<Vec<u8>>,
 ) -> Result<Attempt> {
-    let mut c = Conn {
-        t,
-        s,
-        exp_stat_sn: Sn(s.initial_exp_stat_sn),
-        first_response: true,
-        chap_step: None,
-        chap_algorithm: None,
-        chap_offer: None,
-    };
+    let chap = s
+        .chap
+        .clone()
+        .map(|cfg| ChapInitiator::new(cfg, challenges.clone()));
+    let mut c = Conn::new(t, s, chap);
     let mut neg = match &s.session {
         Some(sess) => Negotiation::continuing(s.offer.clone(), sess.clone()),
         None => Negotiation::new(s.session_type, s.offer.clone()),
     };
-    let mut chap = s
-        .chap
-        .clone()
-        .map(|cfg| ChapInitiator::new(cfg, challenges.clone()));
+    if let Some(redirect) = security_stage(&mut c, &mut neg, challenges)? {
+        return Ok(redirect);
+    }
+    let final_rsp = match operational_stage(&mut c, &mut neg)? {
+        Flow::Response(rsp, _) => rsp,
+        Flow::Redirect(a) => return Ok(a),
+    };
+    logged_in(&c, &neg, &final_rsp).map(|li| Attempt::LoggedIn(Box::new(li)))
+}
 
-    // --- SecurityNegotiation ---
+/// The keys of our first Login Request (RFC 7143 §6.3.1).
+fn security_keys(s: &LoginSettings, chap: bool) -> Vec<(String, String)> {
     let mut keys = vec![("InitiatorName".to_string(), s.initiator_name.clone())];
     if let Some(a) = &s.initiator_alias {
         keys.push(("InitiatorAlias".into(), a.clone()));
@@ -519,30 +564,34 @@ pub fn login_once<T: Transport>(
     }
     keys.push((
         "AuthMethod".into(),
-        if chap.is_some() { "CHAP" } else { "None" }.into(),
+        if chap { "CHAP" } else { "None" }.into(),
     ));
-    let mut transit = chap.is_none();
-    let mut sec = Sec::SentAuthMethod;
-    if let Some(ch) = &chap {
-        c.chap_step = Some(sec);
-        c.chap_offer = Some(ch.algorithms_offer());
-    }
+    keys
+}
+
+/// SecurityNegotiation (CSG 0): our identity and `AuthMethod`, then the
+/// CHAP exchange ([`login_chap`]), until the target moves to the
+/// operational stage. `Some` when the target redirected us.
+fn security_stage<T: Transport>(
+    c: &mut Conn<'_, T>,
+    neg: &mut Negotiation,
+    challenges: &mut Vec<Vec<u8>>,
+) -> Result<Option<Attempt>> {
+    let mut keys = security_keys(c.s, c.chap.is_some());
+    // Without CHAP our part is done with the first request.
+    let mut transit = c.chap.is_none();
+    let mut auth_none_checked = false;
     let mut rounds = 0;
     loop {
-        rounds += 1;
-        if rounds > MAX_EXCHANGES_PER_STAGE {
-            return Err(Error::protocol(format!(
-                "security negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
-            )));
-        }
+        next_round(&mut rounds, "security")?;
         let (rsp, pairs) = match c.exchange(
-            Stage::Security,
-            WireStage::LoginOperationalNegotiation,
+            Stage::SecurityNegotiation,
+            Stage::LoginOperationalNegotiation,
             transit,
             &keys,
         )? {
             Flow::Response(r, p) => (r, p),
-            Flow::Redirect(a) => return Ok(a),
+            Flow::Redirect(a) => return Ok(Some(a)),
         };
         // Declaratives (TargetPortalGroupTag, TargetAlias) may come now.
         let others: Vec<(String, String)> = pairs
@@ -550,103 +599,113 @@ pub fn login_once<T: Transport>(
             .filter(|(k, _)| k != "AuthMethod" && !k.starts_with("CHAP_"))
             .cloned()
             .collect();
-        let answers = neg
-            .on_target_keys(Stage::Security, &others)
-            .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;
-        keys = answers;
-        match sec {
-            Sec::SentAuthMethod => {
-                let am = get(&pairs, "AuthMethod");
-                match (&mut chap, am) {
-                    (Some(ch), Some("CHAP")) => {
-                        if rsp.transit {
-                            return Err(Error::protocol("target ended the security stage before CHAP"));
-                        }
-                        keys.push(("CHAP_A".into(), ch.algorithms_offer()));
-                        transit = false;
-                        sec = Sec::SentChapA;
-                    }
-                    (Some(_), Some(v)) => {
-                        return Err(Error::auth(format!(
-                            "target does not accept CHAP (it answered AuthMethod={v})"
-                        )))
-                    }
-                    (Some(_), None) => {
-                        return Err(Error::protocol("target did not answer AuthMethod=CHAP"))
-                    }
-                    (None, None) | (None, Some("None")) => {
-                        sec = Sec::Done;
-                        transit = true;
-                    }
-                    (None, Some(v)) if v == "Reject" || v == "NotUnderstood" || v == "Irrelevant" => {
-                        return Err(Error::auth(format!(
-                            "the target requires authentication (it answered AuthMethod={v} to None); configure a CHAP user and secret"
-                        )))
-                    }
-                    (None, Some(v)) => {
-                        return Err(Error::auth(format!(
-                            "the target requires authentication (AuthMethod={v}); configure a CHAP user and secret"
-                        )))
-                    }
+        keys = neg
+            .on_target_keys(Stage::SecurityNegotiation, &others)
+            .map_err(negotiation_failed)?;
+        transit = match c.chap.as_mut() {
+            Some(ch) => login_chap(ch, &rsp, &pairs, &mut keys, challenges)?,
+            None => {
+                if !auth_none_checked {
+                    check_auth_none(get(&pairs, "AuthMethod"))?;
+                    auth_none_checked = true;
                 }
+                true
             }
-            Sec::SentChapA => {
-                let ch = chap.as_mut().expect("CHAP state");
-                let out = ch.on_challenge(
-                    get(&pairs, "CHAP_A"),
-                    get(&pairs, "CHAP_I"),
-                    get(&pairs, "CHAP_C"),
-                )?;
-                c.chap_algorithm = ch.algorithm();
-                if let Some(ours) = ch.our_challenge() {
-                    challenges.push(ours.to_vec());
-                }
-                keys.extend(out);
-                transit = true;
-                sec = Sec::SentChapResponse;
-            }
-            Sec::SentChapResponse => {
-                let ch = chap.as_ref().expect("CHAP state");
-                if ch.mutual() {
-                    ch.verify_target(get(&pairs, "CHAP_N"), get(&pairs, "CHAP_R"))?;
-                    trace(|| "target authenticated (mutual CHAP)".into());
-                }
-                sec = Sec::Done;
-                transit = true;
-            }
-            Sec::Done => {
-                transit = true;
-            }
-        }
-        if chap.is_some() {
-            c.chap_step = Some(sec);
-        }
+        };
         if rsp.transit {
-            if sec != Sec::Done {
+            let done = c.chap.as_ref().is_none_or(|ch| ch.step() == ChapStep::Done);
+            if !done {
                 return Err(Error::protocol("target ended the security stage too early"));
             }
-            break;
+            return Ok(None);
         }
     }
+}
 
-    // --- LoginOperationalNegotiation ---
+/// The target's answer to our `AuthMethod=None`.
+fn check_auth_none(answer: Option<&str>) -> Result<()> {
+    match answer {
+        None | Some("None") => Ok(()),
+        Some(v) if v == "Reject" || v == "NotUnderstood" || v == "Irrelevant" => {
+            Err(Error::auth(format!(
+                "the target requires authentication (it answered AuthMethod={v} to None); configure a CHAP user and secret"
+            )))
+        }
+        Some(v) => Err(Error::auth(format!(
+            "the target requires authentication (AuthMethod={v}); configure a CHAP user and secret"
+        ))),
+    }
+}
+
+/// One step of the CHAP exchange (RFC 7143 §12.1.3) on the target's
+/// response `rsp`/`pairs`: adds what to send next to `keys`. Returns whether
+/// the next request sets T=1 (the stage ends once the exchange is
+/// [`ChapStep::Done`] and the target agrees).
+fn login_chap(
+    ch: &mut ChapInitiator,
+    rsp: &LoginResponse,
+    pairs: &[(String, String)],
+    keys: &mut Vec<(String, String)>,
+    challenges: &mut Vec<Vec<u8>>,
+) -> Result<bool> {
+    match ch.step() {
+        ChapStep::AuthMethod => match get(pairs, "AuthMethod") {
+            Some("CHAP") => {
+                if rsp.transit {
+                    return Err(Error::protocol(
+                        "target ended the security stage before CHAP",
+                    ));
+                }
+                keys.push(ch.algorithms_key());
+                Ok(false)
+            }
+            Some(v) => Err(Error::auth(format!(
+                "target does not accept CHAP (it answered AuthMethod={v})"
+            ))),
+            None => Err(Error::protocol("target did not answer AuthMethod=CHAP")),
+        },
+        ChapStep::Algorithms => {
+            let out = ch.on_challenge(
+                get(pairs, "CHAP_A"),
+                get(pairs, "CHAP_I"),
+                get(pairs, "CHAP_C"),
+            )?;
+            if let Some(ours) = ch.our_challenge() {
+                challenges.push(ours.to_vec());
+            }
+            keys.extend(out);
+            Ok(true)
+        }
+        ChapStep::Response => {
+            ch.on_result(get(pairs, "CHAP_N"), get(pairs, "CHAP_R"))?;
+            if ch.mutual() {
+                trace(|| "target authenticated (mutual CHAP)".into());
+            }
+            Ok(true)
+        }
+        ChapStep::Done => Ok(true),
+    }
+}
+
+/// LoginOperationalNegotiation (CSG 1): our offers and answers to the
+/// target's, T=1/NSG=3 until the target agrees. Returns the final response.
+fn operational_stage<T: Transport>(c: &mut Conn<'_, T>, neg: &mut Negotiation) -> Result<Flow> {
     let mut keys = neg.initial_offers();
     let mut rounds = 0;
-    let (final_rsp, _) = loop {
-        rounds += 1;
-        if rounds > MAX_EXCHANGES_PER_STAGE {
-            return Err(Error::protocol(format!(
-                "operational negotiation did not finish after {MAX_EXCHANGES_PER_STAGE} exchanges"
-            )));
-        }
-        let (rsp, pairs) =
-            match c.exchange(Stage::Operational, WireStage::FullFeaturePhase, true, &keys)? {
-                Flow::Response(r, p) => (r, p),
-                Flow::Redirect(a) => return Ok(a),
-            };
+    loop {
+        next_round(&mut rounds, "operational")?;
+        let (rsp, pairs) = match c.exchange(
+            Stage::LoginOperationalNegotiation,
+            Stage::FullFeaturePhase,
+            true,
+            &keys,
+        )? {
+            Flow::Response(r, p) => (r, p),
+            redirect => return Ok(redirect),
+        };
         let answers = neg
-            .on_target_keys(Stage::Operational, &pairs)
-            .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;
+            .on_target_keys(Stage::LoginOperationalNegotiation, &pairs)
+            .map_err(negotiation_failed)?;
         if rsp.transit {
             // The target ended the login: any offer it made in this last
             // response must already be what we would answer.
@@ -657,13 +716,20 @@ pub fn login_once<T: Transport>(
                     )));
                 }
             }
-            break (rsp, pairs);
+            return Ok(Flow::Response(rsp, pairs));
         }
         keys = answers;
-    };
-    let negotiated = neg
-        .finish()
-        .map_err(|e| Error::target(format!("login negotiation failed: {e}")))?;
+    }
+}
+
+/// The login result from the final Login Response.
+fn logged_in<T: Transport>(
+    c: &Conn<'_, T>,
+    neg: &Negotiation,
+    final_rsp: &LoginResponse,
+) -> Result<LoggedIn> {
+    let s = c.s;
+    let negotiated = neg.finish().map_err(negotiation_failed)?;
     if final_rsp.tsih == 0 {
         return Err(Error::protocol("final Login Response has TSIH 0"));
     }
@@ -681,7 +747,7 @@ pub fn login_once<T: Transport>(
         ));
         cmd_sn = final_rsp.exp_cmd_sn.get();
     }
-    Ok(Attempt::LoggedIn(Box::new(LoggedIn {
+    Ok(LoggedIn {
         negotiated,
         isid: s.isid,
         tsih: final_rsp.tsih,
@@ -690,11 +756,11 @@ pub fn login_once<T: Transport>(
         exp_cmd_sn: final_rsp.exp_cmd_sn.get(),
         max_cmd_sn: final_rsp.max_cmd_sn.get(),
         exp_stat_sn: c.exp_stat_sn.get(),
-        chap_algorithm: chap.as_ref().and_then(|c| c.algorithm()),
-        mutual_chap: chap.as_ref().map(|c| c.mutual()).unwrap_or(false),
+        chap_algorithm: c.chap.as_ref().and_then(|c| c.algorithm()),
+        mutual_chap: c.chap.as_ref().is_some_and(|c| c.mutual()),
         portal: None,
         redirects: Vec::new(),
-    })))
+    })
 }
 
 /// Log in, following redirections: `connect` opens a transport to a portal

@@ -26,14 +26,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use iscsi_codec::login::Stage;
 use serde::Serialize;
 
-/// The largest MaxOutstandingR2T the kernel module honours. We never offer
-/// more; the module sizes its per-task R2T tracking with this constant.
-pub const MAX_OUTSTANDING_R2T: u32 = 16;
-
-/// Largest value of a 24-bit length key (RFC 7143 §13.12-§13.14): 2^24 - 1.
-pub const MAX_LENGTH_24: u32 = (1 << 24) - 1;
+use crate::params::{self, lookup as keydef, yes_no, KeyDef, Rule, MAX_OUTSTANDING_R2T_LIMIT};
 
 /// Digest kinds (RFC 7143 §13.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -105,29 +101,30 @@ pub struct Offer {
     pub header_digest: Vec<Digest>,
     /// DataDigest list in order of preference (§13.1).
     pub data_digest: Vec<Digest>,
-    /// MaxRecvDataSegmentLength we declare (§13.12), 512..=2^24-1.
+    /// MaxRecvDataSegmentLength we declare (§13.12). The ranges of all
+    /// numerical keys are in [`crate::params`].
     pub max_recv_data_segment_length: u32,
-    /// MaxBurstLength (§13.13), 512..=2^24-1.
+    /// MaxBurstLength (§13.13).
     pub max_burst_length: u32,
-    /// FirstBurstLength (§13.14), 512..=2^24-1, at most MaxBurstLength.
+    /// FirstBurstLength (§13.14), at most MaxBurstLength.
     pub first_burst_length: u32,
     /// InitialR2T (§13.10).
     pub initial_r2t: bool,
     /// ImmediateData (§13.11).
     pub immediate_data: bool,
-    /// MaxOutstandingR2T (§13.17), 1..=[`MAX_OUTSTANDING_R2T`].
+    /// MaxOutstandingR2T (§13.17), at most [`MAX_OUTSTANDING_R2T_LIMIT`].
     pub max_outstanding_r2t: u32,
     /// ErrorRecoveryLevel (§13.20), 0..=2.
     pub error_recovery_level: u32,
-    /// MaxConnections (§13.2), 1..=65535.
+    /// MaxConnections (§13.2).
     pub max_connections: u32,
     /// DataPDUInOrder (§13.18).
     pub data_pdu_in_order: bool,
     /// DataSequenceInOrder (§13.19).
     pub data_sequence_in_order: bool,
-    /// DefaultTime2Wait (§13.15), 0..=3600 s.
+    /// DefaultTime2Wait (§13.15), seconds.
     pub default_time2wait: u32,
-    /// DefaultTime2Retain (§13.16), 0..=3600 s.
+    /// DefaultTime2Retain (§13.16), seconds.
     pub default_time2retain: u32,
 }
 
@@ -143,7 +140,7 @@ impl Default for Offer {
             first_burst_length: 262_144,
             initial_r2t: false,
             immediate_data: true,
-            max_outstanding_r2t: MAX_OUTSTANDING_R2T,
+            max_outstanding_r2t: MAX_OUTSTANDING_R2T_LIMIT,
             error_recovery_level: 0,
             max_connections: 1,
             data_pdu_in_order: true,
@@ -154,245 +151,12 @@ impl Default for Offer {
     }
 }
 
-/// How a key is negotiated (RFC 7143 §6.2, §13).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Rule {
-    /// List of values; responder picks the first it supports.
-    List,
-    /// Numerical, result is the minimum; inclusive range.
-    Min(u32, u32),
-    /// Numerical, result is the maximum; inclusive range.
-    Max(u32, u32),
-    /// Boolean OR.
-    Or,
-    /// Boolean AND.
-    And,
-    /// Numerical declarative (each side declares its own); inclusive range.
-    DeclNum(u32, u32),
-    /// String declarative.
-    DeclStr,
-    /// Obsolete RFC 3720 marker keys (§13.25): answered with Reject.
-    Obsolete,
-    /// Security keys (AuthMethod, CHAP_*): only in the security stage.
-    Security,
-}
-
-/// One key of RFC 7143 §13.
-#[derive(Clone, Copy, Debug)]
-struct KeyDef {
-    name: &'static str,
-    rule: Rule,
-    /// RFC default value ("" when the key has none).
-    default: &'static str,
-    /// Relevant in a Discovery session (§13: "Irrelevant when SessionType=Discovery").
-    discovery: bool,
-}
-
-const KEYS: &[KeyDef] = &[
-    KeyDef {
-        name: "HeaderDigest",
-        rule: Rule::List,
-        default: "None",
-        discovery: true,
-    },
-    KeyDef {
-        name: "DataDigest",
-        rule: Rule::List,
-        default: "None",
-        discovery: true,
-    },
-    KeyDef {
-        name: "MaxConnections",
-        rule: Rule::Min(1, 65535),
-        default: "1",
-        discovery: false,
-    },
-    KeyDef {
-        name: "InitialR2T",
-        rule: Rule::Or,
-        default: "Yes",
-        discovery: false,
-    },
-    KeyDef {
-        name: "ImmediateData",
-        rule: Rule::And,
-        default: "Yes",
-        discovery: false,
-    },
-    KeyDef {
-        name: "MaxRecvDataSegmentLength",
-        rule: Rule::DeclNum(512, MAX_LENGTH_24),
-        default: "8192",
-        discovery: true,
-    },
-    KeyDef {
-        name: "MaxBurstLength",
-        rule: Rule::Min(512, MAX_LENGTH_24),
-        default: "262144",
-        discovery: false,
-    },
-    KeyDef {
-        name: "FirstBurstLength",
-        rule: Rule::Min(512, MAX_LENGTH_24),
-        default: "65536",
-        discovery: false,
-    },
-    KeyDef {
-        name: "DefaultTime2Wait",
-        rule: Rule::Max(0, 3600),
-        default: "2",
-        discovery: true,
-    },
-    KeyDef {
-        name: "DefaultTime2Retain",
-        rule: Rule::Min(0, 3600),
-        default: "20",
-        discovery: true,
-    },
-    KeyDef {
-        name: "MaxOutstandingR2T",
-        rule: Rule::Min(1, 65535),
-        default: "1",
-        discovery: false,
-    },
-    KeyDef {
-        name: "DataPDUInOrder",
-        rule: Rule::Or,
-        default: "Yes",
-        discovery: false,
-    },
-    KeyDef {
-        name: "DataSequenceInOrder",
-        rule: Rule::Or,
-        default: "Yes",
-        discovery: false,
-    },
-    KeyDef {
-        name: "ErrorRecoveryLevel",
-        rule: Rule::Min(0, 2),
-        default: "0",
-        discovery: true,
-    },
-    KeyDef {
-        name: "TargetAlias",
-        rule: Rule::DeclStr,
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "TargetPortalGroupTag",
-        rule: Rule::DeclNum(0, 65535),
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "TargetAddress",
-        rule: Rule::DeclStr,
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "TargetName",
-        rule: Rule::DeclStr,
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "InitiatorName",
-        rule: Rule::DeclStr,
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "InitiatorAlias",
-        rule: Rule::DeclStr,
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "SessionType",
-        rule: Rule::DeclStr,
-        default: "Normal",
-        discovery: true,
-    },
-    // RFC 7144 §2.1: iSCSIProtocolLevel, minimum function; RFC 7143 is level 1.
-    KeyDef {
-        name: "iSCSIProtocolLevel",
-        rule: Rule::Min(0, 31),
-        default: "0",
-        discovery: true,
-    },
-    KeyDef {
-        name: "IFMarker",
-        rule: Rule::Obsolete,
-        default: "No",
-        discovery: true,
-    },
-    KeyDef {
-        name: "OFMarker",
-        rule: Rule::Obsolete,
-        default: "No",
-        discovery: true,
-    },
-    KeyDef {
-        name: "IFMarkInt",
-        rule: Rule::Obsolete,
-        default: "",
-        discovery: true,
-    },
-    KeyDef {
-        name: "OFMarkInt",
-        rule: Rule::Obsolete,
-        default: "",
-        discovery: true,
-    },
-    // RFC 7145 §6.1: RDMAExtensions, AND; we do not do iSER.
-    KeyDef {
-        name: "TaskReporting",
-        rule: Rule::List,
-        default: "RFC3720",
-        discovery: false,
-    },
-    KeyDef {
-        name: "RDMAExtensions",
-        rule: Rule::And,
-        default: "No",
-        discovery: false,
-    },
-    KeyDef {
-        name: "AuthMethod",
-        rule: Rule::Security,
-        default: "None",
-        discovery: true,
-    },
-];
-
-/// Our iSCSIProtocolLevel (RFC 7144 §2.1: 1 means RFC 7143).
-const PROTOCOL_LEVEL: u32 = 1;
-
-fn keydef(name: &str) -> Option<&'static KeyDef> {
-    KEYS.iter().find(|k| k.name == name)
-}
-
-fn is_security_key(name: &str) -> bool {
-    name == "AuthMethod" || name.starts_with("CHAP_") || name.starts_with("SRP_")
-}
-
 /// The special values of RFC 7143 §6.2.
 pub const REJECT: &str = "Reject";
 /// See [`REJECT`].
 pub const IRRELEVANT: &str = "Irrelevant";
 /// See [`REJECT`].
 pub const NOT_UNDERSTOOD: &str = "NotUnderstood";
-
-/// Login stage a key set arrived in (RFC 7143 §11.12.3 CSG).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    /// SecurityNegotiation (CSG 0).
-    Security,
-    /// LoginOperationalNegotiation (CSG 1).
-    Operational,
-}
 
 /// A negotiation failure; the message names the key and the values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -414,7 +178,11 @@ pub fn parse_number(value: &str) -> Option<u64> {
     crate::textval::parse_number(value)
 }
 
-fn parse_in_range(key: &str, value: &str, lo: u32, hi: u32) -> Result<u32, NegError> {
+/// Parse a value of the numerical key `def` and check it against the key's
+/// range in the registry.
+fn parse_in_range(def: &KeyDef, value: &str) -> Result<u32, NegError> {
+    let key = def.name;
+    let (lo, hi) = def.range().expect("a numerical key");
     match parse_number(value) {
         Some(n) if n >= lo as u64 && n <= hi as u64 => Ok(n as u32),
         Some(n) => err(format!(
@@ -429,14 +197,6 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, NegError> {
         "Yes" => Ok(true),
         "No" => Ok(false),
         _ => err(format!("{key}={value:?} is not Yes or No")),
-    }
-}
-
-fn yes_no(b: bool) -> &'static str {
-    if b {
-        "Yes"
-    } else {
-        "No"
     }
 }
 
@@ -567,24 +327,6 @@ pub struct Negotiation {
     session: Option<Negotiated>,
 }
 
-/// Keys that only the leading login of a session may negotiate (RFC 7143
-/// §13, "Use: LO").
-pub const LEADING_ONLY: &[&str] = &[
-    "MaxConnections",
-    "InitialR2T",
-    "ImmediateData",
-    "MaxBurstLength",
-    "FirstBurstLength",
-    "DefaultTime2Wait",
-    "DefaultTime2Retain",
-    "MaxOutstandingR2T",
-    "DataPDUInOrder",
-    "DataSequenceInOrder",
-    "ErrorRecoveryLevel",
-    "TaskReporting",
-    "iSCSIProtocolLevel",
-];
-
 impl Negotiation {
     /// A negotiation for a session of type `session_type` offering `offer`.
     pub fn new(session_type: SessionType, offer: Offer) -> Self {
@@ -632,7 +374,7 @@ impl Negotiation {
             "DataPDUInOrder" => yes_no(o.data_pdu_in_order).into(),
             "DataSequenceInOrder" => yes_no(o.data_sequence_in_order).into(),
             "ErrorRecoveryLevel" => o.error_recovery_level.to_string(),
-            "iSCSIProtocolLevel" => PROTOCOL_LEVEL.to_string(),
+            "iSCSIProtocolLevel" => params::PROTOCOL_LEVEL.to_string(),
             "RDMAExtensions" => "No".into(),
             "TaskReporting" => "RFC3720".into(),
             _ => return None,
@@ -712,11 +454,11 @@ impl Negotiation {
         key: &str,
         value: &str,
     ) -> Result<Option<String>, NegError> {
-        if is_security_key(key) {
+        if params::is_security_key(key) {
             // The login state machine consumes security keys itself.
             return match stage {
-                Stage::Security => Ok(None),
-                Stage::Operational => Ok(Some(IRRELEVANT.into())),
+                Stage::SecurityNegotiation => Ok(None),
+                _ => Ok(Some(IRRELEVANT.into())),
             };
         }
         if let Some(offered) = self.pending.remove(key) {
@@ -744,7 +486,7 @@ impl Negotiation {
                 "target renegotiated {key}={value} (RFC 7143 §6.2 forbids it)"
             ));
         }
-        if stage == Stage::Security && def.rule != Rule::Obsolete {
+        if stage == Stage::SecurityNegotiation && def.rule != Rule::Obsolete {
             return err(format!(
                 "target offered operational key {key} in the security stage"
             ));
@@ -789,22 +531,17 @@ impl Negotiation {
                 }
                 Ok(answer.to_string())
             }
-            Rule::Min(lo, hi) => {
-                let a = parse_in_range(key, answer, lo, hi)?;
+            Rule::Min(..) | Rule::Max(..) => {
+                let a = parse_in_range(def, answer)?;
                 let o = parse_number(offered).unwrap_or(0) as u32;
-                if a > o {
+                let (wrong_side, side, function) = if matches!(def.rule, Rule::Min(..)) {
+                    (a > o, "above", "minimum")
+                } else {
+                    (a < o, "below", "maximum")
+                };
+                if wrong_side {
                     return err(format!(
-                        "target answered {key}={a}, above our offer {o} (the result is the minimum)"
-                    ));
-                }
-                Ok(a.to_string())
-            }
-            Rule::Max(lo, hi) => {
-                let a = parse_in_range(key, answer, lo, hi)?;
-                let o = parse_number(offered).unwrap_or(0) as u32;
-                if a < o {
-                    return err(format!(
-                        "target answered {key}={a}, below our offer {o} (the result is the maximum)"
+                        "target answered {key}={a}, {side} our offer {o} (the result is the {function})"
                     ));
                 }
                 Ok(a.to_string())
@@ -831,8 +568,8 @@ impl Negotiation {
     /// The target made a declaration.
     fn on_declaration(&mut self, def: &KeyDef, value: &str) -> Result<(), NegError> {
         let key = def.name;
-        if let Rule::DeclNum(lo, hi) = def.rule {
-            parse_in_range(key, value, lo, hi)?;
+        if let Rule::DeclNum(..) = def.rule {
+            parse_in_range(def, value)?;
         }
         match key {
             // Initiator-only declaratives coming from the target: ignore.
@@ -856,7 +593,7 @@ impl Negotiation {
         if self.session_type == SessionType::Discovery && !def.discovery {
             return Ok(IRRELEVANT.into());
         }
-        if self.session.is_some() && LEADING_ONLY.contains(&key) {
+        if self.session.is_some() && def.leading_only {
             // Session-wide keys cannot change on a non-leading login.
             return Ok(REJECT.into());
         }
@@ -871,8 +608,8 @@ impl Negotiation {
                     None => REJECT.into(),
                 }
             }
-            Rule::Min(lo, hi) | Rule::Max(lo, hi) => {
-                let Ok(theirs) = parse_in_range(key, value, lo, hi) else {
+            Rule::Min(..) | Rule::Max(..) => {
+                let Ok(theirs) = parse_in_range(def, value) else {
                     return Ok(REJECT.into());
                 };
                 let ours = ours.and_then(|v| parse_number(&v)).unwrap_or(theirs as u64) as u32;
@@ -949,16 +686,17 @@ impl Negotiation {
             let v = get(k);
             Digest::parse(&v).ok_or_else(|| NegError(format!("{k}={v} is not a digest we support")))
         };
-        let max_xmit = match self.declared.get("MaxRecvDataSegmentLength") {
-            Some(v) => parse_in_range("MaxRecvDataSegmentLength", v, 512, MAX_LENGTH_24)?,
-            None => 8192,
+        let mrdsl = &params::MAX_RECV_DATA_SEGMENT_LENGTH;
+        let max_xmit_data_segment_length = match self.declared.get(mrdsl.name) {
+            Some(v) => parse_in_range(mrdsl, v)?,
+            None => mrdsl.default_number(),
         };
         let n = Negotiated {
             session_type: self.session_type,
             header_digest: digest("HeaderDigest")?,
             data_digest: digest("DataDigest")?,
             max_recv_data_segment_length: self.offer.max_recv_data_segment_length,
-            max_xmit_data_segment_length: max_xmit,
+            max_xmit_data_segment_length,
             max_burst_length: num("MaxBurstLength")?,
             first_burst_length: num("FirstBurstLength")?,
             initial_r2t: boolean("InitialR2T")?,
@@ -995,68 +733,15 @@ impl Negotiation {
                     n.first_burst_length, n.max_burst_length
                 ));
             }
-            if n.max_outstanding_r2t > MAX_OUTSTANDING_R2T {
+            if n.max_outstanding_r2t > MAX_OUTSTANDING_R2T_LIMIT {
                 return err(format!(
-                    "negotiated MaxOutstandingR2T {} exceeds the module's limit {MAX_OUTSTANDING_R2T}",
+                    "negotiated MaxOutstandingR2T {} exceeds the module's limit {MAX_OUTSTANDING_R2T_LIMIT}",
                     n.max_outstanding_r2t
                 ));
             }
         }
         Ok(n)
     }
-}
-
-/// Apply one `Key=Value` setting (RFC spelling, from `--param` or the config
-/// file) to `offer`, with range checks.
-pub fn apply_setting(offer: &mut Offer, key: &str, value: &str) -> Result<(), String> {
-    let v = value.trim();
-    let num = |lo: u32, hi: u32| -> Result<u32, String> {
-        match parse_number(v) {
-            Some(n) if n >= lo as u64 && n <= hi as u64 => Ok(n as u32),
-            Some(n) => Err(format!("{key}={n} is out of range {lo}..{hi}")),
-            None => Err(format!("{key}={v:?} is not a number")),
-        }
-    };
-    let boolean = || -> Result<bool, String> {
-        match v.to_ascii_lowercase().as_str() {
-            "yes" | "true" | "1" => Ok(true),
-            "no" | "false" | "0" => Ok(false),
-            _ => Err(format!("{key}={v:?} is not Yes or No")),
-        }
-    };
-    let digests = || -> Result<Vec<Digest>, String> {
-        let mut out = Vec::new();
-        for part in v.split(',') {
-            let d = Digest::parse_loose(part)
-                .ok_or_else(|| format!("{key}: unknown digest {part:?} (CRC32C or None)"))?;
-            if !out.contains(&d) {
-                out.push(d);
-            }
-        }
-        Ok(out)
-    };
-    match key {
-        "HeaderDigest" => offer.header_digest = digests()?,
-        "DataDigest" => offer.data_digest = digests()?,
-        "MaxRecvDataSegmentLength" => offer.max_recv_data_segment_length = num(512, MAX_LENGTH_24)?,
-        "MaxBurstLength" => offer.max_burst_length = num(512, MAX_LENGTH_24)?,
-        "FirstBurstLength" => offer.first_burst_length = num(512, MAX_LENGTH_24)?,
-        "InitialR2T" => offer.initial_r2t = boolean()?,
-        "ImmediateData" => offer.immediate_data = boolean()?,
-        "MaxOutstandingR2T" => offer.max_outstanding_r2t = num(1, MAX_OUTSTANDING_R2T)?,
-        "ErrorRecoveryLevel" => offer.error_recovery_level = num(0, 2)?,
-        "MaxConnections" => offer.max_connections = num(1, 65535)?,
-        "DataPDUInOrder" => offer.data_pdu_in_order = boolean()?,
-        "DataSequenceInOrder" => offer.data_sequence_in_order = boolean()?,
-        "DefaultTime2Wait" => offer.default_time2wait = num(0, 3600)?,
-        "DefaultTime2Retain" => offer.default_time2retain = num(0, 3600)?,
-        _ => {
-            return Err(format!(
-                "unknown or non-configurable parameter {key:?} (see Documentation/helper.rst)"
-            ))
-        }
-    }
-    Ok(())
 }
 
 /// Check the cross-key rules of an offer before using it.

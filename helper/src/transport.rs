@@ -41,7 +41,7 @@ pub trait Transport {
     fn set_digests(&mut self, header: bool, data: bool);
     /// Largest data segment accepted from the peer, in bytes (our
     /// MaxRecvDataSegmentLength).
-    fn set_max_recv(&mut self, bytes: u32);
+    fn set_max_recv_data_segment_length(&mut self, bytes: u32);
 }
 
 /// Largest data segment accepted during login: RFC 7143 §13.12 fixes 8192
@@ -56,7 +56,7 @@ pub struct TcpTransport {
     peer: SocketAddr,
     header_digest: bool,
     data_digest: bool,
-    max_recv: u32,
+    max_recv_data_segment_length: u32,
 }
 
 impl TcpTransport {
@@ -86,7 +86,7 @@ impl TcpTransport {
                         peer: addr,
                         header_digest: false,
                         data_digest: false,
-                        max_recv: LOGIN_MAX_SEGMENT,
+                        max_recv_data_segment_length: LOGIN_MAX_SEGMENT,
                     });
                 }
                 Err(e) => last = Some(io_network(format!("cannot connect to {portal}"), &e)),
@@ -139,14 +139,19 @@ impl Transport for TcpTransport {
         let mut buf = vec![0u8; BHS_LEN];
         self.read(&mut buf)?;
         let bhs: [u8; BHS_LEN] = buf[..].try_into().expect("BHS_LEN bytes");
-        let layout = Layout::of_bhs(&bhs, self.header_digest, self.data_digest, self.max_recv)
-            .map_err(|e| Error::protocol(format!("bad PDU header from the target: {e}")))?;
+        let layout = Layout::of_bhs(
+            &bhs,
+            self.header_digest,
+            self.data_digest,
+            self.max_recv_data_segment_length,
+        )
+        .map_err(|e| Error::protocol(format!("bad PDU header from the target: {e}")))?;
         buf.resize(layout.total(), 0);
         self.read(&mut buf[BHS_LEN..])?;
         let crc = SoftCrc32c;
         let hd: Option<&dyn Crc32c> = self.header_digest.then_some(&crc);
         let dd: Option<&dyn Crc32c> = self.data_digest.then_some(&crc);
-        let parsed = parse_pdu(&buf, hd, dd, self.max_recv)
+        let parsed = parse_pdu(&buf, hd, dd, self.max_recv_data_segment_length)
             .map_err(|e| Error::protocol(format!("PDU from the target: {e}")))?;
         if !parsed.ahs.is_empty() {
             return Err(Error::protocol(format!(
@@ -165,8 +170,8 @@ impl Transport for TcpTransport {
         self.data_digest = data;
     }
 
-    fn set_max_recv(&mut self, bytes: u32) {
-        self.max_recv = bytes.max(LOGIN_MAX_SEGMENT);
+    fn set_max_recv_data_segment_length(&mut self, bytes: u32) {
+        self.max_recv_data_segment_length = bytes.max(LOGIN_MAX_SEGMENT);
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::run;
+use common::{run, Cmd};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_iscsi-init"));
@@ -45,63 +45,21 @@ fn help_documents_exit_codes() {
 #[test]
 fn usage_errors_exit_2() {
     let (_d, cfg) = empty_config();
+    let check = |extra: &[&str]| Cmd::login_check("iqn.2026-11.org.x:y", "h").args(extra);
     for args in [
-        vec!["frobnicate"],
-        vec!["login", "--check"],
-        vec!["logout"],
-        vec!["discover"],
-        vec!["login", "--check", "-T", "not-an-iqn", "-p", "127.0.0.1"],
-        vec!["login", "--check", "-T", "iqn.2026-11.org.x:y"],
-        vec![
-            "login",
-            "--check",
-            "-T",
-            "iqn.2026-11.org.x:y",
-            "-p",
-            "[::1",
-        ],
-        vec![
-            "login",
-            "--check",
-            "-T",
-            "iqn.2026-11.org.x:y",
-            "-p",
-            "h",
-            "-o",
-            "MaxBurstLength",
-        ],
-        vec![
-            "login",
-            "--check",
-            "-T",
-            "iqn.2026-11.org.x:y",
-            "-p",
-            "h",
-            "-o",
-            "Bogus=1",
-        ],
-        vec![
-            "login",
-            "--check",
-            "-T",
-            "iqn.2026-11.org.x:y",
-            "-p",
-            "h",
-            "--header-digest",
-            "MD5",
-        ],
-        vec![
-            "login",
-            "--check",
-            "-T",
-            "iqn.2026-11.org.x:y",
-            "-p",
-            "h",
-            "--isid",
-            "12",
-        ],
+        Cmd::new(&["frobnicate"]),
+        Cmd::new(&["login", "--check"]),
+        Cmd::new(&["logout"]),
+        Cmd::new(&["discover"]),
+        Cmd::login_check("not-an-iqn", "127.0.0.1"),
+        Cmd::new(&["login", "--check", "-T", "iqn.2026-11.org.x:y"]),
+        Cmd::login_check("iqn.2026-11.org.x:y", "[::1"),
+        check(&["-o", "MaxBurstLength"]),
+        check(&["-o", "Bogus=1"]),
+        check(&["--header-digest", "MD5"]),
+        check(&["--isid", "12"]),
     ] {
-        let r = run(&cfg, &args);
+        let r = args.run(&cfg);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(
             r.stderr.contains("iscsi-init") || r.stderr.contains("Usage"),
@@ -182,31 +140,24 @@ fn generated_initiator_name_is_stored() {
     }
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("new/config.toml");
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let out = bin()
-        .arg("-c")
-        .arg(&p)
-        .args(["discover", "-p", &format!("127.0.0.1:{closed}")])
-        .output()
-        .unwrap();
+    let closed = format!("127.0.0.1:{}", common::closed_port());
+    // Without --initiator-name: the name is generated.
+    let discover = || {
+        bin()
+            .arg("-c")
+            .arg(&p)
+            .args(["discover", "-p", &closed])
+            .output()
+            .unwrap()
+    };
     assert_eq!(
-        out.status.code(),
+        discover().status.code(),
         Some(3),
         "explicit config path must exist"
     );
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, "").unwrap();
-    let out = bin()
-        .arg("-c")
-        .arg(&p)
-        .args(["discover", "-p", &format!("127.0.0.1:{closed}")])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(discover().status.code(), Some(4));
     let text = std::fs::read_to_string(&p).unwrap();
     assert!(
         text.contains("initiator_name = \"iqn.2026-11.org.iscsi-init:"),

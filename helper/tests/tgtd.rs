@@ -5,10 +5,32 @@
 
 mod common;
 
-use common::{run, Tgtd};
+use common::{Cmd, Tgtd};
 
 const T1: &str = "iqn.2026-11.org.iscsi-init.test:disk1";
 const T2: &str = "iqn.2026-11.org.iscsi-init.test:disk2";
+
+/// The CHAP account the initiator logs in with, and the target's own
+/// account for mutual CHAP.
+const ALICE: (&str, &str) = ("alice", "alice-secret-1");
+const TGT_ONE: (&str, &str) = ("tgt-one", "target-secret-2");
+
+/// A tgtd with target 1 = [`T1`] (one LUN, portal group tag 1), and with
+/// `accounts` bound to it: the initiator's, then optionally the target's
+/// own (outgoing) account.
+fn tgtd_with_t1(accounts: &[(&str, &str)]) -> Tgtd {
+    let t = Tgtd::start();
+    t.add_target(1, T1, 1);
+    for (i, (user, password)) in accounts.iter().enumerate() {
+        t.account(Some(1), user, password, i == 1);
+    }
+    t
+}
+
+/// `login --check -T T1 -p PORTAL` towards `t`.
+fn check_t1(t: &Tgtd) -> Cmd {
+    Cmd::login_check(T1, &t.portal())
+}
 
 fn one_line_error(stderr: &str, prefix: &str) {
     let lines: Vec<&str> = stderr
@@ -29,16 +51,13 @@ fn one_line_error(stderr: &str, prefix: &str) {
 
 #[test]
 fn discovery_lists_targets_and_portals() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
+    let t = tgtd_with_t1(&[]);
     t.add_target(2, T2, 2);
     let cfg = t.config();
-    let r = run(&cfg, &["discover", "-p", &t.portal()]).ok();
+    let r = Cmd::discover(&t.portal()).run(&cfg).ok();
     let want = format!("{T1}\n    {},1\n{T2}\n    {},1\n", t.portal(), t.portal());
     assert_eq!(r.stdout, want);
-    let j = run(&cfg, &["--json", "discover", "-p", &t.portal()])
-        .ok()
-        .json();
+    let j = Cmd::discover(&t.portal()).json().run(&cfg).ok().json();
     assert_eq!(j["portal"], t.portal());
     let targets = j["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 2);
@@ -60,18 +79,11 @@ fn discovery_spanning_several_text_pdus() {
     }
     // With a 512-byte MaxRecvDataSegmentLength tgtd sends the ~4 KB answer
     // in many Text Responses (F=0 + Target Transfer Tag continuation).
-    let r = run(
-        &t.config(),
-        &[
-            "--json",
-            "discover",
-            "-p",
-            &t.portal(),
-            "-o",
-            "MaxRecvDataSegmentLength=512",
-        ],
-    )
-    .ok();
+    let r = Cmd::discover(&t.portal())
+        .json()
+        .args(&["-o", "MaxRecvDataSegmentLength=512"])
+        .run(&t.config())
+        .ok();
     let j = r.json();
     let got: Vec<&str> = j["targets"]
         .as_array()
@@ -84,10 +96,9 @@ fn discovery_spanning_several_text_pdus() {
 
 #[test]
 fn login_check_without_auth() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
+    let t = tgtd_with_t1(&[]);
     let cfg = t.config();
-    let r = run(&cfg, &["login", "--check", "-T", T1, "-p", &t.portal()]).ok();
+    let r = check_t1(&t).run(&cfg).ok();
     assert!(
         r.stdout
             .starts_with(&format!("login to {T1} at {} succeeded", t.portal())),
@@ -97,12 +108,7 @@ fn login_check_without_auth() {
     assert!(r.stdout.contains("authentication: none"));
     assert!(r.stdout.contains("    HeaderDigest = None\n"));
     assert!(r.stdout.ends_with("logged out\n"));
-    let j = run(
-        &cfg,
-        &["--json", "login", "--check", "-T", T1, "-p", &t.portal()],
-    )
-    .ok()
-    .json();
+    let j = check_t1(&t).json().run(&cfg).ok().json();
     let n = &j["negotiated"];
     assert_eq!(n["SessionType"], "Normal");
     assert_eq!(n["HeaderDigest"], "None");
@@ -120,49 +126,28 @@ fn login_check_without_auth() {
     assert_eq!(j["logged_out"], true);
     assert_ne!(j["tsih"], 0);
     // The ISID is stable: the same on every login (type 10b random format).
-    let j2 = run(
-        &cfg,
-        &["--json", "login", "--check", "-T", T1, "-p", &t.portal()],
-    )
-    .ok()
-    .json();
+    let j2 = check_t1(&t).json().run(&cfg).ok().json();
     assert_eq!(j["isid"], j2["isid"]);
     assert!(j["isid"].as_str().unwrap().starts_with("80"));
 }
 
 #[test]
 fn login_check_one_way_chap() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
-    t.account(Some(1), "alice", "alice-secret-1", false);
+    let t = tgtd_with_t1(&[ALICE]);
     let cfg = t.config();
     // No credentials: the target asks for them.
-    let r = run(&cfg, &["login", "--check", "-T", T1, "-p", &t.portal()]);
+    let r = check_t1(&t).run(&cfg);
     assert_eq!(r.code, 5, "{}", r.stderr);
     one_line_error(
         &r.stderr,
         "iscsi-init: authentication failed: the target requires authentication",
     );
-    let j = run(
-        &cfg,
-        &[
-            "--json",
-            "login",
-            "--check",
-            "-T",
-            T1,
-            "-p",
-            &t.portal(),
-            "-u",
-            "alice",
-            "-s",
-            "alice-secret-1",
-            "--chap-algs",
-            "MD5",
-        ],
-    )
-    .ok()
-    .json();
+    let j = check_t1(&t)
+        .json()
+        .chap(ALICE.0, ALICE.1)
+        .run(&cfg)
+        .ok()
+        .json();
     assert_eq!(j["authentication"]["method"], "CHAP");
     assert_eq!(j["authentication"]["algorithm"], "MD5");
     assert_eq!(j["authentication"]["mutual"], false);
@@ -170,49 +155,29 @@ fn login_check_one_way_chap() {
 
 #[test]
 fn login_check_mutual_chap() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
-    t.account(Some(1), "alice", "alice-secret-1", false);
-    t.account(Some(1), "tgt-one", "target-secret-2", true);
+    let t = tgtd_with_t1(&[ALICE, TGT_ONE]);
     let cfg = t.config();
-    let base = [
-        "login",
-        "--check",
-        "-T",
-        T1,
-        "-p",
-        &t.portal(),
-        "-u",
-        "alice",
-        "-s",
-        "alice-secret-1",
-        "--chap-algs",
-        "MD5",
-        "-U",
-        "tgt-one",
-    ];
-    let mut args = base.to_vec();
-    args.extend(["-S", "target-secret-2"]);
-    let r = run(&cfg, &args).ok();
+    let login = |secret: &str, target_secret: &str| {
+        check_t1(&t)
+            .chap(ALICE.0, secret)
+            .mutual(TGT_ONE.0, target_secret)
+            .run(&cfg)
+    };
+    let r = login(ALICE.1, TGT_ONE.1).ok();
     assert!(
         r.stdout.contains("authentication: mutual CHAP (MD5)"),
         "{}",
         r.stdout
     );
     // The target proves a secret other than the one we expect.
-    let mut args = base.to_vec();
-    args.extend(["-S", "not-the-target-secret"]);
-    let r = run(&cfg, &args);
+    let r = login(ALICE.1, "not-the-target-secret");
     assert_eq!(r.code, 5, "{}", r.stderr);
     one_line_error(
         &r.stderr,
         "iscsi-init: authentication failed: target's CHAP response did not verify",
     );
     // Same secret both ways is refused before connecting.
-    let mut args = base.to_vec();
-    args[9] = "same-secret-both";
-    args.extend(["-S", "same-secret-both"]);
-    let r = run(&cfg, &args);
+    let r = login("same-secret-both", "same-secret-both");
     assert_eq!(r.code, 3, "{}", r.stderr);
     one_line_error(
         &r.stderr,
@@ -222,26 +187,9 @@ fn login_check_mutual_chap() {
 
 #[test]
 fn wrong_secret_is_an_authentication_failure() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
-    t.account(Some(1), "alice", "alice-secret-1", false);
-    let r = run(
-        &t.config(),
-        &[
-            "login",
-            "--check",
-            "-T",
-            T1,
-            "-p",
-            &t.portal(),
-            "-u",
-            "alice",
-            "-s",
-            "wrong-secret-99",
-            "--chap-algs",
-            "MD5",
-        ],
-    );
+    let t = tgtd_with_t1(&[ALICE]);
+    let wrong = check_t1(&t).chap(ALICE.0, "wrong-secret-99");
+    let r = wrong.run(&t.config());
     assert_eq!(r.code, 5, "{}", r.stderr);
     assert_eq!(
         r.stderr,
@@ -249,120 +197,56 @@ fn wrong_secret_is_an_authentication_failure() {
     );
     assert!(r.stdout.is_empty());
     // --json adds a machine-readable error on stdout.
-    let r = run(
-        &t.config(),
-        &[
-            "--json",
-            "login",
-            "--check",
-            "-T",
-            T1,
-            "-p",
-            &t.portal(),
-            "-u",
-            "alice",
-            "-s",
-            "wrong-secret-99",
-            "--chap-algs",
-            "MD5",
-        ],
-    );
+    let r = wrong.json().run(&t.config());
     assert_eq!(r.code, 5);
     assert_eq!(r.json()["error"]["kind"], "auth");
 }
 
 #[test]
 fn crc32c_digests_when_both_ask() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
+    let t = tgtd_with_t1(&[]);
     t.param(1, "HeaderDigest", "CRC32C,None");
     t.param(1, "DataDigest", "CRC32C,None");
-    let j = run(
-        &t.config(),
-        &[
-            "--json",
-            "login",
-            "--check",
-            "-T",
-            T1,
-            "-p",
-            &t.portal(),
-            "--header-digest",
-            "CRC32C,None",
-            "--data-digest",
-            "CRC32C",
-        ],
-    )
-    .ok()
-    .json();
+    let j = check_t1(&t)
+        .json()
+        .args(&["--header-digest", "CRC32C,None", "--data-digest", "CRC32C"])
+        .run(&t.config())
+        .ok()
+        .json();
     assert_eq!(j["negotiated"]["HeaderDigest"], "CRC32C");
     assert_eq!(j["negotiated"]["DataDigest"], "CRC32C");
     // The Logout exchange ran with digests on: it succeeded.
     assert_eq!(j["logged_out"], true);
     // Our default (None) stays None.
-    let j = run(
-        &t.config(),
-        &["--json", "login", "--check", "-T", T1, "-p", &t.portal()],
-    )
-    .ok()
-    .json();
+    let j = check_t1(&t).json().run(&t.config()).ok().json();
     assert_eq!(j["negotiated"]["HeaderDigest"], "None");
 }
 
 #[test]
 fn discovery_chap() {
     // tgtd: accounts bound without --tid apply to discovery sessions.
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
+    let t = tgtd_with_t1(&[]);
     t.account(None, "disco", "discovery-secret", false);
     t.account(None, "disco-tgt", "discovery-target-secret", true);
     let cfg = t.config();
-    let r = run(&cfg, &["discover", "-p", &t.portal()]);
+    let r = Cmd::discover(&t.portal()).run(&cfg);
     assert_eq!(r.code, 5, "{}", r.stderr);
     one_line_error(&r.stderr, "iscsi-init: authentication failed:");
-    let r = run(
-        &cfg,
-        &[
-            "discover",
-            "-p",
-            &t.portal(),
-            "-u",
-            "disco",
-            "-s",
-            "discovery-secret",
-            "--chap-algs",
-            "MD5",
-            "-U",
-            "disco-tgt",
-            "-S",
-            "discovery-target-secret",
-        ],
-    )
-    .ok();
+    let r = Cmd::discover(&t.portal())
+        .chap("disco", "discovery-secret")
+        .mutual("disco-tgt", "discovery-target-secret")
+        .run(&cfg)
+        .ok();
     assert_eq!(r.stdout, format!("{T1}\n    {},1\n", t.portal()));
-    let r = run(
-        &cfg,
-        &[
-            "discover",
-            "-p",
-            &t.portal(),
-            "-u",
-            "disco",
-            "-s",
-            "wrong-discovery",
-            "--chap-algs",
-            "MD5",
-        ],
-    );
+    let r = Cmd::discover(&t.portal())
+        .chap("disco", "wrong-discovery")
+        .run(&cfg);
     assert_eq!(r.code, 5, "{}", r.stderr);
 }
 
 #[test]
 fn target_records_and_secret_files() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
-    t.account(Some(1), "alice", "alice-secret-1", false);
-    t.account(Some(1), "tgt-one", "target-secret-2", true);
+    let t = tgtd_with_t1(&[ALICE, TGT_ONE]);
     let secret = t.write("alice.secret", "alice-secret-1\n", 0o600);
     let tsecret = t.write("tgt.secret", "target-secret-2\n", 0o600);
     let loose = t.write("loose.secret", "alice-secret-1\n", 0o644);
@@ -396,70 +280,39 @@ auth = {{ username = "alice", secret_file = "{loose}", chap_algorithms = ["MD5"]
         ),
         0o600,
     );
-    let j = run(&cfg, &["--json", "login", "--check", "db"]).ok().json();
+    let db = Cmd::new(&["login", "--check", "db"]);
+    let j = db.clone().json().run(&cfg).ok().json();
     assert_eq!(j["authentication"]["mutual"], true);
     assert_eq!(j["negotiated"]["MaxBurstLength"], 131072);
     // A command-line flag overrides the record.
-    let j = run(
-        &cfg,
-        &[
-            "--json",
-            "login",
-            "--check",
-            "db",
-            "-o",
-            "MaxBurstLength=65536",
-        ],
-    )
-    .ok()
-    .json();
+    let j = db
+        .json()
+        .args(&["-o", "MaxBurstLength=65536"])
+        .run(&cfg)
+        .ok()
+        .json();
     assert_eq!(j["negotiated"]["MaxBurstLength"], 65536);
-    let r = run(&cfg, &["login", "--check", "loose"]);
+    let r = Cmd::new(&["login", "--check", "loose"]).run(&cfg);
     assert_eq!(r.code, 3, "{}", r.stderr);
     one_line_error(&r.stderr, "iscsi-init: refusing secret file");
     assert!(r.stderr.contains("mode 0644"), "{}", r.stderr);
-    let r = run(&cfg, &["login", "--check", "nosuch"]);
+    let r = Cmd::new(&["login", "--check", "nosuch"]).run(&cfg);
     assert_eq!(r.code, 8, "{}", r.stderr);
 }
 
 #[test]
 fn target_and_network_errors() {
-    let t = Tgtd::start();
-    t.add_target(1, T1, 1);
+    let t = tgtd_with_t1(&[]);
     let cfg = t.config();
-    let r = run(
-        &cfg,
-        &[
-            "login",
-            "--check",
-            "-T",
-            "iqn.2026-11.org.iscsi-init.test:nope",
-            "-p",
-            &t.portal(),
-        ],
-    );
+    let r = Cmd::login_check("iqn.2026-11.org.iscsi-init.test:nope", &t.portal()).run(&cfg);
     assert_eq!(r.code, 6, "{}", r.stderr);
     one_line_error(
         &r.stderr,
         "iscsi-init: target not found: iqn.2026-11.org.iscsi-init.test:nope (status 0x0203)",
     );
     // Nothing listens on this port.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let r = run(
-        &cfg,
-        &[
-            "login",
-            "--check",
-            "-T",
-            T1,
-            "-p",
-            &format!("127.0.0.1:{closed}"),
-        ],
-    );
+    let closed = common::closed_port();
+    let r = Cmd::login_check(T1, &format!("127.0.0.1:{closed}")).run(&cfg);
     assert_eq!(r.code, 4, "{}", r.stderr);
     one_line_error(&r.stderr, "iscsi-init: cannot connect to 127.0.0.1:");
     assert!(r.stderr.contains("connection refused"), "{}", r.stderr);
@@ -473,21 +326,12 @@ fn login_redirection() {
     a.add_target(1, T1, 0);
     b.add_target(1, T1, 1);
     a.redirect(1, "127.0.0.2", b.port, "Temporary");
-    let j = run(
-        &a.config(),
-        &["--json", "login", "--check", "-T", T1, "-p", &a.portal()],
-    )
-    .ok()
-    .json();
+    let j = check_t1(&a).json().run(&a.config()).ok().json();
     assert_eq!(j["portal"], b.portal());
     assert_eq!(j["redirects"][0], b.portal());
     // Permanent redirections are followed too, with a warning.
     a.redirect(1, "127.0.0.2", b.port, "Permanent");
-    let r = run(
-        &a.config(),
-        &["login", "--check", "-T", T1, "-p", &a.portal()],
-    )
-    .ok();
+    let r = check_t1(&a).run(&a.config()).ok();
     assert!(
         r.stdout.contains(&format!("redirected to {}", b.portal())),
         "{}",
@@ -505,19 +349,9 @@ fn login_redirection_loop_is_bounded() {
     b.add_target(1, T1, 0);
     a.redirect(1, "127.0.0.2", b.port, "Temporary");
     b.redirect(1, "127.0.0.3", a.port, "Temporary");
-    let r = run(
-        &a.config(),
-        &[
-            "login",
-            "--check",
-            "-T",
-            T1,
-            "-p",
-            &a.portal(),
-            "--max-redirects",
-            "3",
-        ],
-    );
+    let r = check_t1(&a)
+        .args(&["--max-redirects", "3"])
+        .run(&a.config());
     assert_eq!(r.code, 6, "{}", r.stderr);
     one_line_error(
         &r.stderr,

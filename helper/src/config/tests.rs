@@ -111,45 +111,57 @@ fn cli_overrides_config() {
     assert!(auth.resolve().unwrap().is_none());
 }
 
+/// `base` changed by `set`.
+fn auth(base: AuthSettings, set: impl FnOnce(&mut AuthSettings)) -> AuthSettings {
+    let mut a = base;
+    set(&mut a);
+    a
+}
+
+/// A user with the secret "0123456789abc".
+fn user_and_secret() -> AuthSettings {
+    AuthSettings {
+        username: Some("u".into()),
+        secret: Some("0123456789abc".into()),
+        ..Default::default()
+    }
+}
+
 #[test]
 fn auth_resolution_errors() {
-    let r = |a: AuthSettings| a.resolve().unwrap_err().message;
-    assert!(r(AuthSettings {
-        method: Some("chap".into()),
-        ..Default::default()
-    })
-    .contains("user name"));
-    assert!(r(AuthSettings {
-        username: Some("u".into()),
-        ..Default::default()
-    })
-    .contains("secret"));
-    assert!(r(AuthSettings {
-        method: Some("kerberos".into()),
-        ..Default::default()
-    })
-    .contains("unknown auth method"));
-    assert!(r(AuthSettings {
-        username: Some("u".into()),
-        secret: Some("same-secret-here".into()),
-        mutual_secret: Some("same-secret-here".into()),
-        ..Default::default()
-    })
-    .contains("same secret"));
-    assert!(r(AuthSettings {
-        username: Some("u".into()),
-        secret: Some("0123456789abc".into()),
-        mutual_username: Some("t".into()),
-        ..Default::default()
-    })
-    .contains("mutual CHAP needs"));
-    assert!(r(AuthSettings {
-        username: Some("u".into()),
-        secret: Some("0123456789abc".into()),
-        chap_algorithms: Some(vec!["MD4".into()]),
-        ..Default::default()
-    })
-    .contains("unknown CHAP algorithm"));
+    let none = AuthSettings::default;
+    let cases = [
+        (
+            auth(none(), |a| a.method = Some("chap".into())),
+            "user name",
+        ),
+        (auth(none(), |a| a.username = Some("u".into())), "secret"),
+        (
+            auth(none(), |a| a.method = Some("kerberos".into())),
+            "unknown auth method",
+        ),
+        (
+            auth(user_and_secret(), |a| {
+                a.secret = Some("same-secret-here".into());
+                a.mutual_secret = Some("same-secret-here".into());
+            }),
+            "same secret",
+        ),
+        (
+            auth(user_and_secret(), |a| a.mutual_username = Some("t".into())),
+            "mutual CHAP needs",
+        ),
+        (
+            auth(user_and_secret(), |a| {
+                a.chap_algorithms = Some(vec!["MD4".into()])
+            }),
+            "unknown CHAP algorithm",
+        ),
+    ];
+    for (settings, want) in cases {
+        let m = settings.resolve().unwrap_err().message;
+        assert!(m.contains(want), "{m:?} lacks {want:?}");
+    }
     // No auth at all.
     assert!(AuthSettings::default().resolve().unwrap().is_none());
 }
@@ -205,4 +217,23 @@ fn load_missing_files() {
         0
     );
     assert_eq!(c.find_by_iqn("iqn.2001-04.com.example:db", None).len(), 1);
+}
+
+#[test]
+fn settings_from_config_and_command_line() {
+    let mut o = Offer::default();
+    apply_setting(&mut o, "HeaderDigest", "crc32c, none").unwrap();
+    assert_eq!(o.header_digest, vec![Digest::Crc32c, Digest::None]);
+    apply_setting(&mut o, "InitialR2T", "Yes").unwrap();
+    assert!(o.initial_r2t);
+    apply_setting(&mut o, "MaxBurstLength", "0x40000").unwrap();
+    assert_eq!(o.max_burst_length, 262144);
+    assert!(apply_setting(&mut o, "MaxOutstandingR2T", "17")
+        .unwrap_err()
+        .contains("out of range 1..16"));
+    assert!(apply_setting(&mut o, "DefaultTime2Wait", "3601").is_err());
+    assert!(apply_setting(&mut o, "DataDigest", "MD5").is_err());
+    assert!(apply_setting(&mut o, "Nope", "1")
+        .unwrap_err()
+        .contains("unknown"));
 }

@@ -13,8 +13,8 @@ use iscsi_codec::serial::Sn;
 use iscsi_codec::text::TextResponse;
 
 use super::*;
-use crate::chap::{chap_response, MutualChap, Secret};
-use crate::session::Session;
+use crate::chap::chap_response;
+use crate::discovery::Session;
 use crate::textval::{decode_binary, encode_hex};
 use crate::transport::RawPdu;
 
@@ -90,6 +90,17 @@ impl Default for Model {
             text_chunk: None,
             ping: false,
             mangle: 0,
+        }
+    }
+}
+
+impl Model {
+    /// A target requiring CHAP from "user" with `secret`, picking CHAP_A=`alg`.
+    fn requiring_chap(secret: &[u8], alg: u8) -> Model {
+        Model {
+            chap: Some(("user".into(), secret.to_vec())),
+            chap_alg: alg,
+            ..Default::default()
         }
     }
 }
@@ -446,48 +457,41 @@ impl Transport for Fake {
         self.digests = (header, data);
     }
 
-    fn set_max_recv(&mut self, _bytes: u32) {}
+    fn set_max_recv_data_segment_length(&mut self, _bytes: u32) {}
 }
 
 pub(crate) fn settings(chap: Option<ChapConfig>) -> LoginSettings {
-    LoginSettings {
-        initiator_name: "iqn.2026-11.org.iscsi-init:test".into(),
-        initiator_alias: None,
-        target_name: Some("iqn.2001-04.com.example:disk".into()),
-        session_type: SessionType::Normal,
-        isid: [0x80, 1, 2, 3, 4, 5],
-        tsih: 0,
-        cid: 0,
-        initial_cmd_sn: 1,
-        initial_exp_stat_sn: 0,
-        session: None,
-        offer: Offer::default(),
+    LoginSettings::leading(
+        SessionType::Normal,
+        [0x80, 1, 2, 3, 4, 5],
+        "iqn.2026-11.org.iscsi-init:test".into(),
+        None,
+        Some("iqn.2001-04.com.example:disk".into()),
+        Offer::default(),
         chap,
-    }
+    )
 }
 
 fn chap_cfg(mutual: bool) -> ChapConfig {
-    ChapConfig {
-        username: "user".into(),
-        secret: Secret::new(b"initiator-secret".to_vec()),
-        mutual: mutual.then(|| MutualChap {
-            username: Some("tgt".into()),
-            secret: Secret::new(b"target-secret-1".to_vec()),
-        }),
-        algorithms: vec![ChapAlgorithm::Sha256, ChapAlgorithm::Md5],
-        challenge_len: 16,
-    }
+    crate::chap::tests::config(
+        b"initiator-secret",
+        mutual.then_some(("tgt", &b"target-secret-1"[..])),
+    )
+}
+
+/// Log in to 192.0.2.1:3260, with `connect` making the scripted targets.
+fn login_via(
+    connect: impl FnMut(&Portal) -> Result<Fake>,
+    s: &LoginSettings,
+    max_redirects: u32,
+) -> Result<(Fake, LoggedIn)> {
+    let portal = Portal::parse("192.0.2.1", 3260).unwrap();
+    login(connect, &portal, s, max_redirects)
 }
 
 fn run(m: Model, s: &LoginSettings) -> Result<(Fake, LoggedIn)> {
-    let portal = Portal::parse("192.0.2.1", 3260).unwrap();
     let mut fake = Some(Fake::new(m));
-    login(
-        |_p: &Portal| Ok(fake.take().expect("one connection")),
-        &portal,
-        s,
-        4,
-    )
+    login_via(|_p| Ok(fake.take().expect("one connection")), s, 4)
 }
 
 #[test]
@@ -525,11 +529,7 @@ fn login_without_auth() {
 #[test]
 fn login_one_way_chap() {
     for alg in [5u8, 7] {
-        let m = Model {
-            chap: Some(("user".into(), b"initiator-secret".to_vec())),
-            chap_alg: alg,
-            ..Default::default()
-        };
+        let m = Model::requiring_chap(b"initiator-secret", alg);
         let (fake, li) = run(m, &settings(Some(chap_cfg(false)))).unwrap();
         assert_eq!(li.chap_algorithm.unwrap().number(), alg);
         assert!(!li.mutual_chap);
@@ -578,11 +578,7 @@ fn login_mutual_chap() {
 
 #[test]
 fn wrong_secret_is_an_authentication_failure() {
-    let m = Model {
-        chap: Some(("user".into(), b"another-secret".to_vec())),
-        chap_alg: 5,
-        ..Default::default()
-    };
+    let m = Model::requiring_chap(b"another-secret", 5);
     let e = run(m, &settings(Some(chap_cfg(false)))).unwrap_err();
     assert_eq!(e.kind, Kind::Auth);
     assert_eq!(e.exit_code(), crate::error::exit::AUTH);
@@ -591,21 +587,14 @@ fn wrong_secret_is_an_authentication_failure() {
         "authentication failed: target rejected our CHAP response (status 0x0201)"
     );
     // With CHAP_A=7 chosen the message hints at tgtd's numbering.
-    let m = Model {
-        chap: Some(("user".into(), b"another-secret".to_vec())),
-        chap_alg: 7,
-        ..Default::default()
-    };
+    let m = Model::requiring_chap(b"another-secret", 7);
     let e = run(m, &settings(Some(chap_cfg(false)))).unwrap_err();
     assert!(e.message.contains("--chap-algs MD5"), "{e}");
 }
 
 #[test]
 fn target_requires_auth_we_have_none() {
-    let m = Model {
-        chap: Some(("user".into(), b"x".to_vec())),
-        ..Default::default()
-    };
+    let m = Model::requiring_chap(b"x", 5);
     let e = run(m, &settings(None)).unwrap_err();
     assert_eq!(e.kind, Kind::Auth);
     assert!(e.message.contains("requires authentication"), "{e}");
@@ -667,9 +656,8 @@ fn every_login_status_class() {
 #[test]
 fn redirection_is_followed() {
     for detail in [1u8, 2] {
-        let portal = Portal::parse("192.0.2.1", 3260).unwrap();
         let mut seen = Vec::new();
-        let (_, li) = login(
+        let (_, li) = login_via(
             |p: &Portal| {
                 seen.push(p.to_string());
                 Ok(Fake::new(if seen.len() == 1 {
@@ -681,7 +669,6 @@ fn redirection_is_followed() {
                     Model::default()
                 }))
             },
-            &portal,
             &settings(None),
             4,
         )
@@ -694,9 +681,8 @@ fn redirection_is_followed() {
 
 #[test]
 fn redirection_loops_are_bounded() {
-    let portal = Portal::parse("192.0.2.1", 3260).unwrap();
     let mut n = 0;
-    let e = login(
+    let e = login_via(
         |_p: &Portal| {
             n += 1;
             Ok(Fake::new(Model {
@@ -704,7 +690,6 @@ fn redirection_loops_are_bounded() {
                 ..Default::default()
             }))
         },
-        &portal,
         &settings(None),
         3,
     )
@@ -748,23 +733,15 @@ fn multi_pdu_requests_with_c_bit() {
     let s = settings(None);
     let mut fake = Fake::new(Model::default());
     fake.first = false; // skip the first-request checks
-    let mut c = Conn {
-        t: &mut fake,
-        s: &s,
-        exp_stat_sn: Sn(0),
-        first_response: true,
-        chap_step: None,
-        chap_algorithm: None,
-        chap_offer: None,
-    };
+    let mut c = Conn::new(&mut fake, &s, None);
     let keys: Vec<(String, String)> = (0..100)
         .map(|i| (format!("X-org.example.k{i}"), "v".repeat(200)))
         .chain([("AuthMethod".to_string(), "None".to_string())])
         .collect();
     let flow = c
         .exchange(
-            Stage::Security,
-            WireStage::LoginOperationalNegotiation,
+            Stage::SecurityNegotiation,
+            Stage::LoginOperationalNegotiation,
             true,
             &keys,
         )

@@ -9,21 +9,47 @@ fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn normal() -> Negotiation {
-    let mut n = Negotiation::new(SessionType::Normal, Offer::default());
+/// A Normal-session negotiation that has sent its initial offers.
+fn with_offer(offer: Offer) -> Negotiation {
+    let mut n = Negotiation::new(SessionType::Normal, offer);
     n.initial_offers();
     n
 }
 
+fn normal() -> Negotiation {
+    with_offer(Offer::default())
+}
+
+/// The result of our default offer answered with `pairs`.
+fn result(pairs: &[(&str, &str)]) -> Negotiated {
+    let mut n = normal();
+    answers(&mut n, pairs);
+    n.finish().unwrap()
+}
+
+/// Our answers, as responder, to keys the target offers first.
+fn respond(offer: Offer, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    Negotiation::new(SessionType::Normal, offer)
+        .on_target_keys(Stage::LoginOperationalNegotiation, &kv(pairs))
+        .unwrap()
+}
+
 fn answers(n: &mut Negotiation, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    n.on_target_keys(Stage::Operational, &kv(pairs))
+    n.on_target_keys(Stage::LoginOperationalNegotiation, &kv(pairs))
         .expect("negotiation ok")
 }
 
 fn fails(n: &mut Negotiation, pairs: &[(&str, &str)]) -> String {
-    n.on_target_keys(Stage::Operational, &kv(pairs))
+    n.on_target_keys(Stage::LoginOperationalNegotiation, &kv(pairs))
         .expect_err("negotiation must fail")
         .0
+}
+
+/// The target's answer `pairs` to our default offer fails the
+/// negotiation with a message containing `want`.
+fn assert_fails(pairs: &[(&str, &str)], want: &str) {
+    let e = fails(&mut normal(), pairs);
+    assert!(e.contains(want), "{e}");
 }
 
 /// The answers LIO gives to our default offer.
@@ -109,8 +135,7 @@ fn list_first_supported_value_and_reject() {
         data_digest: vec![Digest::Crc32c],
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer);
-    n.initial_offers();
+    let mut n = with_offer(offer);
     answers(
         &mut n,
         &[("HeaderDigest", "CRC32C"), ("DataDigest", "CRC32C")],
@@ -120,22 +145,17 @@ fn list_first_supported_value_and_reject() {
     assert_eq!(r.data_digest, Digest::Crc32c);
 
     // Answer not in our list.
-    let mut n = normal();
-    let e = fails(&mut n, &[("HeaderDigest", "CRC32C")]);
-    assert!(e.contains("did not offer"), "{e}");
+    assert_fails(&[("HeaderDigest", "CRC32C")], "did not offer");
 
     // Answer with a list.
-    let mut n = normal();
-    let e = fails(&mut n, &[("HeaderDigest", "None,CRC32C")]);
-    assert!(e.contains("list"), "{e}");
+    assert_fails(&[("HeaderDigest", "None,CRC32C")], "list");
 
     // Reject of a CRC32C-only offer: default None is not acceptable.
     let offer = Offer {
         data_digest: vec![Digest::Crc32c],
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer);
-    n.initial_offers();
+    let mut n = with_offer(offer);
     let e = fails(&mut n, &[("DataDigest", "Reject")]);
     assert!(e.contains("Reject"), "{e}");
 
@@ -144,8 +164,7 @@ fn list_first_supported_value_and_reject() {
         data_digest: vec![Digest::Crc32c, Digest::None],
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer);
-    n.initial_offers();
+    let mut n = with_offer(offer);
     answers(&mut n, &[("DataDigest", "Reject")]);
     assert_eq!(n.finish().unwrap().data_digest, Digest::None);
 }
@@ -156,16 +175,10 @@ fn responder_list_picks_first_of_their_list_we_support() {
         header_digest: vec![Digest::None, Digest::Crc32c],
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer);
     // The target offers before we do (we have not offered HeaderDigest).
-    let a = n
-        .on_target_keys(Stage::Operational, &kv(&[("HeaderDigest", "CRC32C,None")]))
-        .unwrap();
+    let a = respond(offer, &[("HeaderDigest", "CRC32C,None")]);
     assert_eq!(a, kv(&[("HeaderDigest", "CRC32C")]));
-    let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-    let a = n
-        .on_target_keys(Stage::Operational, &kv(&[("DataDigest", "CRC32C")]))
-        .unwrap();
+    let a = respond(Offer::default(), &[("DataDigest", "CRC32C")]);
     assert_eq!(a, kv(&[("DataDigest", "Reject")]));
 }
 
@@ -190,21 +203,13 @@ fn numeric_min_rules() {
         );
     }
     // A smaller answer is the result.
-    let mut n = normal();
-    answers(
-        &mut n,
-        &[("MaxBurstLength", "65536"), ("FirstBurstLength", "4096")],
-    );
-    let r = n.finish().unwrap();
+    let r = result(&[("MaxBurstLength", "65536"), ("FirstBurstLength", "4096")]);
     assert_eq!((r.max_burst_length, r.first_burst_length), (65536, 4096));
     // As responder we answer the minimum.
-    let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-    let a = n
-        .on_target_keys(
-            Stage::Operational,
-            &kv(&[("MaxOutstandingR2T", "64"), ("DefaultTime2Retain", "5")]),
-        )
-        .unwrap();
+    let a = respond(
+        Offer::default(),
+        &[("MaxOutstandingR2T", "64"), ("DefaultTime2Retain", "5")],
+    );
     assert_eq!(
         a,
         kv(&[("MaxOutstandingR2T", "16"), ("DefaultTime2Retain", "5")])
@@ -213,56 +218,35 @@ fn numeric_min_rules() {
 
 #[test]
 fn numeric_max_rule_default_time2wait() {
-    let mut n = normal();
-    let e = fails(&mut n, &[("DefaultTime2Wait", "1")]);
-    assert!(e.contains("below our offer"), "{e}");
-    let mut n = normal();
-    answers(&mut n, &[("DefaultTime2Wait", "10")]);
-    assert_eq!(n.finish().unwrap().default_time2wait, 10);
+    assert_fails(&[("DefaultTime2Wait", "1")], "below our offer");
+    assert_eq!(result(&[("DefaultTime2Wait", "10")]).default_time2wait, 10);
     // Responder: maximum of theirs and ours (2).
-    let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-    let a = n
-        .on_target_keys(Stage::Operational, &kv(&[("DefaultTime2Wait", "0")]))
-        .unwrap();
+    let a = respond(Offer::default(), &[("DefaultTime2Wait", "0")]);
     assert_eq!(a, kv(&[("DefaultTime2Wait", "2")]));
 }
 
 #[test]
 fn numeric_range_checks() {
-    let mut n = normal();
-    let e = fails(&mut n, &[("MaxBurstLength", "100")]);
-    assert!(e.contains("out of range 512..16777215"), "{e}");
-    let mut n = normal();
-    let e = fails(&mut n, &[("DefaultTime2Retain", "abc")]);
-    assert!(e.contains("not a number"), "{e}");
-    let mut n = normal();
-    let e = fails(&mut n, &[("MaxRecvDataSegmentLength", "16777216")]);
-    assert!(e.contains("out of range"), "{e}");
-    let mut n = normal();
-    let e = fails(&mut n, &[("ErrorRecoveryLevel", "3")]);
-    assert!(e.contains("out of range 0..2"), "{e}");
+    assert_fails(&[("MaxBurstLength", "100")], "out of range 512..16777215");
+    assert_fails(&[("DefaultTime2Retain", "abc")], "not a number");
+    assert_fails(&[("MaxRecvDataSegmentLength", "16777216")], "out of range");
+    assert_fails(&[("ErrorRecoveryLevel", "3")], "out of range 0..2");
     // Hex numbers are numbers (RFC 7143 §5.1).
-    let mut n = normal();
-    answers(&mut n, &[("MaxBurstLength", "0x10000")]);
-    assert_eq!(n.finish().unwrap().max_burst_length, 65536);
+    assert_eq!(
+        result(&[("MaxBurstLength", "0x10000")]).max_burst_length,
+        65536
+    );
     // Responder: an out-of-range offer from the target is rejected.
-    let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-    let a = n
-        .on_target_keys(Stage::Operational, &kv(&[("MaxBurstLength", "1")]))
-        .unwrap();
+    let a = respond(Offer::default(), &[("MaxBurstLength", "1")]);
     assert_eq!(a, kv(&[("MaxBurstLength", "Reject")]));
 }
 
 #[test]
 fn boolean_or_rules() {
     // InitialR2T: we offer No (OR): the answer is the result.
-    let mut n = normal();
-    answers(&mut n, &[("InitialR2T", "Yes")]);
-    assert!(n.finish().unwrap().initial_r2t);
+    assert!(result(&[("InitialR2T", "Yes")]).initial_r2t);
     // DataPDUInOrder: we offer Yes (OR): result Yes, an answer No is an error.
-    let mut n = normal();
-    let e = fails(&mut n, &[("DataPDUInOrder", "No")]);
-    assert!(e.contains("OR function"), "{e}");
+    assert_fails(&[("DataPDUInOrder", "No")], "OR function");
     // No answer needed for OR with Yes.
     let mut n = normal();
     let mut partial = lio_answers();
@@ -275,13 +259,10 @@ fn boolean_or_rules() {
         data_sequence_in_order: false,
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer);
-    let a = n
-        .on_target_keys(
-            Stage::Operational,
-            &kv(&[("DataSequenceInOrder", "No"), ("InitialR2T", "Yes")]),
-        )
-        .unwrap();
+    let a = respond(
+        offer,
+        &[("DataSequenceInOrder", "No"), ("InitialR2T", "Yes")],
+    );
     assert_eq!(
         a,
         kv(&[("DataSequenceInOrder", "No"), ("InitialR2T", "Yes")])
@@ -291,39 +272,28 @@ fn boolean_or_rules() {
 #[test]
 fn boolean_and_rules() {
     // ImmediateData: we offer Yes (AND): the answer is the result.
-    let mut n = normal();
-    answers(&mut n, &[("ImmediateData", "No")]);
-    assert!(!n.finish().unwrap().immediate_data);
+    assert!(!result(&[("ImmediateData", "No")]).immediate_data);
     // We offer No: result No; Yes is an error.
     let offer = Offer {
         immediate_data: false,
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer.clone());
-    n.initial_offers();
+    let mut n = with_offer(offer.clone());
     let e = fails(&mut n, &[("ImmediateData", "Yes")]);
     assert!(e.contains("AND function"), "{e}");
     // ... and needs no answer.
-    let mut n = Negotiation::new(SessionType::Normal, offer);
-    n.initial_offers();
+    let n = with_offer(offer);
     assert!(!n.finish().unwrap().immediate_data);
     // Responder: AND.
-    let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-    let a = n
-        .on_target_keys(Stage::Operational, &kv(&[("ImmediateData", "No")]))
-        .unwrap();
+    let a = respond(Offer::default(), &[("ImmediateData", "No")]);
     assert_eq!(a, kv(&[("ImmediateData", "No")]));
     // Not Yes/No.
-    let mut n = normal();
-    let e = fails(&mut n, &[("ImmediateData", "yes")]);
-    assert!(e.contains("not Yes or No"), "{e}");
+    assert_fails(&[("ImmediateData", "yes")], "not Yes or No");
 }
 
 #[test]
 fn unanswered_offers_take_defaults() {
-    let mut n = normal();
-    answers(&mut n, &[]);
-    let r = n.finish().unwrap();
+    let r = result(&[]);
     // RFC defaults, not our offers.
     assert_eq!(r.max_burst_length, 262144);
     assert_eq!(r.first_burst_length, 65536);
@@ -334,8 +304,7 @@ fn unanswered_offers_take_defaults() {
         header_digest: vec![Digest::Crc32c],
         ..Default::default()
     };
-    let mut n = Negotiation::new(SessionType::Normal, offer);
-    n.initial_offers();
+    let n = with_offer(offer);
     let e = n.finish().unwrap_err().0;
     assert!(e.contains("did not answer HeaderDigest"), "{e}");
 }
@@ -359,30 +328,29 @@ fn declaratives() {
     assert_eq!(r.target_portal_group_tag, Some(1));
     // Declaratives are allowed in the security stage.
     let mut n = Negotiation::new(SessionType::Normal, Offer::default());
-    n.on_target_keys(Stage::Security, &kv(&[("TargetPortalGroupTag", "7")]))
-        .unwrap();
+    n.on_target_keys(
+        Stage::SecurityNegotiation,
+        &kv(&[("TargetPortalGroupTag", "7")]),
+    )
+    .unwrap();
     assert_eq!(n.target_portal_group_tag(), Some(7));
     // A redeclaration with another value is an error.
     let e = n
-        .on_target_keys(Stage::Operational, &kv(&[("TargetPortalGroupTag", "8")]))
+        .on_target_keys(
+            Stage::LoginOperationalNegotiation,
+            &kv(&[("TargetPortalGroupTag", "8")]),
+        )
         .unwrap_err()
         .0;
     assert!(e.contains("redeclared"), "{e}");
     // Out of range TPGT.
-    let mut n = normal();
-    let e = fails(&mut n, &[("TargetPortalGroupTag", "65536")]);
-    assert!(e.contains("out of range"), "{e}");
+    assert_fails(&[("TargetPortalGroupTag", "65536")], "out of range");
 }
 
 #[test]
 fn special_values_in_answers() {
     for special in ["Reject", "Irrelevant", "NotUnderstood"] {
-        let mut n = normal();
-        answers(
-            &mut n,
-            &[("MaxBurstLength", special), ("FirstBurstLength", special)],
-        );
-        let r = n.finish().unwrap();
+        let r = result(&[("MaxBurstLength", special), ("FirstBurstLength", special)]);
         assert_eq!(r.max_burst_length, 262144, "{special}");
         assert_eq!(r.first_burst_length, 65536, "{special}");
     }
@@ -424,14 +392,17 @@ fn unknown_and_obsolete_keys() {
 fn operational_keys_in_security_stage_are_an_error() {
     let mut n = Negotiation::new(SessionType::Normal, Offer::default());
     let e = n
-        .on_target_keys(Stage::Security, &kv(&[("MaxBurstLength", "512")]))
+        .on_target_keys(
+            Stage::SecurityNegotiation,
+            &kv(&[("MaxBurstLength", "512")]),
+        )
         .unwrap_err()
         .0;
     assert!(e.contains("security stage"), "{e}");
     // Security keys in the security stage are left to the login code.
     let a = n
         .on_target_keys(
-            Stage::Security,
+            Stage::SecurityNegotiation,
             &kv(&[("AuthMethod", "CHAP"), ("CHAP_A", "5")]),
         )
         .unwrap();
@@ -465,17 +436,12 @@ fn first_burst_not_above_max_burst() {
         "{e}"
     );
     // Irrelevant when InitialR2T=Yes and ImmediateData=No.
-    let mut n = normal();
-    answers(
-        &mut n,
-        &[
-            ("MaxBurstLength", "8192"),
-            ("FirstBurstLength", "65536"),
-            ("InitialR2T", "Yes"),
-            ("ImmediateData", "No"),
-        ],
-    );
-    n.finish().unwrap();
+    result(&[
+        ("MaxBurstLength", "8192"),
+        ("FirstBurstLength", "65536"),
+        ("InitialR2T", "Yes"),
+        ("ImmediateData", "No"),
+    ]);
     // The offer itself is checked.
     let offer = Offer {
         first_burst_length: 1 << 20,
@@ -483,25 +449,6 @@ fn first_burst_not_above_max_burst() {
         ..Default::default()
     };
     assert!(validate_offer(&offer).unwrap_err().contains("exceeds"));
-}
-
-#[test]
-fn settings_from_config_and_command_line() {
-    let mut o = Offer::default();
-    apply_setting(&mut o, "HeaderDigest", "crc32c, none").unwrap();
-    assert_eq!(o.header_digest, vec![Digest::Crc32c, Digest::None]);
-    apply_setting(&mut o, "InitialR2T", "Yes").unwrap();
-    assert!(o.initial_r2t);
-    apply_setting(&mut o, "MaxBurstLength", "0x40000").unwrap();
-    assert_eq!(o.max_burst_length, 262144);
-    assert!(apply_setting(&mut o, "MaxOutstandingR2T", "17")
-        .unwrap_err()
-        .contains("out of range 1..16"));
-    assert!(apply_setting(&mut o, "DefaultTime2Wait", "3601").is_err());
-    assert!(apply_setting(&mut o, "DataDigest", "MD5").is_err());
-    assert!(apply_setting(&mut o, "Nope", "1")
-        .unwrap_err()
-        .contains("unknown"));
 }
 
 #[test]

@@ -270,6 +270,11 @@ impl Run {
     }
 }
 
+/// A local TCP port nothing listens on.
+pub fn closed_port() -> u16 {
+    free_port()
+}
+
 /// Initiator name used by the tests.
 pub const INITIATOR: &str = "iqn.2026-11.org.iscsi-init:integration-test";
 
@@ -287,5 +292,55 @@ pub fn run(config: &Path, args: &[&str]) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A command line for the helper, built step by step.
+#[derive(Clone, Debug)]
+pub struct Cmd(Vec<String>);
+
+impl Cmd {
+    /// These arguments.
+    pub fn new(args: &[&str]) -> Cmd {
+        Cmd(args.iter().map(|a| a.to_string()).collect())
+    }
+
+    /// `login --check -T TARGET -p PORTAL`.
+    pub fn login_check(target: &str, portal: &str) -> Cmd {
+        Cmd::new(&["login", "--check", "-T", target, "-p", portal])
+    }
+
+    /// `discover -p PORTAL`.
+    pub fn discover(portal: &str) -> Cmd {
+        Cmd::new(&["discover", "-p", portal])
+    }
+
+    /// `--json` in front.
+    pub fn json(mut self) -> Cmd {
+        self.0.insert(0, "--json".into());
+        self
+    }
+
+    /// More arguments at the end.
+    pub fn args(mut self, args: &[&str]) -> Cmd {
+        self.0.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// One-way CHAP with MD5 (tgtd numbers SHA-1 as 7):
+    /// `-u USER -s SECRET --chap-algs MD5`.
+    pub fn chap(self, user: &str, secret: &str) -> Cmd {
+        self.args(&["-u", user, "-s", secret, "--chap-algs", "MD5"])
+    }
+
+    /// Mutual CHAP: `-U USER -S SECRET`.
+    pub fn mutual(self, user: &str, secret: &str) -> Cmd {
+        self.args(&["-U", user, "-S", secret])
+    }
+
+    /// Run it with `config` (see [`run`]).
+    pub fn run(&self, config: &Path) -> Run {
+        let args: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        run(config, &args)
     }
 }

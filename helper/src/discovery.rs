@@ -101,6 +101,11 @@ pub fn parse_send_targets(data: &[u8], discovery_portal: &Portal) -> Result<Vec<
     Ok(out)
 }
 
+/// The error for a PDU other than the response we wait for.
+fn unexpected(expected: &str, got: &Pdu) -> Error {
+    Error::protocol(format!("expected {expected}, got {:?}", got.opcode()))
+}
+
 /// A logged-in connection driven by the helper.
 pub struct Session<T: Transport> {
     t: T,
@@ -108,7 +113,7 @@ pub struct Session<T: Transport> {
     cmd_sn: Sn,
     exp_stat_sn: Sn,
     next_itt: u32,
-    max_xmit: u32,
+    max_xmit_data_segment_length: u32,
     portal: Portal,
 }
 
@@ -121,14 +126,14 @@ impl<T: Transport> Session<T> {
             n.header_digest == Digest::Crc32c,
             n.data_digest == Digest::Crc32c,
         );
-        t.set_max_recv(n.max_recv_data_segment_length);
+        t.set_max_recv_data_segment_length(n.max_recv_data_segment_length);
         Session {
             t,
             cid: li.cid,
             cmd_sn: Sn(li.cmd_sn),
             exp_stat_sn: Sn(li.exp_stat_sn),
             next_itt: 1,
-            max_xmit: n.max_xmit_data_segment_length,
+            max_xmit_data_segment_length: n.max_xmit_data_segment_length,
             portal: li.portal.clone().unwrap_or(Portal {
                 host: String::new(),
                 port: 0,
@@ -224,9 +229,9 @@ impl<T: Transport> Session<T> {
     pub fn send_targets(&mut self, which: &str) -> Result<Vec<DiscoveredTarget>> {
         let itt = self.itt();
         let text = serialize_pairs(&[("SendTargets", which)]).map_err(Error::other)?;
-        if text.len() as u32 > self.max_xmit {
+        if text.len() as u32 > self.max_xmit_data_segment_length {
             return Err(Error::other(
-                "SendTargets request exceeds the target's MaxRecvDataSegmentLength",
+                "SendTargets request exceeds MaxXmitDataSegmentLength (the target's MaxRecvDataSegmentLength)",
             ));
         }
         let mut buf = vec![0u8; MAX_SENDTARGETS_TEXT];
@@ -256,12 +261,7 @@ impl<T: Transport> Session<T> {
             let (pdu, data) = self.recv_for(itt)?;
             let rsp = match pdu {
                 Pdu::TextResponse(r) => r,
-                other => {
-                    return Err(Error::protocol(format!(
-                        "expected a Text Response, got {:?}",
-                        other.opcode()
-                    )))
-                }
+                other => return Err(unexpected("a Text Response", &other)),
             };
             self.ack(rsp.stat_sn);
             trace(|| {
@@ -313,12 +313,7 @@ impl<T: Transport> Session<T> {
         let (pdu, _) = self.recv_for(itt)?;
         let rsp = match pdu {
             Pdu::LogoutResponse(r) => r,
-            other => {
-                return Err(Error::protocol(format!(
-                    "expected a Logout Response, got {:?}",
-                    other.opcode()
-                )))
-            }
+            other => return Err(unexpected("a Logout Response", &other)),
         };
         self.ack(rsp.stat_sn);
         trace(|| format!("<- Logout Response {:?}", rsp.response));
