@@ -7,7 +7,7 @@
 //! `AHSType` (1 byte: bits 7-6 reserved, bits 5-0 the type code), then the
 //! AHS-specific bytes, padded with zeros to a multiple of 4 bytes.
 
-use super::error::{CodecError, Field};
+use super::error::{split_out, CodecError, Field};
 
 /// AHSType code of the Extended CDB AHS.
 pub const AHS_TYPE_EXTENDED_CDB: u8 = 1;
@@ -151,26 +151,15 @@ pub fn write_extended_cdb(tail: &[u8], out: &mut [u8]) -> Result<usize, CodecErr
         return Err(CodecError::FieldOutOfRange(Field::CdbLength));
     }
     let total = extended_cdb_ahs_len(tail.len());
-    let available = out.len();
-    let dst = out.get_mut(..total).ok_or(CodecError::BufferTooSmall {
+    let short = CodecError::BufferTooSmall {
         needed: total,
-        available,
-    })?;
+        available: out.len(),
+    };
     // tail.len() <= 244, so this fits in u16
     let ahs_len = (tail.len() as u16).wrapping_add(1).to_be_bytes();
-    let (hdr, body) = dst
-        .split_at_mut_checked(4)
-        .ok_or(CodecError::BufferTooSmall {
-            needed: total,
-            available,
-        })?;
+    let (hdr, body) = split_out(out, total, 4)?;
     hdr.copy_from_slice(&[ahs_len[0], ahs_len[1], AHS_TYPE_EXTENDED_CDB, 0]);
-    let (cdb, pad) = body
-        .split_at_mut_checked(tail.len())
-        .ok_or(CodecError::BufferTooSmall {
-            needed: total,
-            available,
-        })?;
+    let (cdb, pad) = body.split_at_mut_checked(tail.len()).ok_or(short)?;
     cdb.copy_from_slice(tail);
     pad.fill(0);
     Ok(total)

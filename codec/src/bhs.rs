@@ -1,6 +1,11 @@
 //! The 48-byte Basic Header Segment (RFC 7143 11.2.1): opcodes, the
 //! fields every PDU shares, raw accessors, and [`Layout`], which tells a
 //! receive loop how many AHS, digest, data and padding bytes follow a BHS.
+//!
+//! Also the crate-internal macros the PDU modules declare their headers
+//! with: `bhs_pdu!` (a PDU's field table: struct, `decode`, `encode` and a
+//! compile-time layout check, one row per field) and `byte_enum!` (an
+//! enum coded in one byte, with `from_u8` / `as_u8`).
 
 use super::digest::{pad_len, DIGEST_LEN};
 use super::error::{CodecError, Field};
@@ -22,81 +27,59 @@ pub const FLAG_I: u8 = 0x40;
 /// Bit 7 of byte 1: F (final) bit.
 pub const FLAG_F: u8 = 0x80;
 
-/// PDU opcodes (BHS byte 0, bits 5-0; RFC 7143 11.2.1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Opcode {
-    /// 0x00 NOP-Out (11.18).
-    NopOut = 0x00,
-    /// 0x01 SCSI Command (11.3).
-    ScsiCommand = 0x01,
-    /// 0x02 SCSI Task Management Function Request (11.5).
-    TaskMgmtRequest = 0x02,
-    /// 0x03 Login Request (11.12).
-    LoginRequest = 0x03,
-    /// 0x04 Text Request (11.10).
-    TextRequest = 0x04,
-    /// 0x05 SCSI Data-Out (11.7).
-    DataOut = 0x05,
-    /// 0x06 Logout Request (11.14).
-    LogoutRequest = 0x06,
-    /// 0x10 SNACK Request (11.16).
-    SnackRequest = 0x10,
-    /// 0x20 NOP-In (11.19).
-    NopIn = 0x20,
-    /// 0x21 SCSI Response (11.4).
-    ScsiResponse = 0x21,
-    /// 0x22 SCSI Task Management Function Response (11.6).
-    TaskMgmtResponse = 0x22,
-    /// 0x23 Login Response (11.13).
-    LoginResponse = 0x23,
-    /// 0x24 Text Response (11.11).
-    TextResponse = 0x24,
-    /// 0x25 SCSI Data-In (11.7).
-    DataIn = 0x25,
-    /// 0x26 Logout Response (11.15).
-    LogoutResponse = 0x26,
-    /// 0x31 Ready To Transfer (R2T) (11.8).
-    R2t = 0x31,
-    /// 0x32 Asynchronous Message (11.9).
-    AsyncMessage = 0x32,
-    /// 0x3f Reject (11.17).
-    Reject = 0x3f,
-}
-
-impl Opcode {
+super::bhs::byte_enum! {
+    /// PDU opcodes (BHS byte 0, bits 5-0; RFC 7143 11.2.1.2).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Opcode {
+        /// 0x00 NOP-Out (11.18).
+        NopOut = 0x00,
+        /// 0x01 SCSI Command (11.3).
+        ScsiCommand = 0x01,
+        /// 0x02 SCSI Task Management Function Request (11.5).
+        TaskMgmtRequest = 0x02,
+        /// 0x03 Login Request (11.12).
+        LoginRequest = 0x03,
+        /// 0x04 Text Request (11.10).
+        TextRequest = 0x04,
+        /// 0x05 SCSI Data-Out (11.7).
+        DataOut = 0x05,
+        /// 0x06 Logout Request (11.14).
+        LogoutRequest = 0x06,
+        /// 0x10 SNACK Request (11.16).
+        SnackRequest = 0x10,
+        /// 0x20 NOP-In (11.19).
+        NopIn = 0x20,
+        /// 0x21 SCSI Response (11.4).
+        ScsiResponse = 0x21,
+        /// 0x22 SCSI Task Management Function Response (11.6).
+        TaskMgmtResponse = 0x22,
+        /// 0x23 Login Response (11.13).
+        LoginResponse = 0x23,
+        /// 0x24 Text Response (11.11).
+        TextResponse = 0x24,
+        /// 0x25 SCSI Data-In (11.7).
+        DataIn = 0x25,
+        /// 0x26 Logout Response (11.15).
+        LogoutResponse = 0x26,
+        /// 0x31 Ready To Transfer (R2T) (11.8).
+        R2t = 0x31,
+        /// 0x32 Asynchronous Message (11.9).
+        AsyncMessage = 0x32,
+        /// 0x3f Reject (11.17).
+        Reject = 0x3f,
+    }
     /// Parse the 6-bit opcode (the caller masks off bits 7-6). Vendor
     /// specific opcodes give [`CodecError::UnknownOpcode`], all other
     /// undefined ones [`CodecError::ReservedOpcode`].
-    pub const fn from_u8(v: u8) -> Result<Opcode, CodecError> {
-        Ok(match v {
-            0x00 => Opcode::NopOut,
-            0x01 => Opcode::ScsiCommand,
-            0x02 => Opcode::TaskMgmtRequest,
-            0x03 => Opcode::LoginRequest,
-            0x04 => Opcode::TextRequest,
-            0x05 => Opcode::DataOut,
-            0x06 => Opcode::LogoutRequest,
-            0x10 => Opcode::SnackRequest,
-            0x20 => Opcode::NopIn,
-            0x21 => Opcode::ScsiResponse,
-            0x22 => Opcode::TaskMgmtResponse,
-            0x23 => Opcode::LoginResponse,
-            0x24 => Opcode::TextResponse,
-            0x25 => Opcode::DataIn,
-            0x26 => Opcode::LogoutResponse,
-            0x31 => Opcode::R2t,
-            0x32 => Opcode::AsyncMessage,
-            0x3f => Opcode::Reject,
-            0x1c..=0x1e | 0x3c..=0x3e => return Err(CodecError::UnknownOpcode(v)),
-            _ => return Err(CodecError::ReservedOpcode(v)),
-        })
-    }
-
+    pub const fn from_u8(v) else match v {
+        0x1c..=0x1e | 0x3c..=0x3e => CodecError::UnknownOpcode(v),
+        _ => CodecError::ReservedOpcode(v),
+    };
     /// The 6-bit opcode value.
-    pub const fn as_u8(self) -> u8 {
-        self as u8
-    }
+    pub const fn as_u8;
+}
 
+impl Opcode {
     /// True for opcodes an initiator sends (0x00..=0x1f), false for target
     /// opcodes (0x20..=0x3f).
     pub const fn is_initiator(self) -> bool {
@@ -104,64 +87,315 @@ impl Opcode {
     }
 }
 
-// ---- raw field access at constant offsets. The `const { assert!(..) }`
-// ---- blocks are evaluated at compile time (monomorphization): an offset
-// ---- outside the BHS does not compile, so the indexing below cannot panic.
+// ---- typed fields at constant offsets, for the `bhs_pdu!` tables.
 
-pub(super) fn get16<const O: usize>(b: &[u8; BHS_LEN]) -> u16 {
-    const { assert!(O + 2 <= BHS_LEN) };
-    u16::from_be_bytes([b[O], b[O + 1]])
+/// Bytes 0, 1 and 4..8 (opcode and I bit, flags, TotalAHSLength,
+/// DataSegmentLength): written by [`put_common`], never by a table row.
+const COMMON_BYTES: u64 = 0b1111_0011;
+
+/// A value stored big-endian at a fixed place in the BHS: the type of a
+/// `bhs_pdu!` table row. `O` is the offset of the first byte; the
+/// `const` assertions make an offset outside the BHS a compile error.
+pub(super) trait BhsField: Sized {
+    /// Bytes the field occupies.
+    const LEN: usize;
+    /// Read the field at offset `O`; fails for values the RFC reserves.
+    fn get<const O: usize>(b: &[u8; BHS_LEN]) -> Result<Self, CodecError>;
+    /// Write the field at offset `O`.
+    fn put<const O: usize>(self, b: &mut [u8; BHS_LEN]);
 }
 
-pub(super) fn get32<const O: usize>(b: &[u8; BHS_LEN]) -> u32 {
-    const { assert!(O + 4 <= BHS_LEN) };
-    u32::from_be_bytes([b[O], b[O + 1], b[O + 2], b[O + 3]])
+impl<const N: usize> BhsField for [u8; N] {
+    const LEN: usize = N;
+    fn get<const O: usize>(b: &[u8; BHS_LEN]) -> Result<Self, CodecError> {
+        const { assert!(O + N <= BHS_LEN) };
+        let mut v = [0; N];
+        for (d, s) in v.iter_mut().zip(b.iter().skip(O)) {
+            *d = *s;
+        }
+        Ok(v)
+    }
+    fn put<const O: usize>(self, b: &mut [u8; BHS_LEN]) {
+        const { assert!(O + N <= BHS_LEN) };
+        for (d, s) in b.iter_mut().skip(O).zip(self) {
+            *d = s;
+        }
+    }
 }
 
-pub(super) fn get_sn<const O: usize>(b: &[u8; BHS_LEN]) -> Sn {
-    Sn(get32::<O>(b))
+/// `BhsField` impls: `int T = N` for a big-endian integer of N bytes,
+/// `newtype T = Inner` for a tuple struct around a `BhsField`, and
+/// `byte_enum T` for an enum coded in one byte by `T::from_u8` (which
+/// rejects reserved values) and `T::as_u8`.
+macro_rules! bhs_field {
+    (int $t:ty = $n:literal) => {
+        impl super::bhs::BhsField for $t {
+            const LEN: usize = $n;
+            fn get<const O: usize>(
+                b: &[u8; super::bhs::BHS_LEN],
+            ) -> Result<Self, super::error::CodecError> {
+                <[u8; $n] as super::bhs::BhsField>::get::<O>(b).map(<$t>::from_be_bytes)
+            }
+            fn put<const O: usize>(self, b: &mut [u8; super::bhs::BHS_LEN]) {
+                super::bhs::BhsField::put::<O>(self.to_be_bytes(), b)
+            }
+        }
+    };
+    (newtype $t:ty = $inner:ty) => {
+        impl super::bhs::BhsField for $t {
+            const LEN: usize = <$inner as super::bhs::BhsField>::LEN;
+            fn get<const O: usize>(
+                b: &[u8; super::bhs::BHS_LEN],
+            ) -> Result<Self, super::error::CodecError> {
+                <$inner as super::bhs::BhsField>::get::<O>(b).map(Self)
+            }
+            fn put<const O: usize>(self, b: &mut [u8; super::bhs::BHS_LEN]) {
+                super::bhs::BhsField::put::<O>(self.0, b)
+            }
+        }
+    };
+    (byte_enum $t:ty) => {
+        impl super::bhs::BhsField for $t {
+            const LEN: usize = 1;
+            fn get<const O: usize>(
+                b: &[u8; super::bhs::BHS_LEN],
+            ) -> Result<Self, super::error::CodecError> {
+                <u8 as super::bhs::BhsField>::get::<O>(b).and_then(<$t>::from_u8)
+            }
+            fn put<const O: usize>(self, b: &mut [u8; super::bhs::BHS_LEN]) {
+                super::bhs::BhsField::put::<O>(self.as_u8(), b)
+            }
+        }
+    };
+}
+pub(super) use bhs_field;
+
+bhs_field!(int u8 = 1);
+bhs_field!(int u16 = 2);
+bhs_field!(int u32 = 4);
+bhs_field!(newtype Sn = u32);
+bhs_field!(newtype Lun = [u8; 8]);
+
+/// Declare an enum coded in one byte (or a few bits of one): the enum,
+/// `from_u8` (a code not listed gives the `else` error, which may use the
+/// parameter), `as_u8`, and its [`BhsField`] impl. With `Variant = code`
+/// rows the codes are also the discriminants; with `Variant => code` rows
+/// the enum has the default discriminants (0, 1, ...) and only `from_u8`
+/// and `as_u8` know the codes.
+macro_rules! byte_enum {
+    (
+        $(#[$attr:meta])*
+        pub enum $name:ident {
+            $($(#[$vattr:meta])* $variant:ident = $code:literal,)*
+        }
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        pub enum $name {
+            $($(#[$vattr])* $variant = $code,)*
+        }
+        super::bhs::byte_enum!(@impl $name { $($variant = $code,)* } $($rest)*);
+    };
+    (
+        $(#[$attr:meta])*
+        pub enum $name:ident {
+            $($(#[$vattr:meta])* $variant:ident => $code:literal,)*
+        }
+        $($rest:tt)*
+    ) => {
+        $(#[$attr])*
+        pub enum $name {
+            $($(#[$vattr])* $variant,)*
+        }
+        super::bhs::byte_enum!(@impl $name { $($variant = $code,)* } $($rest)*);
+    };
+    (
+        @impl $name:ident { $($variant:ident = $code:literal,)* }
+        $(#[$fattr:meta])*
+        pub const fn from_u8($v:ident) else $err:expr;
+        $(#[$aattr:meta])*
+        $avis:vis const fn as_u8;
+    ) => {
+        impl $name {
+            $(#[$fattr])*
+            pub const fn from_u8($v: u8) -> Result<$name, super::error::CodecError> {
+                Ok(match $v {
+                    $($code => $name::$variant,)*
+                    _ => return Err($err),
+                })
+            }
+
+            $(#[$aattr])*
+            $avis const fn as_u8(self) -> u8 {
+                match self {
+                    $($name::$variant => $code,)*
+                }
+            }
+        }
+
+        super::bhs::bhs_field!(byte_enum $name);
+    };
+}
+pub(super) use byte_enum;
+
+/// Compile-time check of a `bhs_pdu!` table, rows `(start, end, width)`:
+/// the index of the first row that is not `width` bytes long, does not lie
+/// in the BHS, or overlaps an earlier row or the bytes [`put_common`]
+/// writes (0, 1, 4..8); `rows.len()` if all are fine.
+pub(super) const fn first_bad_row(rows: &[(usize, usize, usize)]) -> usize {
+    let mut used = COMMON_BYTES;
+    let mut i = 0;
+    while i < rows.len() {
+        let (start, end, width) = rows[i];
+        if start >= end || end > BHS_LEN || end - start != width {
+            return i;
+        }
+        let mask = ((1u64 << width) - 1) << start;
+        if used & mask != 0 {
+            return i;
+        }
+        used |= mask;
+        i += 1;
+    }
+    i
 }
 
-pub(super) fn put8<const O: usize>(b: &mut [u8; BHS_LEN], v: u8) {
-    const { assert!(O < BHS_LEN) };
-    b[O] = v;
-}
+/// Declare a PDU header struct from its field table, in the style of
+/// nova-core's `register!`. Each row is a `pub` field of the struct, in
+/// order, with its doc comment:
+///
+/// - `pub name: Type @ start..end` (or `@ byte` for a one-byte field) is a
+///   table field: its doc gets the byte range appended, it is read in the
+///   generated `decode` and written in the generated `encode` through
+///   [`BhsField`], and a compile-time assertion checks that the table
+///   fields have the width of their type, fit the 48-byte BHS and overlap
+///   neither each other nor bytes 0, 1 and 4..8 (see [`first_bad_row`]);
+/// - `pub name: Type` is hand-written (flag bits, the fields of bytes 0..8):
+///   the `decode` block must bind a local of that name.
+///
+/// The `decode` block runs first and may return early (opcode,
+/// reserved-zero and flag checks); the table fields are read after it,
+/// and an optional `then check()` names a method that then validates the
+/// whole value (cross-field rules; `encode` should call it too). The
+/// `encode` block runs first as well and must start the header with
+/// [`put_common`] (which zeroes the BHS); the table fields are written
+/// after it.
+///
+/// Paths in the expansion are relative to the invoking module, which is
+/// always a sibling of `bhs` (never `crate::`: the kernel includes the
+/// codec as a module tree). Example (nop.rs):
+///
+/// ```text
+/// bhs_pdu! {
+///     /// NOP-In header (opcode 0x20, RFC 7143 11.19): ...
+///     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///     pub struct NopIn {
+///         /// DataSegmentLength: ping data, in bytes.
+///         pub data_segment_length: u32,
+///         /// LUN.
+///         pub lun: Lun @ 8..16,
+///         /// Initiator Task Tag.
+///         pub itt: u32 @ 16..20,
+///         ...
+///         /// MaxCmdSN.
+///         pub max_cmd_sn: Sn @ 32..36,
+///     }
+///     /// Decode a NOP-In BHS.
+///     fn decode(b) {
+///         expect_opcode(b, Opcode::NopIn)?;
+///         require_no_ahs(b)?;
+///         let data_segment_length = data_segment_length(b);
+///     }
+///     /// Encode into `out` (all 48 bytes are written).
+///     fn encode(&self, out) {
+///         let dsl = self.data_segment_length;
+///         put_common(out, Opcode::NopIn, false, FLAG_F, 0, dsl)?;
+///     }
+/// }
+/// ```
+macro_rules! bhs_pdu {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[$fattr:meta])*
+                pub $field:ident: $fty:tt $(@ $start:literal $(.. $end:literal)?)?,
+            )*
+        }
+        $(#[$dattr:meta])*
+        fn decode($b:ident) { $($decode:tt)* } $(then $check:ident())?
+        $(#[$eattr:meta])*
+        fn encode(&$self:ident, $out:ident) { $($encode:tt)* }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $(
+                $(#[$fattr])*
+                $(
+                    #[doc = ""]
+                    #[doc = super::bhs::bhs_pdu!(@doc $start $(, $end)?)]
+                )?
+                pub $field: $fty,
+            )*
+        }
 
-pub(super) fn put16<const O: usize>(b: &mut [u8; BHS_LEN], v: u16) {
-    const { assert!(O + 2 <= BHS_LEN) };
-    let x = v.to_be_bytes();
-    b[O] = x[0];
-    b[O + 1] = x[1];
-}
+        const _: () = {
+            let bad = super::bhs::first_bad_row(&[$($((
+                $start,
+                {
+                    let _end = $start + 1;
+                    $(let _end = $end;)?
+                    _end
+                },
+                <$fty as super::bhs::BhsField>::LEN,
+            ),)?)*]);
+            let mut _row = 0;
+            $($(
+                assert!(
+                    bad != _row,
+                    concat!(
+                        stringify!($name), "::", stringify!($field), " @ ", stringify!($start),
+                        $("..", stringify!($end),)?
+                        ": not the width of its type, outside the BHS, or overlapping an",
+                        " earlier field or bytes 0, 1, 4..8",
+                    ),
+                );
+                _row += 1;
+            )?)*
+        };
 
-pub(super) fn put32<const O: usize>(b: &mut [u8; BHS_LEN], v: u32) {
-    const { assert!(O + 4 <= BHS_LEN) };
-    let x = v.to_be_bytes();
-    b[O] = x[0];
-    b[O + 1] = x[1];
-    b[O + 2] = x[2];
-    b[O + 3] = x[3];
-}
+        impl $name {
+            $(#[$dattr])*
+            pub fn decode(
+                $b: &[u8; super::bhs::BHS_LEN],
+            ) -> Result<$name, super::error::CodecError> {
+                $($decode)*
+                let v = $name {
+                    $($field $(: <$fty as super::bhs::BhsField>::get::<$start>($b)?)?,)*
+                };
+                $(v.$check()?;)?
+                Ok(v)
+            }
 
-pub(super) fn put_sn<const O: usize>(b: &mut [u8; BHS_LEN], v: Sn) {
-    put32::<O>(b, v.0);
+            $(#[$eattr])*
+            pub fn encode(
+                &$self,
+                $out: &mut [u8; super::bhs::BHS_LEN],
+            ) -> Result<(), super::error::CodecError> {
+                $($encode)*
+                $($(super::bhs::BhsField::put::<$start>($self.$field, $out);)?)*
+                Ok(())
+            }
+        }
+    };
+    (@doc $start:literal) => {
+        concat!("Byte ", stringify!($start), " of the BHS.")
+    };
+    (@doc $start:literal, $end:literal) => {
+        concat!("Bytes ", stringify!($start), "..", stringify!($end), " of the BHS.")
+    };
 }
-
-pub(super) fn get_lun(b: &[u8; BHS_LEN]) -> Lun {
-    Lun([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
-}
-
-pub(super) fn put_lun(b: &mut [u8; BHS_LEN], lun: Lun) {
-    let l = lun.0;
-    b[8] = l[0];
-    b[9] = l[1];
-    b[10] = l[2];
-    b[11] = l[3];
-    b[12] = l[4];
-    b[13] = l[5];
-    b[14] = l[6];
-    b[15] = l[7];
-}
+pub(super) use bhs_pdu;
 
 /// Start encoding: zero the whole BHS, then write byte 0 (opcode with the
 /// I bit), byte 1 (flags), TotalAHSLength and DataSegmentLength.
@@ -185,6 +419,13 @@ pub(super) fn put_common(
     b[6] = d[2];
     b[7] = d[3];
     Ok(())
+}
+
+/// Encode-side flag byte: the OR of the masks whose bool is set.
+pub(super) fn flag_bits(bits: &[(bool, u8)]) -> u8 {
+    bits.iter()
+        .filter(|(set, _)| *set)
+        .fold(0, |acc, (_, mask)| acc | mask)
 }
 
 /// Decode-side check that byte 0 holds the opcode a typed decoder expects.
@@ -243,7 +484,7 @@ pub fn data_segment_length(bhs: &[u8; BHS_LEN]) -> u32 {
 /// Initiator Task Tag of a raw BHS (bytes 16..20; 0xffffffff in
 /// Asynchronous Message and Reject).
 pub fn initiator_task_tag(bhs: &[u8; BHS_LEN]) -> u32 {
-    get32::<16>(bhs)
+    u32::from_be_bytes([bhs[16], bhs[17], bhs[18], bhs[19]])
 }
 
 /// How the rest of a PDU is laid out after its 48-byte BHS (RFC 7143

@@ -145,6 +145,10 @@ pub fn verify_data_digest<C: Crc32c + ?Sized>(
 }
 
 #[cfg(test)]
+#[path = "../tests/common/bitwise_crc.rs"]
+mod bitwise_crc;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -152,18 +156,7 @@ mod tests {
     struct Bitwise;
     impl Crc32c for Bitwise {
         fn append(&self, crc: u32, bytes: &[u8]) -> u32 {
-            let mut c = !crc;
-            for &b in bytes {
-                c ^= u32::from(b);
-                for _ in 0..8 {
-                    c = if c & 1 != 0 {
-                        (c >> 1) ^ 0x82F6_3B78
-                    } else {
-                        c >> 1
-                    };
-                }
-            }
-            !c
+            super::bitwise_crc::crc32c_append(crc, bytes)
         }
     }
 

@@ -223,3 +223,20 @@ impl fmt::Display for CodecError {
         }
     }
 }
+
+/// The first `total` bytes of `out`, split at `at`: where an encoder
+/// writes a `total`-byte item made of two parts. Fails with
+/// [`CodecError::BufferTooSmall`] (needing `total`) if `out` is shorter.
+pub(super) fn split_out(
+    out: &mut [u8],
+    total: usize,
+    at: usize,
+) -> Result<(&mut [u8], &mut [u8]), CodecError> {
+    let short = CodecError::BufferTooSmall {
+        needed: total,
+        available: out.len(),
+    };
+    out.get_mut(..total)
+        .and_then(|dst| dst.split_at_mut_checked(at))
+        .ok_or(short)
+}

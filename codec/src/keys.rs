@@ -244,16 +244,7 @@ impl<'a> KeyValueWriter<'a> {
             .checked_mul(2)
             .and_then(|n| n.checked_add(2))
             .ok_or(TextError::Overflow)?;
-        if n > MAX_LARGE_VALUE_LEN {
-            return Err(TextError::ValueTooLong);
-        }
-        let start = self.len;
-        let v = self.reserve(key, n)?;
-        if encode_hex(bytes, v).is_err() {
-            self.len = start;
-            return Err(TextError::Overflow);
-        }
-        Ok(())
+        self.push_encoded(key, n, |v| encode_hex(bytes, v))
     }
 
     /// Append `key=0b<base64>\0` encoding `bytes` (with `=` padding).
@@ -261,12 +252,23 @@ impl<'a> KeyValueWriter<'a> {
         let n = base64_len(bytes.len())
             .checked_add(2)
             .ok_or(TextError::Overflow)?;
+        self.push_encoded(key, n, |v| encode_base64(bytes, v))
+    }
+
+    /// Append `key=` and an `n`-byte value (prefix included) that `encode`
+    /// writes; on failure nothing is appended.
+    fn push_encoded(
+        &mut self,
+        key: &str,
+        n: usize,
+        encode: impl FnOnce(&mut [u8]) -> Result<usize, TextError>,
+    ) -> Result<(), TextError> {
         if n > MAX_LARGE_VALUE_LEN {
             return Err(TextError::ValueTooLong);
         }
         let start = self.len;
         let v = self.reserve(key, n)?;
-        if encode_base64(bytes, v).is_err() {
+        if encode(v).is_err() {
             self.len = start;
             return Err(TextError::Overflow);
         }

@@ -2,8 +2,7 @@
 //! ISID (11.12.5) and the login stages (11.12.3).
 
 use super::bhs::{
-    expect_opcode, get16, get32, get_sn, put16, put32, put8, put_common, put_sn, require_no_ahs,
-    Opcode, BHS_LEN,
+    bhs_pdu, data_segment_length, expect_opcode, flag_bits, put_common, require_no_ahs, Opcode,
 };
 use super::error::{CodecError, Field};
 use super::serial::Sn;
@@ -56,29 +55,23 @@ pub const STATUS_DETAIL_SERVICE_UNAVAILABLE: u8 = 0x01;
 /// Status-Detail (class 3) 0x02: out of resources.
 pub const STATUS_DETAIL_OUT_OF_RESOURCES: u8 = 0x02;
 
-/// A login stage, the CSG and NSG fields (2 bits each, RFC 7143 11.12.3).
-/// The value 2 is reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Stage {
-    /// 0: SecurityNegotiation.
-    #[default]
-    SecurityNegotiation = 0,
-    /// 1: LoginOperationalNegotiation.
-    LoginOperationalNegotiation = 1,
-    /// 3: FullFeaturePhase.
-    FullFeaturePhase = 3,
-}
-
-impl Stage {
-    /// Parse a 2-bit stage value.
-    pub const fn from_u8(v: u8) -> Result<Stage, CodecError> {
-        Ok(match v {
-            0 => Stage::SecurityNegotiation,
-            1 => Stage::LoginOperationalNegotiation,
-            3 => Stage::FullFeaturePhase,
-            _ => return Err(CodecError::FieldOutOfRange(Field::Stage)),
-        })
+super::bhs::byte_enum! {
+    /// A login stage, the CSG and NSG fields (2 bits each, RFC 7143 11.12.3).
+    /// The value 2 is reserved.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum Stage {
+        /// 0: SecurityNegotiation.
+        #[default]
+        SecurityNegotiation = 0,
+        /// 1: LoginOperationalNegotiation.
+        LoginOperationalNegotiation = 1,
+        /// 3: FullFeaturePhase.
+        FullFeaturePhase = 3,
     }
+    /// Parse a 2-bit stage value.
+    pub const fn from_u8(v) else CodecError::FieldOutOfRange(Field::Stage);
+    /// The code, as in the PDU.
+    const fn as_u8;
 }
 
 /// The 6-byte Initiator Session ID (bytes 8..14 of Login PDUs, RFC 7143
@@ -123,29 +116,14 @@ impl Isid {
     }
 }
 
-fn get_isid(b: &[u8; BHS_LEN]) -> Isid {
-    Isid([b[8], b[9], b[10], b[11], b[12], b[13]])
-}
-
-fn put_isid(b: &mut [u8; BHS_LEN], isid: Isid) {
-    let i = isid.0;
-    b[8] = i[0];
-    b[9] = i[1];
-    b[10] = i[2];
-    b[11] = i[3];
-    b[12] = i[4];
-    b[13] = i[5];
-}
+super::bhs::bhs_field!(newtype Isid = [u8; 6]);
 
 /// The T, C, CSG, NSG bits of byte 1.
 fn stage_flags(transit: bool, cont: bool, csg: Stage, nsg: Stage) -> Result<u8, CodecError> {
     if transit && cont {
         return Err(CodecError::FieldOutOfRange(Field::ContinueBit));
     }
-    Ok(if transit { FLAG_T } else { 0 }
-        | if cont { FLAG_C } else { 0 }
-        | (csg as u8) << 2
-        | nsg as u8)
+    Ok(flag_bits(&[(transit, FLAG_T), (cont, FLAG_C)]) | csg.as_u8() << 2 | nsg.as_u8())
 }
 
 fn parse_stage_flags(f: u8) -> Result<(bool, bool, Stage, Stage), CodecError> {
@@ -162,172 +140,108 @@ fn parse_stage_flags(f: u8) -> Result<(bool, bool, Stage, Stage), CodecError> {
     ))
 }
 
-/// Login Request header (opcode 0x03 with the I bit always set, RFC 7143
-/// 11.12). The data segment holds text key=value pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LoginRequest {
-    /// T bit: the initiator wants to move to `nsg`.
-    pub transit: bool,
-    /// C bit: the text continues in the next Login Request (then `transit`
-    /// must be false).
-    pub continue_: bool,
-    /// CSG: current stage.
-    pub csg: Stage,
-    /// NSG: next stage (meaningful only with `transit`).
-    pub nsg: Stage,
-    /// Version-max (byte 2), 0x00.
-    pub version_max: u8,
-    /// Version-min (byte 3), 0x00.
-    pub version_min: u8,
-    /// DataSegmentLength: text, in bytes.
-    pub data_segment_length: u32,
-    /// ISID (bytes 8..14).
-    pub isid: Isid,
-    /// TSIH (bytes 14..16): 0 for a new session.
-    pub tsih: u16,
-    /// Initiator Task Tag (bytes 16..20).
-    pub itt: u32,
-    /// CID: connection ID (bytes 20..22).
-    pub cid: u16,
-    /// CmdSN (bytes 24..28).
-    pub cmd_sn: Sn,
-    /// ExpStatSN (bytes 28..32).
-    pub exp_stat_sn: Sn,
-}
-
-impl LoginRequest {
+bhs_pdu! {
+    /// Login Request header (opcode 0x03 with the I bit always set, RFC 7143
+    /// 11.12). The data segment holds text key=value pairs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct LoginRequest {
+        /// T bit: the initiator wants to move to `nsg`.
+        pub transit: bool,
+        /// C bit: the text continues in the next Login Request (then `transit`
+        /// must be false).
+        pub continue_: bool,
+        /// CSG: current stage.
+        pub csg: Stage,
+        /// NSG: next stage (meaningful only with `transit`).
+        pub nsg: Stage,
+        /// Version-max, 0x00.
+        pub version_max: u8 @ 2,
+        /// Version-min, 0x00.
+        pub version_min: u8 @ 3,
+        /// DataSegmentLength: text, in bytes.
+        pub data_segment_length: u32,
+        /// ISID.
+        pub isid: Isid @ 8..14,
+        /// TSIH: 0 for a new session.
+        pub tsih: u16 @ 14..16,
+        /// Initiator Task Tag.
+        pub itt: u32 @ 16..20,
+        /// CID: connection ID.
+        pub cid: u16 @ 20..22,
+        /// CmdSN.
+        pub cmd_sn: Sn @ 24..28,
+        /// ExpStatSN.
+        pub exp_stat_sn: Sn @ 28..32,
+    }
     /// Decode a Login Request BHS. The I bit is not checked (it is always
     /// set on encode). Fails if T and C are both set or a stage is 2.
-    pub fn decode(b: &[u8; BHS_LEN]) -> Result<LoginRequest, CodecError> {
+    fn decode(b) {
         expect_opcode(b, Opcode::LoginRequest)?;
         require_no_ahs(b)?;
         let (transit, continue_, csg, nsg) = parse_stage_flags(b[1])?;
-        Ok(LoginRequest {
-            transit,
-            continue_,
-            csg,
-            nsg,
-            version_max: b[2],
-            version_min: b[3],
-            data_segment_length: super::bhs::data_segment_length(b),
-            isid: get_isid(b),
-            tsih: get16::<14>(b),
-            itt: get32::<16>(b),
-            cid: get16::<20>(b),
-            cmd_sn: get_sn::<24>(b),
-            exp_stat_sn: get_sn::<28>(b),
-        })
+        let data_segment_length = data_segment_length(b);
     }
-
     /// Encode into `out` (all 48 bytes are written).
-    pub fn encode(&self, out: &mut [u8; BHS_LEN]) -> Result<(), CodecError> {
+    fn encode(&self, out) {
         let flags = stage_flags(self.transit, self.continue_, self.csg, self.nsg)?;
-        put_common(
-            out,
-            Opcode::LoginRequest,
-            true,
-            flags,
-            0,
-            self.data_segment_length,
-        )?;
-        put8::<2>(out, self.version_max);
-        put8::<3>(out, self.version_min);
-        put_isid(out, self.isid);
-        put16::<14>(out, self.tsih);
-        put32::<16>(out, self.itt);
-        put16::<20>(out, self.cid);
-        put_sn::<24>(out, self.cmd_sn);
-        put_sn::<28>(out, self.exp_stat_sn);
-        Ok(())
+        let dsl = self.data_segment_length;
+        put_common(out, Opcode::LoginRequest, true, flags, 0, dsl)?;
     }
 }
 
-/// Login Response header (opcode 0x23, RFC 7143 11.13). The data segment
-/// holds text key=value pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LoginResponse {
-    /// T bit: the target agrees to move to `nsg`.
-    pub transit: bool,
-    /// C bit: the text continues in the next Login Response.
-    pub continue_: bool,
-    /// CSG: current stage.
-    pub csg: Stage,
-    /// NSG: next stage (meaningful only with `transit`).
-    pub nsg: Stage,
-    /// Version-max (byte 2).
-    pub version_max: u8,
-    /// Version-active (byte 3).
-    pub version_active: u8,
-    /// DataSegmentLength: text, in bytes.
-    pub data_segment_length: u32,
-    /// ISID (bytes 8..14), echoed.
-    pub isid: Isid,
-    /// TSIH (bytes 14..16): assigned by the target in the final response.
-    pub tsih: u16,
-    /// Initiator Task Tag (bytes 16..20).
-    pub itt: u32,
-    /// StatSN (bytes 24..28).
-    pub stat_sn: Sn,
-    /// ExpCmdSN (bytes 28..32).
-    pub exp_cmd_sn: Sn,
-    /// MaxCmdSN (bytes 32..36).
-    pub max_cmd_sn: Sn,
-    /// Status-Class (byte 36), see `STATUS_CLASS_*`.
-    pub status_class: u8,
-    /// Status-Detail (byte 37), see `STATUS_DETAIL_*`.
-    pub status_detail: u8,
-}
-
-impl LoginResponse {
+bhs_pdu! {
+    /// Login Response header (opcode 0x23, RFC 7143 11.13). The data segment
+    /// holds text key=value pairs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct LoginResponse {
+        /// T bit: the target agrees to move to `nsg`.
+        pub transit: bool,
+        /// C bit: the text continues in the next Login Response.
+        pub continue_: bool,
+        /// CSG: current stage.
+        pub csg: Stage,
+        /// NSG: next stage (meaningful only with `transit`).
+        pub nsg: Stage,
+        /// Version-max.
+        pub version_max: u8 @ 2,
+        /// Version-active.
+        pub version_active: u8 @ 3,
+        /// DataSegmentLength: text, in bytes.
+        pub data_segment_length: u32,
+        /// ISID, echoed.
+        pub isid: Isid @ 8..14,
+        /// TSIH: assigned by the target in the final response.
+        pub tsih: u16 @ 14..16,
+        /// Initiator Task Tag.
+        pub itt: u32 @ 16..20,
+        /// StatSN.
+        pub stat_sn: Sn @ 24..28,
+        /// ExpCmdSN.
+        pub exp_cmd_sn: Sn @ 28..32,
+        /// MaxCmdSN.
+        pub max_cmd_sn: Sn @ 32..36,
+        /// Status-Class, see `STATUS_CLASS_*`.
+        pub status_class: u8 @ 36,
+        /// Status-Detail, see `STATUS_DETAIL_*`.
+        pub status_detail: u8 @ 37,
+    }
     /// Decode a Login Response BHS. Fails if T and C are both set or a
     /// stage is 2.
-    pub fn decode(b: &[u8; BHS_LEN]) -> Result<LoginResponse, CodecError> {
+    fn decode(b) {
         expect_opcode(b, Opcode::LoginResponse)?;
         require_no_ahs(b)?;
         let (transit, continue_, csg, nsg) = parse_stage_flags(b[1])?;
-        Ok(LoginResponse {
-            transit,
-            continue_,
-            csg,
-            nsg,
-            version_max: b[2],
-            version_active: b[3],
-            data_segment_length: super::bhs::data_segment_length(b),
-            isid: get_isid(b),
-            tsih: get16::<14>(b),
-            itt: get32::<16>(b),
-            stat_sn: get_sn::<24>(b),
-            exp_cmd_sn: get_sn::<28>(b),
-            max_cmd_sn: get_sn::<32>(b),
-            status_class: b[36],
-            status_detail: b[37],
-        })
+        let data_segment_length = data_segment_length(b);
     }
-
     /// Encode into `out` (all 48 bytes are written).
-    pub fn encode(&self, out: &mut [u8; BHS_LEN]) -> Result<(), CodecError> {
+    fn encode(&self, out) {
         let flags = stage_flags(self.transit, self.continue_, self.csg, self.nsg)?;
-        put_common(
-            out,
-            Opcode::LoginResponse,
-            false,
-            flags,
-            0,
-            self.data_segment_length,
-        )?;
-        put8::<2>(out, self.version_max);
-        put8::<3>(out, self.version_active);
-        put_isid(out, self.isid);
-        put16::<14>(out, self.tsih);
-        put32::<16>(out, self.itt);
-        put_sn::<24>(out, self.stat_sn);
-        put_sn::<28>(out, self.exp_cmd_sn);
-        put_sn::<32>(out, self.max_cmd_sn);
-        put8::<36>(out, self.status_class);
-        put8::<37>(out, self.status_detail);
-        Ok(())
+        let dsl = self.data_segment_length;
+        put_common(out, Opcode::LoginResponse, false, flags, 0, dsl)?;
     }
+}
 
+impl LoginResponse {
     /// Status-Class is Success (0).
     pub const fn is_success(&self) -> bool {
         self.status_class == STATUS_CLASS_SUCCESS

@@ -3,10 +3,10 @@
 
 use super::ahs::{write_extended_cdb, CommandAhs};
 use super::bhs::{
-    expect_opcode, get32, get_lun, get_sn, put32, put8, put_common, put_lun, put_sn,
-    require_no_ahs, Opcode, BHS_LEN, FLAG_F, FLAG_I,
+    bhs_pdu, data_segment_length, expect_opcode, flag_bits, immediate, put_common, require_no_ahs,
+    total_ahs_length, Opcode, FLAG_F,
 };
-use super::error::{CodecError, Field};
+use super::error::{split_out, CodecError, Field};
 use super::lun::Lun;
 use super::serial::Sn;
 
@@ -36,122 +36,82 @@ pub const STATUS_ACA_ACTIVE: u8 = 0x30;
 /// SCSI status TASK ABORTED.
 pub const STATUS_TASK_ABORTED: u8 = 0x40;
 
-/// ATTR, the SAM task attribute of a SCSI Command (byte 1 bits 2-0, RFC
-/// 7143 11.3.1.3). Values 5-7 are reserved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum TaskAttribute {
-    /// 0: Untagged.
-    Untagged = 0,
-    /// 1: Simple.
-    #[default]
-    Simple = 1,
-    /// 2: Ordered.
-    Ordered = 2,
-    /// 3: Head of queue.
-    HeadOfQueue = 3,
-    /// 4: ACA.
-    Aca = 4,
-}
-
-impl TaskAttribute {
-    /// Parse the 3-bit ATTR value.
-    pub const fn from_u8(v: u8) -> Result<TaskAttribute, CodecError> {
-        Ok(match v {
-            0 => TaskAttribute::Untagged,
-            1 => TaskAttribute::Simple,
-            2 => TaskAttribute::Ordered,
-            3 => TaskAttribute::HeadOfQueue,
-            4 => TaskAttribute::Aca,
-            _ => return Err(CodecError::FieldOutOfRange(Field::TaskAttribute)),
-        })
+super::bhs::byte_enum! {
+    /// ATTR, the SAM task attribute of a SCSI Command (byte 1 bits 2-0, RFC
+    /// 7143 11.3.1.3). Values 5-7 are reserved.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum TaskAttribute {
+        /// 0: Untagged.
+        Untagged = 0,
+        /// 1: Simple.
+        #[default]
+        Simple = 1,
+        /// 2: Ordered.
+        Ordered = 2,
+        /// 3: Head of queue.
+        HeadOfQueue = 3,
+        /// 4: ACA.
+        Aca = 4,
     }
+    /// Parse the 3-bit ATTR value.
+    pub const fn from_u8(v) else CodecError::FieldOutOfRange(Field::TaskAttribute);
+    /// The code, as in the PDU.
+    const fn as_u8;
 }
 
-/// SCSI Command header (opcode 0x01, RFC 7143 11.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ScsiCommand {
-    /// I bit: immediate delivery.
-    pub immediate: bool,
-    /// F bit: no unsolicited Data-Out PDUs follow (byte 1 bit 7).
-    pub final_bit: bool,
-    /// R bit: the command expects input data (Data-In).
-    pub read: bool,
-    /// W bit: the command expects output data (Data-Out).
-    pub write: bool,
-    /// ATTR: task attribute.
-    pub attr: TaskAttribute,
-    /// TotalAHSLength, in 4-byte words (Extended CDB and/or Bidirectional
-    /// Read Expected Data Transfer Length AHS follow the BHS).
-    pub total_ahs_length: u8,
-    /// DataSegmentLength: immediate data, in bytes.
-    pub data_segment_length: u32,
-    /// LUN (bytes 8..16).
-    pub lun: Lun,
-    /// Initiator Task Tag (bytes 16..20).
-    pub itt: u32,
-    /// Expected Data Transfer Length (bytes 20..24), in bytes; for a
-    /// bidirectional command the write length.
-    pub expected_data_transfer_length: u32,
-    /// CmdSN (bytes 24..28).
-    pub cmd_sn: Sn,
-    /// ExpStatSN (bytes 28..32).
-    pub exp_stat_sn: Sn,
-    /// SCSI CDB (bytes 32..48): the first 16 bytes of the CDB, zero-padded.
-    pub cdb: [u8; BHS_CDB_LEN],
+bhs_pdu! {
+    /// SCSI Command header (opcode 0x01, RFC 7143 11.3).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct ScsiCommand {
+        /// I bit: immediate delivery.
+        pub immediate: bool,
+        /// F bit: no unsolicited Data-Out PDUs follow (byte 1 bit 7).
+        pub final_bit: bool,
+        /// R bit: the command expects input data (Data-In).
+        pub read: bool,
+        /// W bit: the command expects output data (Data-Out).
+        pub write: bool,
+        /// ATTR: task attribute.
+        pub attr: TaskAttribute,
+        /// TotalAHSLength, in 4-byte words (Extended CDB and/or Bidirectional
+        /// Read Expected Data Transfer Length AHS follow the BHS).
+        pub total_ahs_length: u8,
+        /// DataSegmentLength: immediate data, in bytes.
+        pub data_segment_length: u32,
+        /// LUN.
+        pub lun: Lun @ 8..16,
+        /// Initiator Task Tag.
+        pub itt: u32 @ 16..20,
+        /// Expected Data Transfer Length, in bytes; for a bidirectional
+        /// command the write length.
+        pub expected_data_transfer_length: u32 @ 20..24,
+        /// CmdSN.
+        pub cmd_sn: Sn @ 24..28,
+        /// ExpStatSN.
+        pub exp_stat_sn: Sn @ 28..32,
+        /// SCSI CDB: the first 16 bytes of the CDB, zero-padded.
+        pub cdb: [u8; BHS_CDB_LEN] @ 32..48,
+    }
+    /// Decode a SCSI Command BHS. The AHS (TotalAHSLength * 4 bytes) is
+    /// parsed separately with [`super::ahs::CommandAhs::parse`].
+    fn decode(b) {
+        expect_opcode(b, Opcode::ScsiCommand)?;
+        let immediate = immediate(b);
+        let [final_bit, read, write] = [FLAG_F, FLAG_R, FLAG_W].map(|m| b[1] & m != 0);
+        let attr = TaskAttribute::from_u8(b[1] & 0x07)?;
+        let total_ahs_length = total_ahs_length(b);
+        let data_segment_length = data_segment_length(b);
+    }
+    /// Encode into `out` (all 48 bytes are written).
+    fn encode(&self, out) {
+        let bits = [(self.final_bit, FLAG_F), (self.read, FLAG_R), (self.write, FLAG_W)];
+        let flags = flag_bits(&bits) | self.attr.as_u8();
+        let (ahs, dsl) = (self.total_ahs_length, self.data_segment_length);
+        put_common(out, Opcode::ScsiCommand, self.immediate, flags, ahs, dsl)?;
+    }
 }
 
 impl ScsiCommand {
-    /// Decode a SCSI Command BHS. The AHS (TotalAHSLength * 4 bytes) is
-    /// parsed separately with [`super::ahs::CommandAhs::parse`].
-    pub fn decode(b: &[u8; BHS_LEN]) -> Result<ScsiCommand, CodecError> {
-        expect_opcode(b, Opcode::ScsiCommand)?;
-        let f = b[1];
-        let mut cdb = [0u8; BHS_CDB_LEN];
-        for (d, s) in cdb.iter_mut().zip(b.iter().skip(32)) {
-            *d = *s;
-        }
-        Ok(ScsiCommand {
-            immediate: b[0] & FLAG_I != 0,
-            final_bit: f & FLAG_F != 0,
-            read: f & FLAG_R != 0,
-            write: f & FLAG_W != 0,
-            attr: TaskAttribute::from_u8(f & 0x07)?,
-            total_ahs_length: b[4],
-            data_segment_length: super::bhs::data_segment_length(b),
-            lun: get_lun(b),
-            itt: get32::<16>(b),
-            expected_data_transfer_length: get32::<20>(b),
-            cmd_sn: get_sn::<24>(b),
-            exp_stat_sn: get_sn::<28>(b),
-            cdb,
-        })
-    }
-
-    /// Encode into `out` (all 48 bytes are written).
-    pub fn encode(&self, out: &mut [u8; BHS_LEN]) -> Result<(), CodecError> {
-        let flags = if self.final_bit { FLAG_F } else { 0 }
-            | if self.read { FLAG_R } else { 0 }
-            | if self.write { FLAG_W } else { 0 }
-            | self.attr as u8;
-        put_common(
-            out,
-            Opcode::ScsiCommand,
-            self.immediate,
-            flags,
-            self.total_ahs_length,
-            self.data_segment_length,
-        )?;
-        put_lun(out, self.lun);
-        put32::<16>(out, self.itt);
-        put32::<20>(out, self.expected_data_transfer_length);
-        put_sn::<24>(out, self.cmd_sn);
-        put_sn::<28>(out, self.exp_stat_sn);
-        for (o, c) in out.iter_mut().skip(32).zip(self.cdb.iter()) {
-            *o = *c;
-        }
-        Ok(())
-    }
-
     /// Set the CDB (1..=260 bytes): the first 16 bytes go to
     /// [`ScsiCommand::cdb`] (zero-padded), the rest into an Extended CDB
     /// AHS written at the start of `ahs` (RFC 7143 11.2.2.3). Sets
@@ -186,17 +146,7 @@ impl ScsiCommand {
     pub fn full_cdb(&self, ahs: &CommandAhs<'_>, out: &mut [u8]) -> Result<usize, CodecError> {
         let ext = ahs.extended_cdb.unwrap_or(&[]);
         let total = BHS_CDB_LEN.saturating_add(ext.len());
-        let available = out.len();
-        let dst = out.get_mut(..total).ok_or(CodecError::BufferTooSmall {
-            needed: total,
-            available,
-        })?;
-        let (head, tail) =
-            dst.split_at_mut_checked(BHS_CDB_LEN)
-                .ok_or(CodecError::BufferTooSmall {
-                    needed: total,
-                    available,
-                })?;
+        let (head, tail) = split_out(out, total, BHS_CDB_LEN)?;
         head.copy_from_slice(&self.cdb);
         tail.copy_from_slice(ext);
         Ok(total)
@@ -249,73 +199,75 @@ pub const FLAG_OVERFLOW: u8 = 0x04;
 /// Byte 1 bit 1 (SCSI Response, Data-In): U, Residual Underflow.
 pub const FLAG_UNDERFLOW: u8 = 0x02;
 
-/// SCSI Response header (opcode 0x21, RFC 7143 11.4). The data segment,
-/// if any, holds SenseLength + sense data + response data (see
-/// [`sense_data`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ScsiResponse {
-    /// o bit: Bidirectional Read Residual Overflow.
-    pub bidi_read_residual_overflow: bool,
-    /// u bit: Bidirectional Read Residual Underflow.
-    pub bidi_read_residual_underflow: bool,
-    /// O bit: Residual Overflow.
-    pub residual_overflow: bool,
-    /// U bit: Residual Underflow.
-    pub residual_underflow: bool,
-    /// Response (byte 2).
-    pub response: ServiceResponse,
-    /// Status (byte 3): SCSI status, valid if `response` is
-    /// CommandCompleted (see the `STATUS_*` constants).
-    pub status: u8,
-    /// DataSegmentLength: sense and response data, in bytes.
-    pub data_segment_length: u32,
-    /// Initiator Task Tag (bytes 16..20).
-    pub itt: u32,
-    /// SNACK Tag (bytes 20..24) or 0.
-    pub snack_tag: u32,
-    /// StatSN (bytes 24..28).
-    pub stat_sn: Sn,
-    /// ExpCmdSN (bytes 28..32).
-    pub exp_cmd_sn: Sn,
-    /// MaxCmdSN (bytes 32..36).
-    pub max_cmd_sn: Sn,
-    /// ExpDataSN (bytes 36..40): number of Data-In (and R2T) PDUs sent
-    /// for the command, or 0.
-    pub exp_data_sn: Sn,
-    /// Bidirectional Read Residual Count (bytes 40..44), in bytes.
-    pub bidi_read_residual_count: u32,
-    /// Residual Count (bytes 44..48), in bytes.
-    pub residual_count: u32,
+bhs_pdu! {
+    /// SCSI Response header (opcode 0x21, RFC 7143 11.4). The data segment,
+    /// if any, holds SenseLength + sense data + response data (see
+    /// [`sense_data`]).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct ScsiResponse {
+        /// o bit: Bidirectional Read Residual Overflow.
+        pub bidi_read_residual_overflow: bool,
+        /// u bit: Bidirectional Read Residual Underflow.
+        pub bidi_read_residual_underflow: bool,
+        /// O bit: Residual Overflow.
+        pub residual_overflow: bool,
+        /// U bit: Residual Underflow.
+        pub residual_underflow: bool,
+        /// Response.
+        pub response: ServiceResponse @ 2,
+        /// Status: SCSI status, valid if `response` is CommandCompleted (see
+        /// the `STATUS_*` constants).
+        pub status: u8 @ 3,
+        /// DataSegmentLength: sense and response data, in bytes.
+        pub data_segment_length: u32,
+        /// Initiator Task Tag.
+        pub itt: u32 @ 16..20,
+        /// SNACK Tag or 0.
+        pub snack_tag: u32 @ 20..24,
+        /// StatSN.
+        pub stat_sn: Sn @ 24..28,
+        /// ExpCmdSN.
+        pub exp_cmd_sn: Sn @ 28..32,
+        /// MaxCmdSN.
+        pub max_cmd_sn: Sn @ 32..36,
+        /// ExpDataSN: number of Data-In (and R2T) PDUs sent for the
+        /// command, or 0.
+        pub exp_data_sn: Sn @ 36..40,
+        /// Bidirectional Read Residual Count, in bytes.
+        pub bidi_read_residual_count: u32 @ 40..44,
+        /// Residual Count, in bytes.
+        pub residual_count: u32 @ 44..48,
+    }
+    /// Decode a SCSI Response BHS. Fails if both o and u, or both O and
+    /// U, are set, or the Response byte is reserved.
+    fn decode(b) {
+        expect_opcode(b, Opcode::ScsiResponse)?;
+        require_no_ahs(b)?;
+        let [
+            bidi_read_residual_overflow,
+            bidi_read_residual_underflow,
+            residual_overflow,
+            residual_underflow,
+        ] = [FLAG_BIDI_OVERFLOW, FLAG_BIDI_UNDERFLOW, FLAG_OVERFLOW, FLAG_UNDERFLOW]
+            .map(|m| b[1] & m != 0);
+        let data_segment_length = data_segment_length(b);
+    } then check()
+    /// Encode into `out` (all 48 bytes are written).
+    fn encode(&self, out) {
+        self.check()?;
+        let flags = FLAG_F
+            | flag_bits(&[
+                (self.bidi_read_residual_overflow, FLAG_BIDI_OVERFLOW),
+                (self.bidi_read_residual_underflow, FLAG_BIDI_UNDERFLOW),
+                (self.residual_overflow, FLAG_OVERFLOW),
+                (self.residual_underflow, FLAG_UNDERFLOW),
+            ]);
+        let dsl = self.data_segment_length;
+        put_common(out, Opcode::ScsiResponse, false, flags, 0, dsl)?;
+    }
 }
 
 impl ScsiResponse {
-    /// Decode a SCSI Response BHS. Fails if both o and u, or both O and
-    /// U, are set, or the Response byte is reserved.
-    pub fn decode(b: &[u8; BHS_LEN]) -> Result<ScsiResponse, CodecError> {
-        expect_opcode(b, Opcode::ScsiResponse)?;
-        require_no_ahs(b)?;
-        let f = b[1];
-        let r = ScsiResponse {
-            bidi_read_residual_overflow: f & FLAG_BIDI_OVERFLOW != 0,
-            bidi_read_residual_underflow: f & FLAG_BIDI_UNDERFLOW != 0,
-            residual_overflow: f & FLAG_OVERFLOW != 0,
-            residual_underflow: f & FLAG_UNDERFLOW != 0,
-            response: ServiceResponse::from_u8(b[2])?,
-            status: b[3],
-            data_segment_length: super::bhs::data_segment_length(b),
-            itt: get32::<16>(b),
-            snack_tag: get32::<20>(b),
-            stat_sn: get_sn::<24>(b),
-            exp_cmd_sn: get_sn::<28>(b),
-            max_cmd_sn: get_sn::<32>(b),
-            exp_data_sn: get_sn::<36>(b),
-            bidi_read_residual_count: get32::<40>(b),
-            residual_count: get32::<44>(b),
-        };
-        r.check()?;
-        Ok(r)
-    }
-
     fn check(&self) -> Result<(), CodecError> {
         if (self.bidi_read_residual_overflow && self.bidi_read_residual_underflow)
             || (self.residual_overflow && self.residual_underflow)
@@ -325,52 +277,9 @@ impl ScsiResponse {
         ServiceResponse::from_u8(self.response.as_u8())?;
         Ok(())
     }
-
-    /// Encode into `out` (all 48 bytes are written).
-    pub fn encode(&self, out: &mut [u8; BHS_LEN]) -> Result<(), CodecError> {
-        self.check()?;
-        let flags = FLAG_F
-            | if self.bidi_read_residual_overflow {
-                FLAG_BIDI_OVERFLOW
-            } else {
-                0
-            }
-            | if self.bidi_read_residual_underflow {
-                FLAG_BIDI_UNDERFLOW
-            } else {
-                0
-            }
-            | if self.residual_overflow {
-                FLAG_OVERFLOW
-            } else {
-                0
-            }
-            | if self.residual_underflow {
-                FLAG_UNDERFLOW
-            } else {
-                0
-            };
-        put_common(
-            out,
-            Opcode::ScsiResponse,
-            false,
-            flags,
-            0,
-            self.data_segment_length,
-        )?;
-        put8::<2>(out, self.response.as_u8());
-        put8::<3>(out, self.status);
-        put32::<16>(out, self.itt);
-        put32::<20>(out, self.snack_tag);
-        put_sn::<24>(out, self.stat_sn);
-        put_sn::<28>(out, self.exp_cmd_sn);
-        put_sn::<32>(out, self.max_cmd_sn);
-        put_sn::<36>(out, self.exp_data_sn);
-        put32::<40>(out, self.bidi_read_residual_count);
-        put32::<44>(out, self.residual_count);
-        Ok(())
-    }
 }
+
+super::bhs::bhs_field!(byte_enum ServiceResponse);
 
 /// Split the data segment of a SCSI Response (RFC 7143 11.4.7) into
 /// `(sense data, response data)`: the first 2 bytes are SenseLength (big-endian), then SenseLength
@@ -400,17 +309,7 @@ pub fn write_sense_data(sense: &[u8], out: &mut [u8]) -> Result<usize, CodecErro
     let len = u16::try_from(sense.len())
         .map_err(|_| CodecError::FieldOutOfRange(Field::DataSegmentLength))?;
     let total = sense.len().saturating_add(2);
-    let available = out.len();
-    let dst = out.get_mut(..total).ok_or(CodecError::BufferTooSmall {
-        needed: total,
-        available,
-    })?;
-    let (l, s) = dst
-        .split_at_mut_checked(2)
-        .ok_or(CodecError::BufferTooSmall {
-            needed: total,
-            available,
-        })?;
+    let (l, s) = split_out(out, total, 2)?;
     l.copy_from_slice(&len.to_be_bytes());
     s.copy_from_slice(sense);
     Ok(total)

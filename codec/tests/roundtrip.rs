@@ -388,30 +388,16 @@ fn typed_errors() {
     oor(0x21, 0x98, Field::ResidualFlags);
     oor(0x31, 0x80, Field::DesiredDataTransferLength);
     oor(0x3f, 0x80, Field::RejectReason);
-    let mut b = bhs_with(0x21, 0x80);
-    b[2] = 0x02;
-    assert_eq!(
-        Pdu::decode(&b),
-        Err(CodecError::FieldOutOfRange(Field::ServiceResponse))
-    );
-    let mut b = bhs_with(0x22, 0x80);
-    b[2] = 7;
-    assert_eq!(
-        Pdu::decode(&b),
-        Err(CodecError::FieldOutOfRange(Field::TmfResponse))
-    );
-    let mut b = bhs_with(0x26, 0x80);
-    b[2] = 4;
-    assert_eq!(
-        Pdu::decode(&b),
-        Err(CodecError::FieldOutOfRange(Field::LogoutResponse))
-    );
-    let mut b = bhs_with(0x32, 0x80);
-    b[36] = 6;
-    assert_eq!(
-        Pdu::decode(&b),
-        Err(CodecError::FieldOutOfRange(Field::AsyncEvent))
-    );
+    // reserved codes in a byte other than byte 1
+    let oor_at = |op: u8, at: usize, v: u8, f: Field| {
+        let mut b = bhs_with(op, 0x80);
+        b[at] = v;
+        assert_eq!(Pdu::decode(&b), Err(CodecError::FieldOutOfRange(f)));
+    };
+    oor_at(0x21, 2, 0x02, Field::ServiceResponse);
+    oor_at(0x22, 2, 7, Field::TmfResponse);
+    oor_at(0x26, 2, 4, Field::LogoutResponse);
+    oor_at(0x32, 36, 6, Field::AsyncEvent);
     // typed decoders check the opcode
     assert_eq!(
         NopIn::decode(&bhs_with(0x21, 0x80)),

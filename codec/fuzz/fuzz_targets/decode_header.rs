@@ -13,22 +13,14 @@ use iscsi_codec::reject::Reject;
 use iscsi_codec::scsi::sense_data;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../tests/common/bitwise_crc.rs"]
+mod bitwise_crc;
+
 /// Bitwise CRC32C (the codec itself has none).
 struct Bitwise;
 impl Crc32c for Bitwise {
     fn append(&self, crc: u32, bytes: &[u8]) -> u32 {
-        let mut c = !crc;
-        for &b in bytes {
-            c ^= u32::from(b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    (c >> 1) ^ 0x82F6_3B78
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
+        bitwise_crc::crc32c_append(crc, bytes)
     }
 }
 

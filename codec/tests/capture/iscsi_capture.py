@@ -177,33 +177,27 @@ class Session:
         self.keys = keys
         return keys
 
-    def text(self, data, desc):
+    def _immediate_request(self, opcode, data, desc, answer):
+        """Send an immediate request with F set, a new ITT and TTT
+        0xffffffff (Text Request, NOP-Out ping); return its answer."""
         itt = self.next_itt()
         bhs = bytearray(48)
-        bhs[0] = 0x04 | 0x40
+        bhs[0] = opcode | 0x40
         bhs[1] = 0x80
         bhs[16:20] = struct.pack(">I", itt)
         bhs[20:24] = struct.pack(">I", 0xFFFFFFFF)
         bhs[24:28] = struct.pack(">I", self.cmd_sn)
         bhs[28:32] = struct.pack(">I", self.exp_stat_sn)
         self.c.send(bhs, data, desc=desc)
-        rb, rd = self.c.recv(desc="Text Response to: " + desc)
+        rb, rd = self.c.recv(desc=answer + desc)
         self.update(rb)
         return rb, rd
 
+    def text(self, data, desc):
+        return self._immediate_request(0x04, data, desc, "Text Response to: ")
+
     def nop(self, data, desc):
-        itt = self.next_itt()
-        bhs = bytearray(48)
-        bhs[0] = 0x00 | 0x40
-        bhs[1] = 0x80
-        bhs[16:20] = struct.pack(">I", itt)
-        bhs[20:24] = struct.pack(">I", 0xFFFFFFFF)
-        bhs[24:28] = struct.pack(">I", self.cmd_sn)
-        bhs[28:32] = struct.pack(">I", self.exp_stat_sn)
-        self.c.send(bhs, data, desc=desc)
-        rb, rd = self.c.recv(desc="NOP-In answering: " + desc)
-        self.update(rb)
-        return rb, rd
+        return self._immediate_request(0x00, data, desc, "NOP-In answering: ")
 
     def scsi(self, lun, cdb, read_len=0, write_data=None, desc="", immediate_len=0, unsolicited=False,
              first_burst=65536, max_out=8192, ahs_cdb=None):
