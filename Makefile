@@ -46,7 +46,7 @@ kernel:
 	scripts/build-kernel.sh release
 
 fuzz:
-	codec/fuzz/run.sh 60
+	scripts/fuzz.sh 60
 
 test:
 	scripts/test.sh

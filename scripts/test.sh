@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The project's test command (README: `make test`; CI: .ci/run).
 #   1. setup (idempotent: installs only what is missing)
-#   2. userland: cargo fmt --check, clippy -D warnings, cargo test (incl. tgtd tests)
-#   3. codec fuzz targets, bounded time each (FUZZ_SECONDS, default 60)
+#   2. userland: cargo fmt --check, clippy -D warnings, cargo test (codec, ABI,
+#      helper incl. tgtd tests, the module's session core)
+#   3. fuzz targets of the codec and the module's session core, bounded time
+#      each (FUZZ_SECONDS, default 60)
 #   4. debug test kernel (cached) and the module
 #   5. QEMU scenarios on the debug kernel (all of scripts/scenarios/)
 set -euo pipefail
@@ -21,10 +23,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace 2>&1 | tee target/cargo-test.log
 cargo build -p iscsi-init
 
-if [ -x codec/fuzz/run.sh ]; then
-  step "codec fuzzing (${FUZZ_SECONDS:-60}s per target)"
-  codec/fuzz/run.sh "${FUZZ_SECONDS:-60}"
-fi
+step "fuzzing: codec and session core (${FUZZ_SECONDS:-60}s per target)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
 step "debug test kernel"
 scripts/build-kernel.sh debug >/dev/null

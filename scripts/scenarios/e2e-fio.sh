@@ -1,4 +1,4 @@
-# Issue 5, scenario 2: fio with verify=crc32c, verify_fatal=1, do_verify=1:
+# e2e-fio: fio with verify=crc32c, verify_fatal=1, do_verify=1:
 # a 4k randwrite job at QD32 and a 1M sequential write job at QD8, 256 MiB
 # each, through iscsi-init. Zero errors.
 iqn=$(lio_setup -l 1 -s 256)

@@ -1,4 +1,4 @@
-# Issue 5, scenario 1: discovery, then a mutual-CHAP login with the helper:
+# e2e-login: discovery, then a mutual-CHAP login with the helper:
 # /dev/sdX appears, and sg_inq, sg_readcap and sg_luns answer correctly.
 iqn=$(lio_setup -l 2 -s 64 -c "guest-init:init-secret-123" -m "guest-tgt:target-secret-456")
 insmod "$ISCSI_INIT_KO"

@@ -1,4 +1,4 @@
-# Issue 5, scenario 5: two LUNs on one target, and two sessions to two targets
+# e2e-multi: two LUNs on one target, and two sessions to two targets
 # at once, with I/O on all four disks concurrently.
 mib=${E2E_MULTI_MIB:-16}
 iqn1=$(lio_setup -t iqn.2003-01.org.linux-iscsi.guest:multi1 -l 2 -s 64)

@@ -1,4 +1,4 @@
-# Issue 5, scenario 4: the fio verify of scenario 2 with other parameters:
+# e2e-params: the fio verify of e2e-fio with other parameters:
 #  a. HeaderDigest and DataDigest CRC32C;
 #  b. InitialR2T=Yes and ImmediateData=No (every write byte solicited by R2T);
 #  c. MaxBurstLength 8 KiB, FirstBurstLength 4 KiB, MaxRecvDataSegmentLength

@@ -1,4 +1,4 @@
-# Issue 5, scenario 8: the target dies mid-I/O (its TPG is disabled): fio
+# e2e-target-dies: the target dies mid-I/O (its TPG is disabled): fio
 # fails with I/O errors, but nothing hangs or oopses, and logout and rmmod are
 # clean afterwards.
 iqn=$(lio_setup -l 1 -s 256)

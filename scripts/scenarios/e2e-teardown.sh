@@ -1,4 +1,4 @@
-# Issue 5, scenario 7: logout, rmmod with a session still up, and a clean
+# e2e-teardown: logout, rmmod with a session still up, and a clean
 # kernel log throughout, kmemleak scan included.
 kl=/sys/kernel/debug/kmemleak
 [ -w "$kl" ] || die "kmemleak not available"

@@ -1,5 +1,5 @@
-# Issue 5, scenario 6: a second, independent target: tgtd in the guest on
-# another port, through scenarios 1-3 (mutual CHAP login + SCSI checks, fio
+# e2e-tgtd: a second, independent target: tgtd in the guest on
+# another port, through the checks of e2e-login, e2e-fio and e2e-fs (mutual CHAP login + SCSI checks, fio
 # verify, filesystem).
 iqn=iqn.2026-11.org.iscsi-init:tgtd1
 tgtd_setup 3261 "$iqn" 256 "tgtd-init:init-secret-789" "tgtd-target:target-secret-012"

@@ -1,4 +1,4 @@
-# Issue 4 against LIO in the guest (the same checks as the helper's tgtd
+# helper-lio: the helper against LIO in the guest (the checks of its tgtd
 # integration tests): discovery; login --check with no auth, one-way CHAP and
 # mutual CHAP; a wrong secret fails with the authentication exit code and one
 # line; CRC32C digests when both sides ask for them; discovery CHAP. No module

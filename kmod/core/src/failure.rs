@@ -1,0 +1,145 @@
+//! Why a connection failed: one typed reason, as libiscsi's `enum
+//! iscsi_err`. A [`Failure`] is the payload of the state machine's
+//! `ConnFailed` event, the text of the dmesg line, and the key of the
+//! session's failure counters ([`Failure::kind`], [`Failure::index`]).
+
+/// What class of counter a failure is counted under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The transport ended or failed: socket error, EOF (`transport_errors`).
+    Transport,
+    /// The target broke RFC 7143 (`protocol_errors`).
+    Protocol,
+    /// A header or data digest did not match (`digest_errors`).
+    Digest,
+    /// The initiator ended the connection itself: admin, error handler,
+    /// resources (counted only as a connection failure).
+    Local,
+}
+
+macro_rules! failures {
+    ($($(#[$doc:meta])* $name:ident = $kind:ident, $text:literal;)*) => {
+        /// Why a connection failed (see the module documentation).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Failure {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Failure {
+            /// Every reason, in declaration order ([`Failure::index`]).
+            pub const ALL: &'static [Failure] = &[$(Failure::$name,)*];
+
+            /// The text of the dmesg line.
+            pub const fn text(self) -> &'static str {
+                match self { $(Failure::$name => $text,)* }
+            }
+
+            /// The counter class.
+            pub const fn kind(self) -> FailureKind {
+                match self { $(Failure::$name => FailureKind::$kind,)* }
+            }
+        }
+    };
+}
+
+failures! {
+    /// A socket call failed (RFC 7143 §8.1.3 "transport reset").
+    Socket = Transport, "socket error";
+    /// The target closed the connection between PDUs ("transport
+    /// disconnect indication").
+    ClosedByTarget = Transport, "connection closed by the target";
+    /// The target closed the connection in the middle of a PDU.
+    ClosedInsidePdu = Transport, "connection closed inside a PDU";
+    /// HeaderDigest CRC32C mismatch (RFC 7143 §7.8).
+    HeaderDigest = Digest, "header digest error";
+    /// DataDigest CRC32C mismatch (RFC 7143 §7.8).
+    DataDigest = Digest, "data digest error";
+    /// DataSegmentLength above our MaxRecvDataSegmentLength, or a bad
+    /// TotalAHSLength.
+    BadLength = Protocol, "bad DataSegmentLength or AHS";
+    /// The BHS does not decode (RFC 7143 §11).
+    MalformedHeader = Protocol, "malformed PDU header";
+    /// An opcode the full-feature phase does not allow from a target.
+    UnexpectedPdu = Protocol, "unexpected PDU in the full-feature phase";
+    /// Data-In for an ITT with no outstanding task.
+    DataInUnknownItt = Protocol, "Data-In for an unknown ITT";
+    /// Data-In for a command that reads nothing.
+    DataInNotRead = Protocol, "Data-In for a command that reads nothing";
+    /// DataSN out of order (RFC 7143 §11.7.5).
+    DataSnOrder = Protocol, "Data-In DataSN out of order";
+    /// BufferOffset + DataSegmentLength overflows.
+    BufferOffsetOverflow = Protocol, "BufferOffset overflows";
+    /// Data-In beyond the command's buffer.
+    DataInBeyondBuffer = Protocol, "Data-In beyond the command's buffer";
+    /// Data-In BufferOffset is not where the previous one ended
+    /// (DataPDUInOrder=Yes).
+    BufferOffsetOrder = Protocol, "Data-In BufferOffset out of order";
+    /// StatSN is not ExpStatSN (RFC 7143 §4.2.2.2, one connection).
+    StatSnOrder = Protocol, "StatSN out of order";
+    /// SCSI Response for an ITT with no outstanding task.
+    ResponseUnknownItt = Protocol, "SCSI Response for an unknown ITT";
+    /// R2T for an ITT with no outstanding task.
+    R2tUnknownItt = Protocol, "R2T for an unknown ITT";
+    /// R2T for a command that writes nothing.
+    R2tNotWrite = Protocol, "R2T for a command that writes nothing";
+    /// R2TSN out of order (RFC 7143 §11.8.6).
+    R2tSnOrder = Protocol, "R2TSN out of order";
+    /// R2T beyond the command's buffer.
+    R2tBeyondBuffer = Protocol, "R2T beyond the command's buffer";
+    /// R2T Desired Data Transfer Length above MaxBurstLength.
+    R2tAboveMaxBurst = Protocol, "R2T Desired Data Transfer Length above MaxBurstLength";
+    /// More R2Ts outstanding than MaxOutstandingR2T allows.
+    TooManyR2t = Protocol, "more outstanding R2Ts than MaxOutstandingR2T";
+    /// A NOP-In answering a ping we did not send.
+    NopInUnsolicited = Protocol, "NOP-In answers a ping we did not send";
+    /// The transmit queue is full of target pings.
+    TxQueueFull = Protocol, "transmit queue full";
+    /// A Logout Response with an ITT that is not our Logout's.
+    LogoutResponseUnknownItt = Protocol, "Logout Response for an unknown ITT";
+    /// A Logout Response while no Logout Request is outstanding.
+    LogoutResponseUnsolicited = Protocol, "Logout Response without a Logout Request";
+    /// A Logout Response that refuses to close the session.
+    LogoutRefused = Protocol, "Logout Response refuses the logout";
+    /// Async Message "drop the connection" or "drop all connections"
+    /// (RFC 7143 §11.9.1, AsyncEvent 2 and 3).
+    AsyncDrop = Transport, "target announced it drops the connection";
+    /// A PDU could not be encoded (a CDB too long).
+    Encode = Local, "cannot encode a PDU";
+    /// Out of memory setting up the connection.
+    OutOfMemory = Local, "out of memory";
+    /// A connection thread could not be started.
+    ThreadStart = Local, "cannot start a connection thread";
+    /// The SCSI error handler aborted a command (ERL 0: the connection is
+    /// dropped).
+    ErrorHandlerAbort = Local, "SCSI command timed out; dropping the connection";
+    /// The SCSI error handler asked for a reset.
+    ErrorHandlerReset = Local, "reset requested by the SCSI error handler";
+    /// A new connection replaces this one, or the session is removed.
+    Stopped = Local, "connection stopped";
+}
+
+impl Failure {
+    /// Position in [`Failure::ALL`], for per-reason counters.
+    pub fn index(self) -> usize {
+        Failure::ALL.iter().position(|&f| f == self).unwrap_or(0)
+    }
+
+    /// Number of reasons.
+    pub const COUNT: usize = Failure::ALL.len();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_round_trips_and_texts_are_distinct() {
+        for (i, f) in Failure::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i);
+            assert!(!f.text().is_empty());
+            for g in &Failure::ALL[i + 1..] {
+                assert_ne!(f.text(), g.text(), "{f:?} and {g:?} share a text");
+            }
+        }
+    }
+}

@@ -1,0 +1,699 @@
+//! The protocol state of one session with one connection: its state
+//! machine, command window, sequence numbers, task table and transmit
+//! queues, and every check the receive side makes on a PDU from the target
+//! (RFC 7143 §4.2.2, §10, §11). The kernel keeps a [`SessionCore`] behind
+//! the session's spinlock; threads call its methods, then do the socket I/O
+//! and the completions outside the lock.
+
+use super::failure::Failure;
+use super::fsm::{ConnState, Event, Machine, Refused, SessionState, Transition};
+use super::itt::Itt;
+use super::ring::Ring;
+use super::task::{
+    CmdHandle, CmdInfo, Completion, DataDir, HostStatus, StartError, Task, TaskTable, SENSE_LEN,
+};
+use crate::codec::async_msg::{AsyncEvent, AsyncMessage};
+use crate::codec::data::{DataIn, R2t};
+use crate::codec::logout::{LogoutResponse, LogoutResponseCode};
+use crate::codec::nop::NopIn;
+use crate::codec::scsi::{self, ScsiResponse, ServiceResponse};
+use crate::codec::serial::{CmdWindow, Sn};
+use core::ops::DerefMut;
+
+/// Reserved tag value 0xffffffff (RFC 7143 §11.2.1.8), as a raw field.
+const RESERVED_TAG: u32 = 0xffff_ffff;
+
+/// Transmit work other than new commands, queued by the receive path and by
+/// logout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxItem {
+    /// Solicited Data-Out for an R2T: `len` bytes at BufferOffset `offset`
+    /// (RFC 7143 §10.7, §11.8).
+    DataOut {
+        /// The task's ITT.
+        itt: Itt,
+        /// The R2T's Target Transfer Tag.
+        ttt: u32,
+        /// BufferOffset in bytes.
+        offset: u32,
+        /// Desired Data Transfer Length in bytes.
+        len: u32,
+    },
+    /// Answer to a target's NOP-In ping (RFC 7143 §11.18, §11.19).
+    NopOut {
+        /// The NOP-In's Target Transfer Tag.
+        ttt: u32,
+        /// The NOP-In's LUN.
+        lun: [u8; 8],
+    },
+    /// Logout Request, reason "close the session" (RFC 7143 §11.14).
+    Logout,
+}
+
+/// What the transmit thread sends next, with the sequence numbers to put
+/// in the PDU. `R` is the borrowed command handle.
+#[derive(Debug)]
+pub enum TxWork<R> {
+    /// A SCSI Command PDU, with its immediate and unsolicited data.
+    Command {
+        /// The task's ITT.
+        itt: Itt,
+        /// The command, to send data from.
+        cmd: R,
+        /// CDB, LUN, direction, length.
+        info: CmdInfo,
+        /// CmdSN of this command.
+        cmd_sn: Sn,
+        /// ExpStatSN to acknowledge.
+        exp_stat_sn: Sn,
+    },
+    /// A solicited Data-Out sequence. `cmd` is `None` when the task ended
+    /// before its data went out: then nothing is sent.
+    DataOut {
+        /// The task's ITT.
+        itt: Itt,
+        /// The command and its LUN, to send data from.
+        cmd: Option<(R, [u8; 8])>,
+        /// The R2T's Target Transfer Tag.
+        ttt: u32,
+        /// BufferOffset in bytes.
+        offset: u32,
+        /// Length in bytes.
+        len: u32,
+        /// ExpStatSN to acknowledge.
+        exp_stat_sn: Sn,
+    },
+    /// A NOP-Out answering a ping (immediate: CmdSN is not advanced).
+    NopOut {
+        /// Target Transfer Tag to echo.
+        ttt: u32,
+        /// LUN to echo.
+        lun: [u8; 8],
+        /// CmdSN to carry.
+        cmd_sn: Sn,
+        /// ExpStatSN to acknowledge.
+        exp_stat_sn: Sn,
+    },
+    /// Our Logout Request (immediate).
+    Logout {
+        /// CmdSN to carry.
+        cmd_sn: Sn,
+        /// ExpStatSN to acknowledge.
+        exp_stat_sn: Sn,
+    },
+}
+
+impl<R> TxWork<R> {
+    /// The tag whose transmit reference this work holds, if any: the
+    /// caller gives it back with [`SessionCore::tx_put`] once sent.
+    pub fn tag(&self) -> Option<u32> {
+        match self {
+            TxWork::Command { itt, .. } | TxWork::DataOut { itt, .. } => Some(u32::from(itt.tag())),
+            _ => None,
+        }
+    }
+}
+
+/// Why [`SessionCore::queue`] did not queue a command.
+#[derive(Debug, PartialEq, Eq)]
+pub enum QueueError<C> {
+    /// Complete the command now with this host byte (no connection, or a
+    /// command the module cannot carry).
+    Refuse(C, HostStatus),
+    /// Try again later (SCSI_MLQUEUE_HOST_BUSY).
+    Busy(C),
+}
+
+/// What a receive handler asks the receive thread to do next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RxNext {
+    /// Go on reading PDUs.
+    Continue,
+    /// The session logged out: leave the receive loop.
+    LoggedOut,
+}
+
+/// The negotiated values the protocol checks need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// MaxBurstLength in bytes (R2T Desired Data Transfer Length limit).
+    pub max_burst_length: u32,
+}
+
+/// Called for every transition taken and every event refused, with the
+/// session id: the kernel logs them at debug level.
+pub type Trace = fn(u32, Result<&Transition, &Refused>);
+
+/// Sequence numbers and window handed over by the login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginSn {
+    /// CmdSN of the first command.
+    pub cmd_sn: Sn,
+    /// ExpStatSN: the final Login Response's StatSN + 1.
+    pub exp_stat_sn: Sn,
+    /// The target's ExpCmdSN/MaxCmdSN.
+    pub window: CmdWindow,
+}
+
+/// The protocol state of a session (see the module documentation).
+///
+/// `C` is the command handle, `TB`/`QB`/`XB` the storage of the task
+/// table, the command queue and the other-transmit-work queue.
+///
+/// # Invariants
+///
+/// - a tag is in `cmdq` only while its task holds a command and the
+///   transmit reference taken by `queue`;
+/// - commands are accepted only in (Q3, S5);
+/// - states change only through [`SessionCore::on`].
+pub struct SessionCore<C, TB, QB, XB>
+where
+    TB: DerefMut<Target = [Task<C>]>,
+    QB: DerefMut<Target = [u32]>,
+    XB: DerefMut<Target = [TxItem]>,
+{
+    id: u32,
+    machine: Machine,
+    trace: Trace,
+    window: CmdWindow,
+    cmd_sn: Sn,
+    exp_stat_sn: Sn,
+    tasks: TaskTable<C, TB>,
+    cmdq: Ring<u32, QB>,
+    txq: Ring<TxItem, XB>,
+    limits: Limits,
+    logout_response: Option<LogoutResponseCode>,
+    rx_running: bool,
+    tx_running: bool,
+}
+
+fn no_trace(_: u32, _: Result<&Transition, &Refused>) {}
+
+impl<C, TB, QB, XB> SessionCore<C, TB, QB, XB>
+where
+    C: CmdHandle,
+    TB: DerefMut<Target = [Task<C>]>,
+    QB: DerefMut<Target = [u32]>,
+    XB: DerefMut<Target = [TxItem]>,
+{
+    /// A session `id` in (Q2 ACTIVE, S4 IN_LOGIN): `tasks` has one unused
+    /// entry per tag, `cmdq` room for every tag, `txq` room for
+    /// MaxOutstandingR2T Data-Outs per tag plus a few NOP-Outs.
+    pub fn new(id: u32, tasks: TB, cmdq: QB, txq: XB, sn: LoginSn, limits: Limits) -> Self {
+        SessionCore {
+            id,
+            machine: Machine::new(),
+            trace: no_trace,
+            window: sn.window,
+            cmd_sn: sn.cmd_sn,
+            exp_stat_sn: sn.exp_stat_sn,
+            tasks: TaskTable::new(tasks),
+            cmdq: Ring::new(cmdq),
+            txq: Ring::new(txq),
+            limits,
+            logout_response: None,
+            rx_running: false,
+            tx_running: false,
+        }
+    }
+
+    /// Sets the function that traces transitions.
+    pub fn set_trace(&mut self, trace: Trace) {
+        self.trace = trace;
+    }
+
+    /// Applies `event` to the state machine (the one place where states
+    /// change) and traces the outcome.
+    ///
+    /// # Errors
+    ///
+    /// [`Refused`] if the current state does not handle the event.
+    pub fn on(&mut self, event: Event) -> Result<Transition, Refused> {
+        let r = self.machine.on(event);
+        (self.trace)(self.id, r.as_ref());
+        r
+    }
+
+    /// The connection failed for `why`. Returns the transition if this call
+    /// failed it (a connection that already failed stays as it is).
+    pub fn fail(&mut self, why: Failure) -> Option<Transition> {
+        self.on(Event::ConnFailed(why)).ok()
+    }
+
+    /// Session and connection state.
+    pub fn state(&self) -> (SessionState, ConnState) {
+        (self.machine.session(), self.machine.conn())
+    }
+
+    /// The state machine.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    /// ExpCmdSN/MaxCmdSN as last received.
+    pub fn window(&self) -> CmdWindow {
+        self.window
+    }
+
+    /// CmdSN of the next non-immediate command.
+    pub fn cmd_sn(&self) -> Sn {
+        self.cmd_sn
+    }
+
+    /// ExpStatSN we acknowledge.
+    pub fn exp_stat_sn(&self) -> Sn {
+        self.exp_stat_sn
+    }
+
+    /// The Logout Response, once one arrived.
+    pub fn logout_response(&self) -> Option<LogoutResponseCode> {
+        self.logout_response
+    }
+
+    /// Whether any command is outstanding.
+    pub fn busy(&self) -> bool {
+        self.tasks.any_outstanding()
+    }
+
+    /// Whether `tag` holds a command.
+    pub fn outstanding(&self, tag: u32) -> bool {
+        self.tasks.by_tag(tag).is_some()
+    }
+
+    /// Whether the receive / transmit thread is in its loop.
+    pub fn threads_running(&self) -> (bool, bool) {
+        (self.rx_running, self.tx_running)
+    }
+
+    /// Records that the receive (`rx`) or transmit thread entered or left
+    /// its loop.
+    pub fn set_running(&mut self, rx: bool, running: bool) {
+        if rx {
+            self.rx_running = running;
+        } else {
+            self.tx_running = running;
+        }
+    }
+
+    /// A new connection replaces the failed one (N7 ContinuationStart, then
+    /// T5/N10 LoginComplete), with the sequence numbers of its login.
+    ///
+    /// # Errors
+    ///
+    /// [`Refused`] if the session is not failed with its old connection
+    /// cleaned up (Q4, S1).
+    pub fn continue_with(&mut self, sn: LoginSn, limits: Limits) -> Result<(), Refused> {
+        self.on(Event::ContinuationStart)?;
+        self.window = sn.window;
+        self.cmd_sn = sn.cmd_sn;
+        self.exp_stat_sn = sn.exp_stat_sn;
+        self.limits = limits;
+        self.logout_response = None;
+        self.cmdq.clear();
+        self.txq.clear();
+        self.on(Event::LoginComplete).map(|_| ())
+    }
+
+    // ------------------------------------------------------------ commands
+
+    /// queuecommand: takes `cmd` under `tag` and queues its SCSI Command PDU.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError`], giving the command back.
+    pub fn queue(&mut self, tag: u32, cmd: C, info: CmdInfo) -> Result<Itt, QueueError<C>> {
+        if !self.machine.accepts_commands() {
+            return Err(QueueError::Refuse(cmd, HostStatus::NoConnect));
+        }
+        let itt = match self.tasks.start(tag, cmd, info) {
+            Ok(itt) => itt,
+            Err(StartError::BadTag(cmd)) => return Err(QueueError::Refuse(cmd, HostStatus::Error)),
+            Err(StartError::Busy(cmd)) => return Err(QueueError::Busy(cmd)),
+        };
+        if self.cmdq.push(tag).is_err() {
+            return match self.tasks.unstart(tag) {
+                Some(cmd) => Err(QueueError::Busy(cmd)),
+                None => Ok(itt),
+            };
+        }
+        Ok(itt)
+    }
+
+    /// Queues our Logout Request (T9 from S5, T10 from S7). False if the
+    /// connection is not in a state to log out, or the queue is full.
+    pub fn start_logout(&mut self) -> bool {
+        self.on(Event::LogoutStart).is_ok() && self.txq.push(TxItem::Logout).is_ok()
+    }
+
+    /// The transmit thread's next work: other work first, then the oldest
+    /// queued command if the CmdSN window has room (which takes its CmdSN).
+    /// `None` when there is nothing to send now.
+    pub fn next_tx(&mut self) -> Option<TxWork<C::Ref>> {
+        if !self.machine.conn_running() {
+            return None;
+        }
+        if let Some(item) = self.txq.pop() {
+            let exp_stat_sn = self.exp_stat_sn;
+            return Some(match item {
+                TxItem::DataOut {
+                    itt,
+                    ttt,
+                    offset,
+                    len,
+                } => {
+                    let cmd = self.tasks.borrow(itt).map(|(r, info)| (r, info.lun));
+                    TxWork::DataOut {
+                        itt,
+                        cmd,
+                        ttt,
+                        offset,
+                        len,
+                        exp_stat_sn,
+                    }
+                }
+                TxItem::NopOut { ttt, lun } => TxWork::NopOut {
+                    ttt,
+                    lun,
+                    cmd_sn: self.cmd_sn,
+                    exp_stat_sn,
+                },
+                TxItem::Logout => TxWork::Logout {
+                    cmd_sn: self.cmd_sn,
+                    exp_stat_sn,
+                },
+            });
+        }
+        if !self.machine.accepts_commands() {
+            return None;
+        }
+        while let Some(tag) = self.cmdq.peek() {
+            if !self.window.may_send(self.cmd_sn) {
+                return None;
+            }
+            self.cmdq.pop();
+            // Sent even if its status already arrived: its transmit
+            // reference is given back, and the command completed, after.
+            let Some(t) = self.tasks.by_tag(tag) else {
+                continue;
+            };
+            let (itt, info) = (t.itt(), *t.info());
+            let Some(cmd) = t.cmd().map(|c| c.new_ref()) else {
+                continue;
+            };
+            let cmd_sn = self.cmd_sn;
+            self.cmd_sn = cmd_sn.next();
+            return Some(TxWork::Command {
+                itt,
+                cmd,
+                info,
+                cmd_sn,
+                exp_stat_sn: self.exp_stat_sn,
+            });
+        }
+        None
+    }
+
+    /// Whether the transmit thread should leave its loop (the connection is
+    /// no longer running).
+    pub fn tx_done(&self) -> bool {
+        !self.machine.conn_running()
+    }
+
+    /// Gives back the transmit reference of `tag` ([`TxWork::tag`]);
+    /// returns the command to complete if its status already arrived.
+    pub fn tx_put(&mut self, tag: u32) -> Option<(C, Completion)> {
+        self.tasks.tx_put(tag)
+    }
+
+    /// Takes one outstanding command to complete with `host` (after the
+    /// connection failed and its threads stopped), emptying the queues.
+    pub fn drain_one(&mut self, host: HostStatus) -> Option<(C, Completion)> {
+        self.cmdq.clear();
+        self.txq.clear();
+        self.tasks.drain_one(host)
+    }
+
+    // ------------------------------------------------------------- receive
+
+    /// ExpStatSN after a StatSN that need not be in order (Async Message,
+    /// Reject, NOP-In): it only moves forward.
+    fn advance_stat_sn(&mut self, stat_sn: Sn) {
+        if stat_sn.ge(self.exp_stat_sn) {
+            self.exp_stat_sn = stat_sn.next();
+        }
+    }
+
+    /// The StatSN of a command's status: exactly ExpStatSN on one
+    /// connection (RFC 7143 §4.2.2.2).
+    fn check_stat_sn(&mut self, stat_sn: Sn) -> Result<(), Failure> {
+        if stat_sn != self.exp_stat_sn {
+            return Err(Failure::StatSnOrder);
+        }
+        self.exp_stat_sn = stat_sn.next();
+        Ok(())
+    }
+
+    /// Data-In header with `len` bytes of data (RFC 7143 §11.7): checks it
+    /// against its task, then returns a handle to place the data with (if
+    /// `len > 0`). Call [`SessionCore::rx_data_in_end`] once placed.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`] that fails the connection.
+    pub fn rx_data_in_begin(&mut self, d: &DataIn, len: u32) -> Result<Option<C::Ref>, Failure> {
+        let itt = Itt::from_wire(d.itt);
+        let t = self.tasks.lookup(itt).ok_or(Failure::DataInUnknownItt)?;
+        if t.info().dir != DataDir::Read && len > 0 {
+            return Err(Failure::DataInNotRead);
+        }
+        if d.data_sn.0 != t.exp_data_sn() {
+            return Err(Failure::DataSnOrder);
+        }
+        let end = d
+            .buffer_offset
+            .checked_add(len)
+            .ok_or(Failure::BufferOffsetOverflow)?;
+        if end > t.info().bufflen {
+            return Err(Failure::DataInBeyondBuffer);
+        }
+        if d.buffer_offset != t.data_in() {
+            return Err(Failure::BufferOffsetOrder);
+        }
+        t.next_data_sn();
+        if len == 0 {
+            return Ok(None);
+        }
+        Ok(t.cmd().map(|c| c.new_ref()))
+    }
+
+    /// The data of a Data-In was placed (and its digest checked): counts
+    /// it, and with the S bit takes the status. Returns the command to
+    /// complete.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`] that fails the connection.
+    pub fn rx_data_in_end(
+        &mut self,
+        d: &DataIn,
+        len: u32,
+    ) -> Result<Option<(C, Completion)>, Failure> {
+        let itt = Itt::from_wire(d.itt);
+        let t = self.tasks.lookup(itt).ok_or(Failure::DataInUnknownItt)?;
+        t.add_data_in(len);
+        let bufflen = t.info().bufflen;
+        self.window.update(d.exp_cmd_sn, d.max_cmd_sn);
+        if !d.status_present {
+            return Ok(None);
+        }
+        self.check_stat_sn(d.stat_sn)?;
+        let resid = residual(
+            d.residual_underflow,
+            d.residual_overflow,
+            d.residual_count,
+            bufflen,
+        );
+        let mut c = Completion::host(HostStatus::Ok, resid);
+        c.status = d.status;
+        Ok(self.tasks.finish(itt, c))
+    }
+
+    /// SCSI Response (RFC 7143 §11.4) with its data segment `data` (sense
+    /// data). Returns the command to complete.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`] that fails the connection.
+    pub fn rx_scsi_response(
+        &mut self,
+        r: &ScsiResponse,
+        data: &[u8],
+    ) -> Result<Option<(C, Completion)>, Failure> {
+        self.window.update(r.exp_cmd_sn, r.max_cmd_sn);
+        self.check_stat_sn(r.stat_sn)?;
+        let itt = Itt::from_wire(r.itt);
+        let t = self.tasks.lookup(itt).ok_or(Failure::ResponseUnknownItt)?;
+        let bufflen = t.info().bufflen;
+        let resid = residual(
+            r.residual_underflow,
+            r.residual_overflow,
+            r.residual_count,
+            bufflen,
+        );
+        let mut c = match r.response {
+            ServiceResponse::CommandCompleted => Completion::host(HostStatus::Ok, resid),
+            _ => Completion::host(HostStatus::Error, bufflen),
+        };
+        c.status = r.status;
+        if let Ok((sense, _)) = scsi::sense_data(data) {
+            let n = sense.len().min(SENSE_LEN);
+            if let (Some(dst), Some(src)) = (c.sense.get_mut(..n), sense.get(..n)) {
+                dst.copy_from_slice(src);
+                c.sense_len = n;
+            }
+        }
+        Ok(self.tasks.finish(itt, c))
+    }
+
+    /// R2T (RFC 7143 §11.8): queues the Data-Out it asks for.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`] that fails the connection.
+    pub fn rx_r2t(&mut self, r: &R2t) -> Result<(), Failure> {
+        self.window.update(r.exp_cmd_sn, r.max_cmd_sn);
+        let max_burst = self.limits.max_burst_length;
+        let itt = Itt::from_wire(r.itt);
+        let t = self.tasks.lookup(itt).ok_or(Failure::R2tUnknownItt)?;
+        if t.info().dir != DataDir::Write {
+            return Err(Failure::R2tNotWrite);
+        }
+        if r.r2t_sn.0 != t.exp_r2t_sn() {
+            return Err(Failure::R2tSnOrder);
+        }
+        let len = r.desired_data_transfer_length;
+        let end = r
+            .buffer_offset
+            .checked_add(len)
+            .ok_or(Failure::BufferOffsetOverflow)?;
+        if end > t.info().bufflen {
+            return Err(Failure::R2tBeyondBuffer);
+        }
+        if len > max_burst {
+            return Err(Failure::R2tAboveMaxBurst);
+        }
+        t.next_r2t_sn();
+        self.tasks.tx_get(itt);
+        let item = TxItem::DataOut {
+            itt,
+            ttt: r.ttt,
+            offset: r.buffer_offset,
+            len,
+        };
+        self.txq.push(item).map_err(|_| Failure::TooManyR2t)
+    }
+
+    /// NOP-In (RFC 7143 §11.19): a target ping is answered.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`] that fails the connection.
+    pub fn rx_nop_in(&mut self, n: &NopIn) -> Result<(), Failure> {
+        self.window.update(n.exp_cmd_sn, n.max_cmd_sn);
+        if n.ttt != RESERVED_TAG {
+            // A target ping: answer with the same TTT and LUN (§11.18).
+            return self
+                .txq
+                .push(TxItem::NopOut {
+                    ttt: n.ttt,
+                    lun: n.lun.0,
+                })
+                .map_err(|_| Failure::TxQueueFull);
+        }
+        if n.itt != RESERVED_TAG {
+            return Err(Failure::NopInUnsolicited);
+        }
+        Ok(())
+    }
+
+    /// Logout Response (RFC 7143 §11.15): valid only while our Logout is
+    /// outstanding (S6); success takes T13.
+    ///
+    /// # Errors
+    ///
+    /// The [`Failure`] that fails the connection: an unknown ITT, no Logout
+    /// outstanding, or a response that refuses the logout.
+    pub fn rx_logout_response(&mut self, r: &LogoutResponse) -> Result<RxNext, Failure> {
+        if Itt::from_wire(r.itt) != Itt::LOGOUT {
+            return Err(Failure::LogoutResponseUnknownItt);
+        }
+        if self.machine.conn() != ConnState::InLogout {
+            return Err(Failure::LogoutResponseUnsolicited);
+        }
+        self.exp_stat_sn = r.stat_sn.next();
+        self.logout_response = Some(r.response);
+        match r.response {
+            LogoutResponseCode::Success => {
+                self.on(Event::LogoutSuccess)
+                    .map_err(|_| Failure::LogoutResponseUnsolicited)?;
+                Ok(RxNext::LoggedOut)
+            }
+            _ => Err(Failure::LogoutRefused),
+        }
+    }
+
+    /// Async Message (RFC 7143 §11.9). A logout request queues our Logout
+    /// (T11, T10); a connection or session drop fails the connection.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::AsyncDrop`] for AsyncEvent 2 and 3.
+    pub fn rx_async(&mut self, a: &AsyncMessage) -> Result<AsyncEvent, Failure> {
+        self.advance_stat_sn(a.stat_sn);
+        self.window.update(a.exp_cmd_sn, a.max_cmd_sn);
+        match a.async_event {
+            AsyncEvent::LogoutRequest => {
+                if self.on(Event::LogoutRequested).is_ok() {
+                    self.start_logout();
+                }
+                Ok(a.async_event)
+            }
+            AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => Err(Failure::AsyncDrop),
+            ev => Ok(ev),
+        }
+    }
+
+    /// Reject (RFC 7143 §11.17) whose data segment holds the rejected
+    /// header: a rejected command ends with DID_ERROR. Returns the ITT of
+    /// the rejected PDU (if the data held a header) and the command to
+    /// complete.
+    pub fn rx_reject(
+        &mut self,
+        r: &crate::codec::reject::Reject,
+        data: &[u8],
+    ) -> (Option<u32>, Option<(C, Completion)>) {
+        let rejected = crate::codec::reject::Reject::rejected_bhs(data)
+            .map(crate::codec::bhs::initiator_task_tag);
+        self.advance_stat_sn(r.stat_sn);
+        self.window.update(r.exp_cmd_sn, r.max_cmd_sn);
+        let done = rejected.map(Itt::from_wire).and_then(|itt| {
+            let len = self.tasks.lookup(itt)?.info().bufflen;
+            self.tasks
+                .finish(itt, Completion::host(HostStatus::Error, len))
+        });
+        (rejected, done)
+    }
+}
+
+/// Residual count for the midlayer: the U bit's count (bytes not
+/// transferred), 0 for an overflow (the midlayer sees the full transfer).
+pub fn residual(under: bool, over: bool, count: u32, bufflen: u32) -> u32 {
+    if under && !over {
+        count.min(bufflen)
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests;

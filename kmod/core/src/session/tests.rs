@@ -1,0 +1,564 @@
+//! Host tests of the session core: the command window at its edges and
+//! across wraparound, the receive-side checks, logout, and completion of
+//! every command exactly once.
+
+use super::*;
+use crate::codec::async_msg::AsyncMessage;
+use crate::codec::data::{DataIn, R2t};
+use crate::codec::logout::LogoutResponse;
+use crate::codec::scsi::ScsiResponse;
+use std::vec;
+use std::vec::Vec;
+
+/// A command handle for tests: its number; borrowed handles are copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TestCmd(u32);
+
+impl CmdHandle for TestCmd {
+    type Ref = u32;
+    fn new_ref(&self) -> u32 {
+        self.0
+    }
+}
+
+type Core = SessionCore<TestCmd, Vec<Task<TestCmd>>, Vec<u32>, Vec<TxItem>>;
+
+fn core_with(depth: usize, cmd_sn: u32, exp: u32, max: u32) -> Core {
+    let sn = LoginSn {
+        cmd_sn: Sn(cmd_sn),
+        exp_stat_sn: Sn(100),
+        window: CmdWindow::new(Sn(exp), Sn(max)).expect("valid window"),
+    };
+    let mut c = Core::new(
+        1,
+        vec![Task::new(); depth],
+        vec![0; depth],
+        vec![TxItem::Logout; depth * 3],
+        sn,
+        Limits {
+            max_burst_length: 65536,
+        },
+    );
+    c.on(Event::LoginComplete).expect("T5");
+    c
+}
+
+fn core() -> Core {
+    core_with(8, 1, 1, 64)
+}
+
+fn read(len: u32) -> CmdInfo {
+    CmdInfo {
+        bufflen: len,
+        dir: DataDir::Read,
+        ..CmdInfo::EMPTY
+    }
+}
+
+fn write(len: u32) -> CmdInfo {
+    CmdInfo {
+        bufflen: len,
+        dir: DataDir::Write,
+        ..CmdInfo::EMPTY
+    }
+}
+
+/// Queues command `n` under tag `n` and sends its SCSI Command PDU.
+fn send(c: &mut Core, n: u32, info: CmdInfo) -> Itt {
+    let itt = c.queue(n, TestCmd(n), info).expect("queued");
+    match c.next_tx() {
+        Some(TxWork::Command { itt: i, cmd, .. }) => {
+            assert_eq!((i, cmd), (itt, n));
+        }
+        other => panic!("expected the command, got {other:?}"),
+    }
+    assert_eq!(c.tx_put(n), None);
+    itt
+}
+
+fn data_in(itt: Itt, sn: u32, offset: u32, len: u32, stat: Option<u32>) -> DataIn {
+    DataIn {
+        itt: itt.to_wire(),
+        data_sn: Sn(sn),
+        buffer_offset: offset,
+        data_segment_length: len,
+        status_present: stat.is_some(),
+        final_bit: stat.is_some(),
+        stat_sn: Sn(stat.unwrap_or(0)),
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..DataIn::default()
+    }
+}
+
+fn response(itt: Itt, stat_sn: u32) -> ScsiResponse {
+    ScsiResponse {
+        itt: itt.to_wire(),
+        stat_sn: Sn(stat_sn),
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..ScsiResponse::default()
+    }
+}
+
+#[test]
+fn commands_wait_before_login_and_after_failure() {
+    let sn = LoginSn {
+        cmd_sn: Sn(1),
+        exp_stat_sn: Sn(1),
+        window: CmdWindow::new(Sn(1), Sn(8)).unwrap(),
+    };
+    let mut c = Core::new(
+        1,
+        vec![Task::new(); 2],
+        vec![0; 2],
+        vec![TxItem::Logout; 4],
+        sn,
+        Limits {
+            max_burst_length: 512,
+        },
+    );
+    assert_eq!(
+        c.queue(0, TestCmd(0), read(0)),
+        Err(QueueError::Refuse(TestCmd(0), HostStatus::NoConnect))
+    );
+    c.on(Event::LoginComplete).unwrap();
+    assert!(c.queue(0, TestCmd(0), read(0)).is_ok());
+    assert!(c.fail(Failure::Socket).is_some());
+    assert!(
+        c.fail(Failure::Socket).is_none(),
+        "a second failure is not a transition"
+    );
+    assert_eq!(
+        c.queue(1, TestCmd(1), read(0)),
+        Err(QueueError::Refuse(TestCmd(1), HostStatus::NoConnect))
+    );
+    assert!(c.next_tx().is_none());
+    assert!(c.tx_done());
+    let (cmd, done) = c.drain_one(HostStatus::TransportDisrupted).unwrap();
+    assert_eq!(
+        (cmd, done.host),
+        (TestCmd(0), HostStatus::TransportDisrupted)
+    );
+    assert!(c.drain_one(HostStatus::TransportDisrupted).is_none());
+}
+
+#[test]
+fn busy_tag_and_bad_tag() {
+    let mut c = core();
+    c.queue(3, TestCmd(3), read(0)).unwrap();
+    assert_eq!(
+        c.queue(3, TestCmd(9), read(0)),
+        Err(QueueError::Busy(TestCmd(9)))
+    );
+    assert_eq!(
+        c.queue(8, TestCmd(8), read(0)),
+        Err(QueueError::Refuse(TestCmd(8), HostStatus::Error))
+    );
+}
+
+#[test]
+fn window_edges() {
+    // ExpCmdSN 1, MaxCmdSN 2: two commands fit, the third waits.
+    let mut c = core_with(4, 1, 1, 2);
+    for n in 0..3 {
+        c.queue(n, TestCmd(n), read(0)).unwrap();
+    }
+    let sent: Vec<u32> = core::iter::from_fn(|| match c.next_tx() {
+        Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
+        _ => None,
+    })
+    .collect();
+    assert_eq!(sent, [1, 2]);
+    // The target opens the window by one (on a NOP-In): the third goes.
+    let nop = NopIn {
+        itt: 0xffff_ffff,
+        ttt: 0xffff_ffff,
+        exp_cmd_sn: Sn(2),
+        max_cmd_sn: Sn(3),
+        ..NopIn::default()
+    };
+    c.rx_nop_in(&nop).unwrap();
+    assert!(matches!(
+        c.next_tx(),
+        Some(TxWork::Command { cmd_sn: Sn(3), .. })
+    ));
+    assert!(c.next_tx().is_none());
+}
+
+#[test]
+fn closed_window_sends_nothing() {
+    // MaxCmdSN = ExpCmdSN - 1: closed.
+    let mut c = core_with(2, 5, 5, 4);
+    c.queue(0, TestCmd(0), read(0)).unwrap();
+    assert!(c.next_tx().is_none());
+    // A window update with MaxCmdSN < ExpCmdSN - 1 is ignored.
+    let nop = NopIn {
+        itt: 0xffff_ffff,
+        ttt: 0xffff_ffff,
+        exp_cmd_sn: Sn(9),
+        max_cmd_sn: Sn(2),
+        ..NopIn::default()
+    };
+    c.rx_nop_in(&nop).unwrap();
+    assert!(c.next_tx().is_none());
+    let nop = NopIn {
+        exp_cmd_sn: Sn(5),
+        max_cmd_sn: Sn(5),
+        ..nop
+    };
+    c.rx_nop_in(&nop).unwrap();
+    assert!(matches!(
+        c.next_tx(),
+        Some(TxWork::Command { cmd_sn: Sn(5), .. })
+    ));
+}
+
+#[test]
+fn window_wraps_around() {
+    let mut c = core_with(4, 0xffff_fffe, 0xffff_fffe, 1);
+    for n in 0..4 {
+        c.queue(n, TestCmd(n), read(0)).unwrap();
+    }
+    let sent: Vec<u32> = core::iter::from_fn(|| match c.next_tx() {
+        Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
+        _ => None,
+    })
+    .collect();
+    assert_eq!(sent, [0xffff_fffe, 0xffff_ffff, 0, 1]);
+    assert_eq!(c.cmd_sn(), Sn(2));
+}
+
+#[test]
+fn read_with_data_and_status() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(8192));
+    assert_eq!(
+        c.rx_data_in_begin(&data_in(itt, 0, 0, 4096, None), 4096),
+        Ok(Some(0))
+    );
+    assert_eq!(
+        c.rx_data_in_end(&data_in(itt, 0, 0, 4096, None), 4096),
+        Ok(None)
+    );
+    let last = data_in(itt, 1, 4096, 4096, Some(100));
+    assert_eq!(c.rx_data_in_begin(&last, 4096), Ok(Some(0)));
+    let (cmd, done) = c.rx_data_in_end(&last, 4096).unwrap().unwrap();
+    assert_eq!(
+        (cmd, done.host, done.resid),
+        (TestCmd(0), HostStatus::Ok, 0)
+    );
+    assert_eq!(c.exp_stat_sn(), Sn(101));
+    // The task is gone: a late Data-In fails the connection.
+    assert_eq!(
+        c.rx_data_in_begin(&data_in(itt, 2, 8192, 0, None), 0),
+        Err(Failure::DataInUnknownItt)
+    );
+}
+
+#[test]
+fn data_in_violations() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let w = send(&mut c, 1, write(4096));
+    let cases = [
+        (
+            data_in(Itt::new(5, 1), 0, 0, 512, None),
+            512,
+            Failure::DataInUnknownItt,
+        ),
+        (data_in(w, 0, 0, 512, None), 512, Failure::DataInNotRead),
+        (data_in(itt, 1, 0, 512, None), 512, Failure::DataSnOrder),
+        (
+            data_in(itt, 0, u32::MAX, 512, None),
+            512,
+            Failure::BufferOffsetOverflow,
+        ),
+        (
+            data_in(itt, 0, 0, 8192, None),
+            8192,
+            Failure::DataInBeyondBuffer,
+        ),
+        (
+            data_in(itt, 0, 512, 512, None),
+            512,
+            Failure::BufferOffsetOrder,
+        ),
+        (
+            data_in(Itt::new(0, 7), 0, 0, 512, None),
+            512,
+            Failure::DataInUnknownItt,
+        ),
+    ];
+    for (d, len, want) in cases {
+        assert_eq!(c.rx_data_in_begin(&d, len), Err(want), "{d:?}");
+    }
+}
+
+#[test]
+fn status_out_of_order_fails() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(0));
+    assert_eq!(
+        c.rx_scsi_response(&response(itt, 99), &[]),
+        Err(Failure::StatSnOrder)
+    );
+    assert_eq!(
+        c.rx_scsi_response(&response(itt, 101), &[]),
+        Err(Failure::StatSnOrder)
+    );
+    let (cmd, _) = c
+        .rx_scsi_response(&response(itt, 100), &[])
+        .unwrap()
+        .unwrap();
+    assert_eq!(cmd, TestCmd(0));
+    assert_eq!(
+        c.rx_scsi_response(&response(itt, 101), &[]),
+        Err(Failure::ResponseUnknownItt)
+    );
+}
+
+#[test]
+fn response_sense_and_residual() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let mut r = response(itt, 100);
+    r.status = 2;
+    r.residual_underflow = true;
+    r.residual_count = 1024;
+    let sense = [0u8, 3, 0x70, 0, 5];
+    let (_, done) = c.rx_scsi_response(&r, &sense).unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.resid, done.sense()),
+        (2, 1024, &[0x70, 0, 5][..])
+    );
+    assert_eq!(residual(true, true, 5, 10), 0);
+    assert_eq!(residual(true, false, 50, 10), 10);
+}
+
+#[test]
+fn r2t_queues_data_out_and_holds_the_command() {
+    let mut c = core();
+    let itt = send(&mut c, 0, write(8192));
+    let r2t = R2t {
+        itt: itt.to_wire(),
+        ttt: 77,
+        r2t_sn: Sn(0),
+        buffer_offset: 0,
+        desired_data_transfer_length: 8192,
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..R2t::default()
+    };
+    c.rx_r2t(&r2t).unwrap();
+    // The response arrives before the Data-Out went out: held.
+    assert_eq!(c.rx_scsi_response(&response(itt, 100), &[]), Ok(None));
+    match c.next_tx() {
+        Some(TxWork::DataOut {
+            cmd: None, ttt: 77, ..
+        }) => {}
+        other => panic!("expected a Data-Out with no command left, got {other:?}"),
+    }
+    assert_eq!(c.tx_put(0).map(|d| d.0), Some(TestCmd(0)));
+}
+
+#[test]
+fn r2t_violations() {
+    let mut c = core();
+    let w = send(&mut c, 0, write(4096));
+    let rd = send(&mut c, 1, read(4096));
+    let r2t = |itt: Itt, sn: u32, off: u32, len: u32| R2t {
+        itt: itt.to_wire(),
+        r2t_sn: Sn(sn),
+        buffer_offset: off,
+        desired_data_transfer_length: len,
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..R2t::default()
+    };
+    assert_eq!(
+        c.rx_r2t(&r2t(Itt::new(4, 1), 0, 0, 512)),
+        Err(Failure::R2tUnknownItt)
+    );
+    assert_eq!(c.rx_r2t(&r2t(rd, 0, 0, 512)), Err(Failure::R2tNotWrite));
+    assert_eq!(c.rx_r2t(&r2t(w, 1, 0, 512)), Err(Failure::R2tSnOrder));
+    assert_eq!(
+        c.rx_r2t(&r2t(w, 0, u32::MAX, 512)),
+        Err(Failure::BufferOffsetOverflow)
+    );
+    assert_eq!(c.rx_r2t(&r2t(w, 0, 0, 8192)), Err(Failure::R2tBeyondBuffer));
+    let mut small = core_with(2, 1, 1, 64);
+    small.limits.max_burst_length = 512;
+    let w2 = send(&mut small, 0, write(4096));
+    assert_eq!(
+        small.rx_r2t(&r2t(w2, 0, 0, 1024)),
+        Err(Failure::R2tAboveMaxBurst)
+    );
+}
+
+#[test]
+fn too_many_r2ts() {
+    let mut c = core_with(1, 1, 1, 64);
+    let w = send(&mut c, 0, write(1 << 20));
+    let mut last = Ok(());
+    for sn in 0..4 {
+        let r = R2t {
+            itt: w.to_wire(),
+            r2t_sn: Sn(sn),
+            buffer_offset: sn * 512,
+            desired_data_transfer_length: 512,
+            ..R2t::default()
+        };
+        last = c.rx_r2t(&r);
+        if last.is_err() {
+            break;
+        }
+    }
+    assert_eq!(last, Err(Failure::TooManyR2t));
+}
+
+#[test]
+fn nop_in() {
+    let mut c = core();
+    let ping = NopIn {
+        itt: 0xffff_ffff,
+        ttt: 5,
+        lun: crate::codec::lun::Lun([1; 8]),
+        ..NopIn::default()
+    };
+    c.rx_nop_in(&ping).unwrap();
+    assert!(matches!(
+        c.next_tx(),
+        Some(TxWork::NopOut {
+            ttt: 5,
+            lun: [1, 1, 1, 1, 1, 1, 1, 1],
+            ..
+        })
+    ));
+    let answer = NopIn {
+        itt: 3,
+        ttt: 0xffff_ffff,
+        ..NopIn::default()
+    };
+    assert_eq!(c.rx_nop_in(&answer), Err(Failure::NopInUnsolicited));
+}
+
+fn logout_response(itt: Itt, code: LogoutResponseCode) -> LogoutResponse {
+    LogoutResponse {
+        itt: itt.to_wire(),
+        response: code,
+        stat_sn: Sn(100),
+        ..LogoutResponse::default()
+    }
+}
+
+#[test]
+fn logout() {
+    let mut c = core();
+    // Unsolicited: a protocol violation, the session stays logged in.
+    assert_eq!(
+        c.rx_logout_response(&logout_response(Itt::LOGOUT, LogoutResponseCode::Success)),
+        Err(Failure::LogoutResponseUnsolicited)
+    );
+    assert!(c.machine().accepts_commands());
+    assert!(c.start_logout());
+    assert!(!c.start_logout(), "one Logout at a time");
+    assert!(matches!(c.next_tx(), Some(TxWork::Logout { .. })));
+    assert_eq!(
+        c.rx_logout_response(&logout_response(
+            Itt::new(0, 1),
+            LogoutResponseCode::Success
+        )),
+        Err(Failure::LogoutResponseUnknownItt)
+    );
+    assert_eq!(
+        c.rx_logout_response(&logout_response(Itt::LOGOUT, LogoutResponseCode::Success)),
+        Ok(RxNext::LoggedOut)
+    );
+    assert_eq!(c.state(), (SessionState::Free, ConnState::Free));
+    assert_eq!(c.exp_stat_sn(), Sn(101));
+}
+
+#[test]
+fn logout_refused() {
+    let mut c = core();
+    assert!(c.start_logout());
+    assert_eq!(
+        c.rx_logout_response(&logout_response(
+            Itt::LOGOUT,
+            LogoutResponseCode::CleanupFailed
+        )),
+        Err(Failure::LogoutRefused)
+    );
+    assert_eq!(c.logout_response(), Some(LogoutResponseCode::CleanupFailed));
+}
+
+#[test]
+fn async_messages() {
+    let mut c = core();
+    let a = AsyncMessage {
+        async_event: AsyncEvent::LogoutRequest,
+        stat_sn: Sn(100),
+        ..AsyncMessage::default()
+    };
+    assert_eq!(c.rx_async(&a), Ok(AsyncEvent::LogoutRequest));
+    assert_eq!(c.state().1, ConnState::InLogout);
+    assert!(matches!(c.next_tx(), Some(TxWork::Logout { .. })));
+    // Asked again while our Logout is out: nothing more is queued.
+    assert_eq!(c.rx_async(&a), Ok(AsyncEvent::LogoutRequest));
+    assert!(c.next_tx().is_none());
+    let drop = AsyncMessage {
+        async_event: AsyncEvent::ConnectionDrop,
+        ..a
+    };
+    assert_eq!(c.rx_async(&drop), Err(Failure::AsyncDrop));
+}
+
+#[test]
+fn reject_ends_the_rejected_command() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(512));
+    let mut hdr = [0u8; 48];
+    hdr[16..20].copy_from_slice(&itt.to_wire().to_be_bytes());
+    let r = crate::codec::reject::Reject {
+        stat_sn: Sn(100),
+        ..crate::codec::reject::Reject::default()
+    };
+    let (rejected, done) = c.rx_reject(&r, &hdr);
+    assert_eq!(rejected, Some(itt.to_wire()));
+    let (cmd, d) = done.unwrap();
+    assert_eq!((cmd, d.host), (TestCmd(0), HostStatus::Error));
+}
+
+#[test]
+fn continuation_after_failure() {
+    let mut c = core();
+    send(&mut c, 0, read(512));
+    c.fail(Failure::ClosedByTarget).unwrap();
+    let sn = LoginSn {
+        cmd_sn: Sn(40),
+        exp_stat_sn: Sn(7),
+        window: CmdWindow::new(Sn(40), Sn(50)).unwrap(),
+    };
+    let limits = Limits {
+        max_burst_length: 512,
+    };
+    // Not before the old connection was cleaned up.
+    assert!(c.continue_with(sn, limits).is_err());
+    while c.drain_one(HostStatus::TransportDisrupted).is_some() {}
+    c.on(Event::CleanedUp).unwrap();
+    c.continue_with(sn, limits).unwrap();
+    assert!(c.machine().accepts_commands());
+    assert_eq!((c.cmd_sn(), c.exp_stat_sn()), (Sn(40), Sn(7)));
+}
+
+#[test]
+fn status_before_the_command_went_out() {
+    let mut c = core();
+    let itt = c.queue(0, TestCmd(0), read(0)).unwrap();
+    // A (broken) target answers a command we have not sent yet: the
+    // completion waits for the transmit reference.
+    assert_eq!(c.rx_scsi_response(&response(itt, 100), &[]), Ok(None));
+    assert!(matches!(c.next_tx(), Some(TxWork::Command { cmd: 0, .. })));
+    assert_eq!(c.tx_put(0).map(|d| d.0), Some(TestCmd(0)));
+}
