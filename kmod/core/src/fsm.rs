@@ -248,7 +248,7 @@ use EventKind as E;
 use SessionState as Q;
 
 /// Every transition the module makes (see the module documentation).
-pub const TABLE: &[Row] = &[
+pub static TABLE: &[Row] = &[
     row(
         Q::Active,
         S::InLogin,
@@ -471,6 +471,7 @@ impl Default for Machine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::String;
     use std::vec::Vec;
 
     fn event_of(kind: EventKind) -> Event {
@@ -596,40 +597,53 @@ mod tests {
         assert!(m.accepts_commands());
     }
 
-    /// One test per handled (session, connection, event): the row's target
-    /// state and labels.
+    /// Row `i` of [`TABLE`], from its own state pair: the dispatcher takes
+    /// this row (no earlier row shadows it) to its target state. `name` is
+    /// the test's name, which starts with the row's labels.
+    fn check_row(name: &str, i: usize) {
+        let r = &TABLE[i];
+        let mut labels = String::from(r.label);
+        if let Some(s) = r.session_label {
+            labels = std::format!("{labels}_{s}");
+        }
+        assert!(
+            name.starts_with(&labels.to_lowercase()),
+            "test {name} is not for row {i} ({labels})"
+        );
+        let mut m = Machine {
+            session: r.session,
+            conn: r.conn,
+        };
+        let t = m.on(event_of(r.event)).expect("handled");
+        assert!(
+            core::ptr::eq(t.row, r),
+            "row {i} is shadowed by {:?}",
+            t.row
+        );
+        assert_eq!((m.session(), m.conn()), (r.to_session, r.to_conn));
+    }
+
+    /// One test per handled (session, connection, event) pair.
     macro_rules! row_tests {
-        ($($name:ident: ($q:ident, $s:ident, $e:ident) => ($tq:ident, $ts:ident, $l:literal, $sl:expr);)*) => {$(
+        ($($name:ident = $i:literal),* $(,)?) => {$(
             #[test]
             fn $name() {
-                let mut m = Machine { session: SessionState::$q, conn: ConnState::$s };
-                let t = m.on(event_of(EventKind::$e)).expect("handled");
-                assert_eq!((m.session(), m.conn()), (SessionState::$tq, ConnState::$ts));
-                assert_eq!((t.row.label, t.row.session_label), ($l, $sl));
+                check_row(stringify!($name), $i);
             }
-        )*};
+        )*
+            #[test]
+            fn every_row_has_its_own_test() {
+                let mut rows = [$($i),*];
+                rows.sort();
+                assert_eq!(rows.to_vec(), (0..TABLE.len()).collect::<Vec<_>>());
+            }
+        };
     }
 
     row_tests! {
-        t5_n2_login_complete: (Active, InLogin, LoginComplete) => (LoggedIn, LoggedIn, "T5", Some("N2"));
-        t5_n10_continuation_complete: (InContinue, InLogin, LoginComplete) => (LoggedIn, LoggedIn, "T5", Some("N10"));
-        t7_n9_leading_login_fails: (Active, InLogin, ConnFailed) => (Free, Free, "T7", Some("N9"));
-        t7_n8_continuation_fails: (InContinue, InLogin, ConnFailed) => (Failed, Free, "T7", Some("N8"));
-        t9_logout_start: (LoggedIn, LoggedIn, LogoutStart) => (LoggedIn, InLogout, "T9", None);
-        t11_logout_requested: (LoggedIn, LoggedIn, LogoutRequested) => (LoggedIn, LogoutRequested, "T11", None);
-        t10_requested_logout_start: (LoggedIn, LogoutRequested, LogoutStart) => (LoggedIn, InLogout, "T10", None);
-        t13_n3_logged_out: (LoggedIn, InLogout, LogoutSuccess) => (Free, Free, "T13", Some("N3"));
-        t15_n5_failure: (LoggedIn, LoggedIn, ConnFailed) => (Failed, CleanupWait, "T15", Some("N5"));
-        t16_n5_failure_in_logout: (LoggedIn, InLogout, ConnFailed) => (Failed, CleanupWait, "T16", Some("N5"));
-        t17_n5_failure_logout_requested: (LoggedIn, LogoutRequested, ConnFailed) => (Failed, CleanupWait, "T17", Some("N5"));
-        m1_cleaned_up: (Failed, CleanupWait, CleanedUp) => (Failed, Free, "M1", None);
-        n7_continuation_start: (Failed, Free, ContinuationStart) => (InContinue, InLogin, "N7", None);
-        n6_close: (Failed, Free, Close) => (Free, Free, "N6", None);
-    }
-
-    #[test]
-    fn every_row_has_its_own_test() {
-        // Keep the list above in step with TABLE.
-        assert_eq!(TABLE.len(), 14);
+        t5_n2_login_complete = 0, t5_n10_continuation_complete = 1, t7_n9_leading_login_fails = 2,
+        t7_n8_continuation_fails = 3, t9_logout_start = 4, t11_logout_requested = 5,
+        t10_requested_logout_start = 6, t13_n3_logged_out = 7, t15_n5_failure = 8, t16_n5_failure_in_logout = 9,
+        t17_n5_failure_logout_requested = 10, m1_cleaned_up = 11, n7_continuation_start = 12, n6_close = 13,
     }
 }

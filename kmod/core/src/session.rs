@@ -469,13 +469,12 @@ where
         if d.data_sn.0 != t.exp_data_sn() {
             return Err(Failure::DataSnOrder);
         }
-        let end = d
-            .buffer_offset
-            .checked_add(len)
-            .ok_or(Failure::BufferOffsetOverflow)?;
-        if end > t.info().bufflen {
-            return Err(Failure::DataInBeyondBuffer);
-        }
+        within(
+            d.buffer_offset,
+            len,
+            t.info().bufflen,
+            Failure::DataInBeyondBuffer,
+        )?;
         if d.buffer_offset != t.data_in() {
             return Err(Failure::BufferOffsetOrder);
         }
@@ -572,13 +571,12 @@ where
             return Err(Failure::R2tSnOrder);
         }
         let len = r.desired_data_transfer_length;
-        let end = r
-            .buffer_offset
-            .checked_add(len)
-            .ok_or(Failure::BufferOffsetOverflow)?;
-        if end > t.info().bufflen {
-            return Err(Failure::R2tBeyondBuffer);
-        }
+        within(
+            r.buffer_offset,
+            len,
+            t.info().bufflen,
+            Failure::R2tBeyondBuffer,
+        )?;
         if len > max_burst {
             return Err(Failure::R2tAboveMaxBurst);
         }
@@ -682,6 +680,16 @@ where
                 .finish(itt, Completion::host(HostStatus::Error, len))
         });
         (rejected, done)
+    }
+}
+
+/// Checks that `len` bytes at BufferOffset `offset` lie within a buffer of
+/// `bufflen` bytes; `beyond` is the failure when they do not.
+fn within(offset: u32, len: u32, bufflen: u32, beyond: Failure) -> Result<(), Failure> {
+    match offset.checked_add(len) {
+        None => Err(Failure::BufferOffsetOverflow),
+        Some(end) if end > bufflen => Err(beyond),
+        Some(_) => Ok(()),
     }
 }
 

@@ -105,6 +105,18 @@ pub trait CmdHandle {
     fn new_ref(&self) -> Self::Ref;
 }
 
+/// A command handle that is only a number, for the host tests and the fuzz
+/// target: its borrowed handles are copies of the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NumberedCmd(pub u64);
+
+impl CmdHandle for NumberedCmd {
+    type Ref = u64;
+    fn new_ref(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Per-command state.
 #[derive(Clone, Copy, Debug)]
 pub struct Task<C> {

@@ -13,21 +13,13 @@ use iscsi_kmod_core::codec::serial::{CmdWindow, Sn};
 use iscsi_kmod_core::failure::Failure;
 use iscsi_kmod_core::fsm::Event;
 use iscsi_kmod_core::session::{Limits, LoginSn, RxNext, SessionCore, TxItem};
-use iscsi_kmod_core::task::{CmdHandle, CmdInfo, DataDir, HostStatus, Task};
+use iscsi_kmod_core::task::{CmdInfo, DataDir, HostStatus, Task};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashSet;
 
 const DEPTH: usize = 8;
 
-#[derive(Debug)]
-struct Cmd(u64);
-
-impl CmdHandle for Cmd {
-    type Ref = u64;
-    fn new_ref(&self) -> u64 {
-        self.0
-    }
-}
+use iscsi_kmod_core::task::NumberedCmd as Cmd;
 
 type Core = SessionCore<Cmd, Vec<Task<Cmd>>, Vec<u32>, Vec<TxItem>>;
 

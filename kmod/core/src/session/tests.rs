@@ -10,16 +10,7 @@ use crate::codec::scsi::ScsiResponse;
 use std::vec;
 use std::vec::Vec;
 
-/// A command handle for tests: its number; borrowed handles are copies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct TestCmd(u32);
-
-impl CmdHandle for TestCmd {
-    type Ref = u32;
-    fn new_ref(&self) -> u32 {
-        self.0
-    }
-}
+use super::super::task::NumberedCmd as TestCmd;
 
 type Core = SessionCore<TestCmd, Vec<Task<TestCmd>>, Vec<u32>, Vec<TxItem>>;
 
@@ -65,10 +56,10 @@ fn write(len: u32) -> CmdInfo {
 
 /// Queues command `n` under tag `n` and sends its SCSI Command PDU.
 fn send(c: &mut Core, n: u32, info: CmdInfo) -> Itt {
-    let itt = c.queue(n, TestCmd(n), info).expect("queued");
+    let itt = c.queue(n, TestCmd(n.into()), info).expect("queued");
     match c.next_tx() {
         Some(TxWork::Command { itt: i, cmd, .. }) => {
-            assert_eq!((i, cmd), (itt, n));
+            assert_eq!((i, cmd), (itt, u64::from(n)));
         }
         other => panic!("expected the command, got {other:?}"),
     }
@@ -99,6 +90,31 @@ fn response(itt: Itt, stat_sn: u32) -> ScsiResponse {
         max_cmd_sn: Sn(64),
         ..ScsiResponse::default()
     }
+}
+
+/// Queues `n` commands (tags 0..n) and returns the CmdSNs of those the
+/// transmit side sends now.
+fn queue_and_send(c: &mut Core, n: u32) -> Vec<u32> {
+    for tag in 0..n {
+        c.queue(tag, TestCmd(tag.into()), read(0)).unwrap();
+    }
+    core::iter::from_fn(|| match c.next_tx() {
+        Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
+        _ => None,
+    })
+    .collect()
+}
+
+/// A NOP-In (no ping) carrying ExpCmdSN `exp` and MaxCmdSN `max`.
+fn window_update(c: &mut Core, exp: u32, max: u32) {
+    let nop = NopIn {
+        itt: 0xffff_ffff,
+        ttt: 0xffff_ffff,
+        exp_cmd_sn: Sn(exp),
+        max_cmd_sn: Sn(max),
+        ..NopIn::default()
+    };
+    c.rx_nop_in(&nop).unwrap();
 }
 
 #[test]
@@ -161,28 +177,10 @@ fn busy_tag_and_bad_tag() {
 fn window_edges() {
     // ExpCmdSN 1, MaxCmdSN 2: two commands fit, the third waits.
     let mut c = core_with(4, 1, 1, 2);
-    for n in 0..3 {
-        c.queue(n, TestCmd(n), read(0)).unwrap();
-    }
-    let sent: Vec<u32> = core::iter::from_fn(|| match c.next_tx() {
-        Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
-        _ => None,
-    })
-    .collect();
-    assert_eq!(sent, [1, 2]);
+    assert_eq!(queue_and_send(&mut c, 3), [1, 2]);
     // The target opens the window by one (on a NOP-In): the third goes.
-    let nop = NopIn {
-        itt: 0xffff_ffff,
-        ttt: 0xffff_ffff,
-        exp_cmd_sn: Sn(2),
-        max_cmd_sn: Sn(3),
-        ..NopIn::default()
-    };
-    c.rx_nop_in(&nop).unwrap();
-    assert!(matches!(
-        c.next_tx(),
-        Some(TxWork::Command { cmd_sn: Sn(3), .. })
-    ));
+    window_update(&mut c, 2, 3);
+    assert_eq!(queue_and_send(&mut c, 0), [3]);
     assert!(c.next_tx().is_none());
 }
 
@@ -193,39 +191,16 @@ fn closed_window_sends_nothing() {
     c.queue(0, TestCmd(0), read(0)).unwrap();
     assert!(c.next_tx().is_none());
     // A window update with MaxCmdSN < ExpCmdSN - 1 is ignored.
-    let nop = NopIn {
-        itt: 0xffff_ffff,
-        ttt: 0xffff_ffff,
-        exp_cmd_sn: Sn(9),
-        max_cmd_sn: Sn(2),
-        ..NopIn::default()
-    };
-    c.rx_nop_in(&nop).unwrap();
+    window_update(&mut c, 9, 2);
     assert!(c.next_tx().is_none());
-    let nop = NopIn {
-        exp_cmd_sn: Sn(5),
-        max_cmd_sn: Sn(5),
-        ..nop
-    };
-    c.rx_nop_in(&nop).unwrap();
-    assert!(matches!(
-        c.next_tx(),
-        Some(TxWork::Command { cmd_sn: Sn(5), .. })
-    ));
+    window_update(&mut c, 5, 5);
+    assert_eq!(queue_and_send(&mut c, 0), [5]);
 }
 
 #[test]
 fn window_wraps_around() {
     let mut c = core_with(4, 0xffff_fffe, 0xffff_fffe, 1);
-    for n in 0..4 {
-        c.queue(n, TestCmd(n), read(0)).unwrap();
-    }
-    let sent: Vec<u32> = core::iter::from_fn(|| match c.next_tx() {
-        Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
-        _ => None,
-    })
-    .collect();
-    assert_eq!(sent, [0xffff_fffe, 0xffff_ffff, 0, 1]);
+    assert_eq!(queue_and_send(&mut c, 4), [0xffff_fffe, 0xffff_ffff, 0, 1]);
     assert_eq!(c.cmd_sn(), Sn(2));
 }
 
