@@ -6,14 +6,16 @@
 use crate::abi;
 use crate::codec::serial::{CmdWindow, Sn};
 use crate::conn::Conn;
-use crate::session::{field_str, ConnThreads, Session, State, MAX_OUTSTANDING_R2T};
+use crate::kcore::failure::Failure;
+use crate::session::{field_str, ConnThreads, Session, SessionHost, MAX_CMD_TIMEOUT, MAX_OUTSTANDING_R2T};
 use crate::sys;
+use crate::sys::miscdev::MiscDevice;
 use crate::sys::scsi::Host;
 use crate::sys::socket::Socket;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::{Arc, ArcBorrow, Mutex};
 use kernel::uaccess::UserPtr;
 
 /// Largest data segment / burst length of RFC 7143 §13 (2^24 - 1 bytes).
@@ -24,7 +26,11 @@ const MAX_SECTORS: u32 = 8192;
 /// The sessions of this module.
 #[pin_data]
 pub(crate) struct Control {
-    /// Slots; a removed session leaves a `None` that a new one reuses.
+    /// Slots; a removed session leaves a `None` that a new one reuses. A
+    /// mutex because binding and removing sleep; first in the lock order
+    /// (`crate::session`): held while a session's `parts` or `inner` is
+    /// taken, never taken under them. It is not held across a session's
+    /// removal (the session is taken out of its slot first).
     #[pin]
     sessions: Mutex<KVec<Option<Arc<Session>>>>,
     next_id: AtomicU32,
@@ -101,6 +107,7 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     let p = &b.params;
     check_range(p.max_recv_data_segment_length, 512, MAX_LEN_24, "MaxRecvDataSegmentLength")?;
     check_range(p.max_xmit_data_segment_length, 512, MAX_LEN_24, "MaxXmitDataSegmentLength")?;
+    check_range(b.cmd_timeout, 0, MAX_CMD_TIMEOUT, "command timeout (seconds)")?;
     check_range(p.max_burst_length, 512, MAX_LEN_24, "MaxBurstLength")?;
     check_range(p.first_burst_length, 512, p.max_burst_length, "FirstBurstLength")?;
     check_range(u32::from(p.default_time2wait), 0, 3600, "DefaultTime2Wait")?;
@@ -136,6 +143,19 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     match CmdWindow::new(Sn(b.exp_cmd_sn), Sn(b.max_cmd_sn)) {
         Some(w) => Ok(w),
         None => refuse!(EINVAL, "bind: MaxCmdSN {} < ExpCmdSN {} - 1", b.max_cmd_sn, b.exp_cmd_sn),
+    }
+}
+
+impl MiscDevice for Control {
+    type Ptr = Arc<Control>;
+    type RegistrationData = Arc<Control>;
+
+    fn open(data: &Arc<Control>) -> Result<Arc<Control>> {
+        Ok(data.clone())
+    }
+
+    fn ioctl(this: ArcBorrow<'_, Control>, cmd: u32, arg: usize) -> Result<isize> {
+        this.ioctl(cmd, arg)
     }
 }
 
@@ -230,17 +250,19 @@ impl Control {
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let session = Session::new(id, b, window)?;
-        let mut host = Host::new(session.can_queue, session.can_queue.min(u16::MAX as u32) as u16, MAX_SECTORS, session.clone())?;
+        let mut host = Host::<SessionHost>::new(
+            session.can_queue,
+            session.can_queue.min(u16::MAX as u32) as u16,
+            MAX_SECTORS,
+            session.clone(),
+        )?;
         let threads = start_conn(&session, sock, b)?;
         if let Err(e) = host.add() {
             stop_conn(&session, Some(threads));
             return Err(e);
         }
         let host_no = host.host_no();
-        {
-            let mut g = session.inner.lock();
-            g.host_no = host_no;
-        }
+        session.set_host_no(host_no);
         {
             let mut parts = session.parts.lock();
             parts.conn = Some(threads);
@@ -286,32 +308,23 @@ impl Control {
     }
 
     /// A new connection for a failed session (re-login after a connection
-    /// failure): same ISID and TSIH, fresh sequence numbers from the login.
+    /// failure): same ISID and TSIH, fresh sequence numbers from the login
+    /// (N7 then T5/N10).
     fn rebind(&self, s: &Arc<Session>, b: &abi::ConnBind, window: CmdWindow, sock: Socket) -> Result<(u32, u32)> {
         if b.isid != s.ident.isid || b.tsih != s.ident.tsih {
             refuse!(EINVAL, "bind: session {}: ISID/TSIH differ from the session's", s.id);
         }
-        {
-            let g = s.inner.lock();
-            if g.state != State::Failed || g.rx_running || g.tx_running {
-                refuse!(EBUSY, "bind: session {} is not failed", s.id);
-            }
+        if !s.is_cleaned_up() {
+            refuse!(EBUSY, "bind: session {} is not failed", s.id);
         }
         let old = s.parts.lock().conn.take();
         stop_conn(s, old);
-        {
-            let mut g = s.inner.lock();
-            g.window = window;
-            g.cmd_sn = Sn(b.cmd_sn);
-            g.exp_stat_sn = Sn(b.exp_stat_sn);
-            g.params = b.params;
-            g.cid = b.cid;
-            g.logout_response = None;
-            g.state = State::LoggedIn;
+        if s.continue_with(b, window).is_err() {
+            refuse!(EBUSY, "bind: session {} is not failed", s.id);
         }
         let threads = start_conn(s, sock, b)?;
         s.parts.lock().conn = Some(threads);
-        let host_no = s.inner.lock().host_no;
+        let host_no = s.inner.lock().host_no();
         pr_info!("session {}: new connection bound\n", s.id);
         Ok((s.id, host_no))
     }
@@ -336,29 +349,36 @@ fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnT
     let conn = Arc::new(Conn::new(s.clone(), sock, &b.params, b.cid), GFP_KERNEL)?;
     {
         let mut g = s.inner.lock();
-        g.rx_running = true;
-        g.tx_running = true;
+        g.set_running(true, true);
+        g.set_running(false, true);
     }
     let tx_name = CString::try_from_fmt(kernel::fmt!("iscsi_tx/{}", s.id))?;
     let rx_name = CString::try_from_fmt(kernel::fmt!("iscsi_rx/{}", s.id))?;
     let tx = match sys::thread::spawn(&tx_name, conn.clone(), Conn::tx_main) {
         Ok(t) => t,
         Err(e) => {
-            let mut g = s.inner.lock();
-            g.rx_running = false;
-            g.tx_running = false;
+            s.mark_failed(Failure::ThreadStart);
+            {
+                let mut g = s.inner.lock();
+                g.set_running(true, false);
+                g.set_running(false, false);
+            }
+            s.cleaned_up();
             return Err(e);
         }
     };
     let rx = match sys::thread::spawn(&rx_name, conn.clone(), Conn::rx_main) {
         Ok(t) => t,
         Err(e) => {
-            s.mark_failed("cannot start the receive thread");
+            s.mark_failed(Failure::ThreadStart);
             conn.shutdown();
             tx.stop();
-            let mut g = s.inner.lock();
-            g.rx_running = false;
-            g.tx_running = false;
+            {
+                let mut g = s.inner.lock();
+                g.set_running(true, false);
+                g.set_running(false, false);
+            }
+            s.cleaned_up();
             return Err(e);
         }
     };
@@ -368,7 +388,7 @@ fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnT
 /// Stops a connection's threads (they flush its commands).
 fn stop_conn(s: &Session, t: Option<ConnThreads>) {
     if let Some(t) = t {
-        s.mark_failed("connection stopped");
+        s.mark_failed(Failure::Stopped);
         t.conn.shutdown();
         t.rx.stop();
         t.tx.stop();

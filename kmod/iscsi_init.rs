@@ -9,10 +9,19 @@
 //! - `sys`: the only place with `unsafe`: generated bindings, the C shim, and
 //!   thin safe wrappers (misc device, SCSI host and command, socket, threads,
 //!   crc32c, user copies).
-//! - `control`: the ioctl commands; `session`: the SCSI host, command window
-//!   and task table; `conn`: the receive and transmit threads.
+//! - `kcore`: the session logic that needs no kernel (RFC 7143 §8 state
+//!   machine, ITT layout, task table, rings, receive-side checks); the same
+//!   files are the `iscsi-kmod-core` crate, tested and fuzzed on the host
+//!   (kmod/core).
+//! - `control`: the ioctl commands; `session`: a session's lock, waits,
+//!   SCSI host callbacks and counters around its `kcore` state; `conn`: the
+//!   receive and transmit threads.
 //! - `codec`: the iSCSI wire format, the same source files the helper
 //!   compiles (codec/src); `abi`: the ioctl ABI (abi/src).
+//!
+//! Layers call downwards only: control → session → conn → kcore/codec, and
+//! everything above reaches `sys` through its traits (`HostOps`,
+//! `MiscDevice`); `sys` imports nothing from the layers above it.
 
 use kernel::prelude::*;
 
@@ -54,27 +63,41 @@ mod codec {
     pub mod tmf;
 }
 
+/// The session logic shared with the `iscsi-kmod-core` crate (module list
+/// from kmod/core/src/lib.rs).
+#[path = "core/src"]
+#[allow(dead_code, unreachable_pub, missing_docs, clippy::all)]
+mod kcore {
+    pub mod failure;
+    pub mod fsm;
+    pub mod itt;
+    pub mod ring;
+    pub mod session;
+    pub mod task;
+}
+
 mod conn;
 mod control;
 mod session;
 mod sys;
 
 struct IscsiInit {
-    control: sys::miscdev::Registration,
+    dev: sys::miscdev::MiscDeviceRegistration<control::Control>,
 }
 
 impl kernel::Module for IscsiInit {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let control = sys::miscdev::Registration::register(kernel::c_str!("iscsi_init"), 0o600, control::Control::new())?;
+        let control = kernel::sync::Arc::pin_init(control::Control::new(), GFP_KERNEL)?;
+        let dev = sys::miscdev::MiscDeviceRegistration::register(kernel::c_str!("iscsi_init"), 0o600, control)?;
         pr_info!("loaded, ABI version {}\n", abi::ABI_VERSION);
-        Ok(IscsiInit { control })
+        Ok(IscsiInit { dev })
     }
 }
 
 impl Drop for IscsiInit {
     fn drop(&mut self) {
         // Sessions still up are logged out before the module goes.
-        self.control.control().shutdown();
+        self.dev.data().shutdown();
         pr_info!("unloaded\n");
     }
 }

@@ -1,29 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A session: one SCSI host, its command window and its task table (RFC 7143
-//! §4, §10). The connection's threads live in `crate::conn`.
+//! A session: one SCSI host, its protocol state and its connection (RFC 7143
+//! §4, §8, §10). The protocol state and every check on received PDUs are the
+//! host-tested [`kcore::session::SessionCore`](crate::kcore::session); this
+//! file adds the kernel's side: the lock around it, the wait queues, the
+//! SCSI host callbacks ([`HostOps`]) and the counters. The connection's
+//! threads live in `crate::conn`.
 //!
-//! # Concurrency
+//! # Lock order
 //!
-//! All mutable session state is in [`Inner`] behind one spinlock, never held
-//! across socket I/O or `scsi_done()`. The midlayer's `queuecommand` only
-//! records the command and wakes the transmit thread, so it never blocks.
-//! A command (`Cmd`) is completed exactly once, by:
-//! - the receive thread, when its final status arrived and no transmit work
-//!   for it is queued or in progress (`tx_refs == 0`);
-//! - otherwise the transmit thread, when it drops the last `tx_refs`;
-//! - the receive thread's flush after a connection failure, which runs only
-//!   after the transmit thread has left its loop.
+//! 1. `Control::sessions` (mutex): the session list.
+//! 2. `Session::parts` (mutex): the host and the connection threads.
+//! 3. `Session::inner` (spinlock): the protocol state.
 //!
-//! The receive thread is the only one that receives into a command's buffer,
-//! so a completion never races with data placement.
+//! A lock may be taken while holding one above it, never one below it.
+//! `inner` is never held across socket I/O, `scsi_done()`, a thread stop,
+//! a host removal or anything else that sleeps; `parts` is never held
+//! across a thread stop or a host removal either (the parts are taken out
+//! first), because the threads and the midlayer take `inner`, and the
+//! error handler takes `parts`.
+//!
+//! # Completion
+//!
+//! A command (`Cmd`) is completed exactly once, by whoever takes it out of
+//! the task table: the receive thread (final status, no transmit work
+//! left), the transmit thread (its last transmit reference, status already
+//! there), or the flush after the connection failed, which runs only after
+//! the transmit thread left its loop. The receive thread is the only one
+//! that places data into a command's buffer. `sys::scsi` enforces the rest:
+//! a command cannot be completed while a `CmdRef` of it exists.
 
 use crate::abi;
+use crate::codec::logout::LogoutResponseCode;
 use crate::codec::serial::{CmdWindow, Sn};
 use crate::conn::Conn;
-use crate::sys::scsi::{Cmd, CmdInfo, DataDir, Host, HostAttr, HostByte, SysfsBuf};
+use crate::kcore::failure::{Failure, FailureKind};
+use crate::kcore::fsm::{ConnState, Event, Refused, SessionState, Transition};
+use crate::kcore::session::{Limits, LoginSn, QueueError, SessionCore, TxItem};
+use crate::kcore::task::{self, CmdHandle, Completion, HostStatus, Task};
+use crate::sys::scsi::{Cmd, CmdRef, DataDir, EhCmd, EhResult, Host, HostAttr, HostByte, HostData, HostOps, SysfsBuf};
 use crate::sys::thread::Thread;
 use core::fmt::Write;
+use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex, SpinLock};
@@ -33,214 +51,90 @@ use kernel::time::msecs_to_jiffies;
 pub(crate) const MAX_OUTSTANDING_R2T: u16 = 16;
 /// Default queue depth (can_queue) when the helper asks for none.
 pub(crate) const DEFAULT_QUEUE_DEPTH: u32 = 128;
-/// Largest queue depth; ITTs are `tag | generation << 16`, so it must stay
-/// below 0xfff0.
+/// Largest queue depth (well below `kcore::itt::MAX_TAGS`).
 pub(crate) const MAX_QUEUE_DEPTH: u32 = 1024;
 /// Lowest can_queue derived from a small initial CmdSN window; commands beyond
 /// the window wait, they are not failed.
 const MIN_QUEUE_DEPTH: u32 = 32;
-/// ITT of our Logout Request (outside every `tag | gen << 16` value).
-pub(crate) const LOGOUT_ITT: u32 = 0x0000_fffe;
-/// Bytes of sense data kept per command (SCSI_SENSE_BUFFERSIZE).
-pub(crate) const SENSE_LEN: usize = 96;
 /// Default seconds to wait for a Logout Response.
 const DEFAULT_LOGOUT_TIMEOUT: u32 = 15;
+/// Largest command timeout accepted from the helper, in seconds.
+pub(crate) const MAX_CMD_TIMEOUT: u32 = 3600;
 
-/// Session states, as reported through the ABI (`abi::STATE_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum State {
-    /// Full-feature phase.
-    LoggedIn,
-    /// The connection failed; commands are refused until a new connection
-    /// is bound or the session is removed.
-    Failed,
-    /// A Logout Request is queued or sent.
-    LoggingOut,
-    /// The Logout Response arrived (or the session is being removed).
-    LoggedOut,
-}
-
-impl State {
-    fn abi(self) -> u32 {
-        match self {
-            State::LoggedIn => abi::STATE_LOGGED_IN,
-            State::Failed | State::LoggedOut => abi::STATE_FAILED,
-            State::LoggingOut => abi::STATE_LOGGING_OUT,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            State::LoggedIn => "logged_in",
-            State::Failed => "failed",
-            State::LoggingOut => "logging_out",
-            State::LoggedOut => "logged_out",
-        }
+impl CmdHandle for Cmd {
+    type Ref = CmdRef;
+    fn new_ref(&self) -> CmdRef {
+        Cmd::new_ref(self)
     }
 }
 
-/// How a command ends.
-#[derive(Clone, Copy)]
-pub(crate) struct Completion {
-    pub(crate) host: HostByte,
-    pub(crate) status: u8,
-    pub(crate) resid: u32,
-    pub(crate) sense_len: usize,
-    pub(crate) sense: [u8; SENSE_LEN],
-}
+/// The protocol state with the kernel's storage.
+pub(crate) type Core = SessionCore<Cmd, KVec<Task<Cmd>>, KVec<u32>, KVec<TxItem>>;
 
-impl Completion {
-    pub(crate) const fn host(host: HostByte, resid: u32) -> Self {
-        Self { host, status: 0, resid, sense_len: 0, sense: [0; SENSE_LEN] }
-    }
-}
-
-/// Per-command state, preallocated per tag (`can_queue` entries).
-#[derive(Clone, Copy)]
-pub(crate) struct Task {
-    /// The midlayer's command while outstanding.
-    pub(crate) cmd: Option<Cmd>,
-    /// Generation, bumped at every use of the tag (upper half of the ITT).
-    pub(crate) gen: u16,
-    /// Initiator Task Tag of the current use.
-    pub(crate) itt: u32,
-    /// CDB, direction, length and LUN, copied at queuecommand.
-    pub(crate) info: CmdInfoCopy,
-    /// DataSN the next Data-In must carry.
-    pub(crate) exp_data_sn: u32,
-    /// R2TSN the next R2T must carry.
-    pub(crate) exp_r2t_sn: u32,
-    /// Bytes of Data-In placed so far.
-    pub(crate) data_in: u32,
-    /// Transmit work queued or in progress for this command.
-    pub(crate) tx_refs: u32,
-    /// The final status arrived; `done` holds it until `tx_refs` is 0.
-    pub(crate) finished: bool,
-    pub(crate) done: Completion,
-}
-
-/// `CmdInfo` without the command pointer (plain data).
-#[derive(Clone, Copy)]
-pub(crate) struct CmdInfoCopy {
-    pub(crate) cdb: [u8; 32],
-    pub(crate) cdb_len: usize,
-    pub(crate) bufflen: u32,
-    pub(crate) dir: DataDir,
-    pub(crate) lun: [u8; 8],
-}
-
-impl From<&CmdInfo> for CmdInfoCopy {
-    fn from(i: &CmdInfo) -> Self {
-        Self { cdb: i.cdb, cdb_len: i.cdb_len, bufflen: i.bufflen, dir: i.dir, lun: i.lun }
-    }
-}
-
-impl Task {
-    const fn new() -> Self {
-        Self {
-            cmd: None,
-            gen: 0,
-            itt: 0,
-            info: CmdInfoCopy { cdb: [0; 32], cdb_len: 0, bufflen: 0, dir: DataDir::None, lun: [0; 8] },
-            exp_data_sn: 0,
-            exp_r2t_sn: 0,
-            data_in: 0,
-            tx_refs: 0,
-            finished: false,
-            done: Completion::host(HostByte::Ok, 0),
-        }
-    }
-}
-
-/// Work for the transmit thread other than new commands.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum TxItem {
-    /// Solicited Data-Out for an R2T: `len` bytes at `offset` (RFC 7143 §10.7).
-    DataOut { tag: u32, itt: u32, ttt: u32, offset: u32, len: u32 },
-    /// Answer a target's NOP-In ping (RFC 7143 §11.18).
-    NopOut { ttt: u32, lun: [u8; 8] },
-    /// Logout Request, reason "close the session" (RFC 7143 §11.14).
-    Logout,
-}
-
-/// A fixed-capacity FIFO; pushing never allocates.
-pub(crate) struct Ring<T: Copy> {
-    buf: KVec<T>,
-    head: usize,
-    len: usize,
-}
-
-impl<T: Copy> Ring<T> {
-    fn new(cap: usize, fill: T) -> Result<Self> {
-        Ok(Self { buf: KVec::from_elem(fill, cap.max(1), GFP_KERNEL)?, head: 0, len: 0 })
-    }
-
-    /// Appends `v`; `Err(v)` when full.
-    pub(crate) fn push(&mut self, v: T) -> core::result::Result<(), T> {
-        let cap = self.buf.len();
-        if self.len == cap {
-            return Err(v);
-        }
-        let idx = (self.head + self.len) % cap;
-        match self.buf.get_mut(idx) {
-            Some(slot) => {
-                *slot = v;
-                self.len += 1;
-                Ok(())
-            }
-            None => Err(v),
-        }
-    }
-
-    pub(crate) fn peek(&self) -> Option<T> {
-        if self.len == 0 {
-            return None;
-        }
-        self.buf.get(self.head).copied()
-    }
-
-    pub(crate) fn pop(&mut self) -> Option<T> {
-        let v = self.peek()?;
-        self.head = (self.head + 1) % self.buf.len();
-        self.len -= 1;
-        Some(v)
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.head = 0;
-        self.len = 0;
-    }
-}
-
-/// Mutable session state, under `Session::inner`.
+/// Mutable session state, under `Session::inner`: the protocol state plus
+/// what the current connection negotiated.
+///
+/// # Invariants
+///
+/// `params` and `cid` are those of the connection the core's sequence
+/// numbers belong to (set together at bind and rebind).
 pub(crate) struct Inner {
-    pub(crate) state: State,
-    /// ExpCmdSN/MaxCmdSN from the target.
-    pub(crate) window: CmdWindow,
-    /// CmdSN of the next non-immediate command.
-    pub(crate) cmd_sn: Sn,
-    /// ExpStatSN we acknowledge: last StatSN received + 1.
-    pub(crate) exp_stat_sn: Sn,
-    /// One entry per tag.
-    pub(crate) tasks: KVec<Task>,
-    /// Tags whose SCSI Command PDU waits for the transmit thread (and for
-    /// room in the CmdSN window).
-    pub(crate) cmdq: Ring<u32>,
-    /// Other transmit work, sent before new commands.
-    pub(crate) txq: Ring<TxItem>,
-    /// Whether the transmit / receive threads are in their loops.
-    pub(crate) tx_running: bool,
-    pub(crate) rx_running: bool,
-    /// Logout Response code, once received.
-    pub(crate) logout_response: Option<u8>,
-    /// SCSI host number, once the host exists.
-    pub(crate) host_no: u32,
-    /// Negotiated parameters of the current connection.
-    pub(crate) params: abi::NegotiatedParams,
-    pub(crate) cid: u16,
+    core: Core,
+    params: abi::NegotiatedParams,
+    cid: u16,
+    host_no: u32,
 }
 
-/// Session statistics (`IOC_SESSION_STATS`).
+impl Deref for Inner {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl DerefMut for Inner {
+    fn deref_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+}
+
+impl Inner {
+    /// The SCSI host number, once the host exists.
+    pub(crate) fn host_no(&self) -> u32 {
+        self.host_no
+    }
+
+    /// The short state name of sysfs `iscsi_state` and the ABI's state.
+    fn short_state(&self) -> (&'static str, u32) {
+        match self.core.state() {
+            (SessionState::LoggedIn, ConnState::LoggedIn) => ("logged_in", abi::STATE_LOGGED_IN),
+            (SessionState::LoggedIn, ConnState::InLogout | ConnState::LogoutRequested) => {
+                ("logging_out", abi::STATE_LOGGING_OUT)
+            }
+            (SessionState::Free, _) => ("logged_out", abi::STATE_FAILED),
+            _ => ("failed", abi::STATE_FAILED),
+        }
+    }
+}
+
+/// Logs every transition and refused event at debug level.
+fn trace(id: u32, r: core::result::Result<&Transition, &Refused>) {
+    match r {
+        Ok(t) => pr_debug!(
+            "session {}: {} {} --{} {}--> {} {}\n",
+            id,
+            t.row.session.name(),
+            t.row.conn.name(),
+            t.row.session_label.unwrap_or(t.row.label),
+            t.event.name(),
+            t.row.to_session.name(),
+            t.row.to_conn.name()
+        ),
+        Err(e) => pr_debug!("session {}: {} refused in {} {}\n", id, e.event.name(), e.session.name(), e.conn.name()),
+    }
+}
+
+/// Session statistics (`IOC_SESSION_STATS`), counted without a lock.
 #[derive(Default)]
 pub(crate) struct Stats {
     pub(crate) commands: AtomicU64,
@@ -249,16 +143,27 @@ pub(crate) struct Stats {
     pub(crate) write_bytes: AtomicU64,
     pub(crate) pdus_sent: AtomicU64,
     pub(crate) pdus_received: AtomicU64,
-    pub(crate) digest_errors: AtomicU64,
-    pub(crate) protocol_errors: AtomicU64,
-    pub(crate) transport_errors: AtomicU64,
-    pub(crate) aborts: AtomicU64,
-    pub(crate) conn_failures: AtomicU64,
+    digest_errors: AtomicU64,
+    protocol_errors: AtomicU64,
+    transport_errors: AtomicU64,
+    aborts: AtomicU64,
+    conn_failures: AtomicU64,
 }
 
 impl Stats {
+    /// Adds `n` to counter `c`.
     pub(crate) fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts a connection failure under its reason's class.
+    fn failure(&self, f: Failure) {
+        Self::add(&self.conn_failures, 1);
+        match f.kind() {
+            FailureKind::Protocol => Self::add(&self.protocol_errors, 1),
+            FailureKind::Digest => Self::add(&self.digest_errors, 1),
+            FailureKind::Transport | FailureKind::Local => {}
+        }
     }
 }
 
@@ -273,10 +178,9 @@ pub(crate) struct Identity {
     pub(crate) tpgt: u16,
 }
 
-/// The parts that are created and torn down with the session's host and
-/// connection.
+/// The parts created and torn down with the session's host and connection.
 pub(crate) struct Parts {
-    pub(crate) host: Option<Host>,
+    pub(crate) host: Option<Host<SessionHost>>,
     pub(crate) conn: Option<ConnThreads>,
 }
 
@@ -293,14 +197,21 @@ pub(crate) struct Session {
     pub(crate) id: u32,
     pub(crate) ident: Identity,
     pub(crate) can_queue: u32,
+    /// Seconds a command may take (the devices' `rq_timeout`); 0 for the
+    /// midlayer's default.
+    pub(crate) cmd_timeout: u32,
+    /// The protocol state. A spinlock because queuecommand runs in atomic
+    /// context; third in the lock order.
     #[pin]
     pub(crate) inner: SpinLock<Inner>,
-    /// Wakes the transmit thread.
+    /// Wakes the transmit thread: new work in the queues, or a state change.
     #[pin]
     pub(crate) tx_wait: CondVar,
-    /// Signals state changes: logout response, threads stopped.
+    /// Signals state changes to waiters (logout, threads stopped).
     #[pin]
     pub(crate) event: CondVar,
+    /// The host and the connection threads: a mutex because creating and
+    /// stopping them sleeps; second in the lock order.
     #[pin]
     pub(crate) parts: Mutex<Parts>,
     pub(crate) stats: Stats,
@@ -312,8 +223,38 @@ pub(crate) fn field_str(b: &[u8]) -> &str {
     core::str::from_utf8(b.get(..n).unwrap_or(&[])).unwrap_or("?")
 }
 
+fn host_byte(h: HostStatus) -> HostByte {
+    match h {
+        HostStatus::Ok => HostByte::Ok,
+        HostStatus::NoConnect => HostByte::NoConnect,
+        HostStatus::Error => HostByte::Error,
+        HostStatus::TransportDisrupted => HostByte::TransportDisrupted,
+    }
+}
+
+/// A vector of `n` values made by `f` (the task table: its entries own a
+/// non-`Clone` command handle).
+fn filled<T>(n: usize, f: impl Fn() -> T) -> Result<KVec<T>> {
+    let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        v.push(f(), GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
+/// The login's sequence numbers and limits from a bind.
+pub(crate) fn login_of(bind: &abi::ConnBind, window: CmdWindow) -> (LoginSn, Limits) {
+    let sn = LoginSn { cmd_sn: Sn(bind.cmd_sn), exp_stat_sn: Sn(bind.exp_stat_sn), window };
+    (sn, Limits { max_burst_length: bind.params.max_burst_length })
+}
+
 impl Session {
-    /// A session in state LoggedIn with the sequence numbers of the login.
+    /// A session in (Q3 LOGGED_IN, S5 LOGGED_IN) with the sequence numbers
+    /// of the login the helper completed (T5, N2).
+    ///
+    /// # Errors
+    ///
+    /// ENOMEM.
     pub(crate) fn new(id: u32, bind: &abi::ConnBind, window: CmdWindow) -> Result<Arc<Self>> {
         let depth = match bind.queue_depth {
             0 => DEFAULT_QUEUE_DEPTH,
@@ -322,21 +263,18 @@ impl Session {
         let can_queue = depth.min(window.size().max(MIN_QUEUE_DEPTH)).clamp(1, MAX_QUEUE_DEPTH);
         let n = can_queue as usize;
         let r2t = usize::from(bind.params.max_outstanding_r2t.clamp(1, MAX_OUTSTANDING_R2T));
-        let inner = Inner {
-            state: State::LoggedIn,
-            window,
-            cmd_sn: Sn(bind.cmd_sn),
-            exp_stat_sn: Sn(bind.exp_stat_sn),
-            tasks: KVec::from_elem(Task::new(), n, GFP_KERNEL)?,
-            cmdq: Ring::new(n, 0)?,
-            txq: Ring::new(n * (r2t + 1) + 8, TxItem::Logout)?,
-            tx_running: false,
-            rx_running: false,
-            logout_response: None,
-            host_no: 0,
-            params: bind.params,
-            cid: bind.cid,
-        };
+        let (sn, limits) = login_of(bind, window);
+        let mut core: Core = SessionCore::new(
+            id,
+            filled(n, Task::new)?,
+            KVec::from_elem(0, n, GFP_KERNEL)?,
+            KVec::from_elem(TxItem::Logout, n * (r2t + 1) + 8, GFP_KERNEL)?,
+            sn,
+            limits,
+        );
+        core.set_trace(trace);
+        core.on(Event::LoginComplete).map_err(|_| EINVAL)?;
+        let inner = Inner { core, params: bind.params, cid: bind.cid, host_no: 0 };
         let ident = Identity {
             target_name: bind.target_name,
             initiator_name: bind.initiator_name,
@@ -351,6 +289,7 @@ impl Session {
                 id,
                 ident,
                 can_queue,
+                cmd_timeout: bind.cmd_timeout,
                 inner <- kernel::new_spinlock!(inner, "iscsi_init::Session::inner"),
                 tx_wait <- kernel::new_condvar!("iscsi_init::Session::tx_wait"),
                 event <- kernel::new_condvar!("iscsi_init::Session::event"),
@@ -361,128 +300,84 @@ impl Session {
         )
     }
 
-    /// The midlayer's queuecommand: records the command and wakes the
-    /// transmit thread. Never blocks. `Err(())` asks the midlayer to retry
-    /// later (SCSI_MLQUEUE_HOST_BUSY).
-    pub(crate) fn queuecommand(&self, cmd: Cmd) -> core::result::Result<(), ()> {
-        let info = cmd.info();
+    /// Records the host number once the host exists.
+    pub(crate) fn set_host_no(&self, host_no: u32) {
+        self.inner.lock().host_no = host_no;
+    }
+
+    /// A new connection replaces the failed one (N7, T5/N10).
+    ///
+    /// # Errors
+    ///
+    /// EBUSY if the session is not failed with its old connection cleaned
+    /// up (Q4 FAILED, S1 FREE) and its threads gone.
+    pub(crate) fn continue_with(&self, bind: &abi::ConnBind, window: CmdWindow) -> Result {
         let mut g = self.inner.lock();
-        let refuse = match g.state {
-            State::LoggedIn => None,
-            // Commands retried after a connection failure, or sent while
-            // the session is going away, fail at once: no I/O hangs.
-            _ => Some(HostByte::NoConnect),
-        };
-        let refuse = refuse.or(if info.dir == DataDir::Bidi { Some(HostByte::Error) } else { None });
-        if let Some(host) = refuse {
-            drop(g);
-            cmd.complete(host, 0, info.bufflen, &[]);
-            return Ok(());
+        if g.threads_running() != (false, false) {
+            return Err(EBUSY);
         }
-        let tag = info.tag;
-        let Some(task) = g.tasks.get_mut(tag as usize) else {
-            drop(g);
-            pr_err!("session {}: tag {} beyond can_queue\n", self.id, tag);
-            cmd.complete(HostByte::Error, 0, info.bufflen, &[]);
-            return Ok(());
-        };
-        if task.cmd.is_some() {
-            // The midlayer reused a tag we still own: retry later.
-            return Err(());
-        }
-        task.gen = task.gen.wrapping_add(1);
-        *task = Task {
-            cmd: Some(cmd),
-            gen: task.gen,
-            itt: tag | (u32::from(task.gen) << 16),
-            info: CmdInfoCopy::from(&info),
-            exp_data_sn: 0,
-            exp_r2t_sn: 0,
-            data_in: 0,
-            tx_refs: 1,
-            finished: false,
-            done: Completion::host(HostByte::Ok, 0),
-        };
-        if g.cmdq.push(tag).is_err() {
-            if let Some(t) = g.tasks.get_mut(tag as usize) {
-                t.cmd = None;
-                t.tx_refs = 0;
-            }
-            return Err(());
-        }
-        drop(g);
-        Stats::add(&self.stats.commands, 1);
-        self.tx_wait.notify_one();
+        let (sn, limits) = login_of(bind, window);
+        g.continue_with(sn, limits).map_err(|_| EBUSY)?;
+        g.params = bind.params;
+        g.cid = bind.cid;
         Ok(())
     }
 
-    /// Looks up the outstanding task with Initiator Task Tag `itt`.
-    pub(crate) fn task_mut<'a>(g: &'a mut Inner, itt: u32) -> Option<&'a mut Task> {
-        let tag = (itt & 0xffff) as usize;
-        match g.tasks.get_mut(tag) {
-            Some(t) if t.cmd.is_some() && t.itt == itt && !t.finished => Some(t),
-            _ => None,
+    /// queuecommand: records the command and wakes the transmit thread.
+    /// Never blocks. `Err(cmd)` asks the midlayer to retry later.
+    fn queuecommand(&self, cmd: Cmd) -> core::result::Result<(), Cmd> {
+        let info = cmd.info();
+        let dir = match info.dir {
+            DataDir::None => task::DataDir::None,
+            DataDir::Read => task::DataDir::Read,
+            DataDir::Write => task::DataDir::Write,
+            DataDir::Bidi => {
+                self.complete(Some((cmd, Completion::host(HostStatus::Error, info.bufflen))));
+                return Ok(());
+            }
+        };
+        let ti = task::CmdInfo { cdb: info.cdb, cdb_len: info.cdb_len, bufflen: info.bufflen, dir, lun: info.lun };
+        let r = self.inner.lock().queue(info.tag, cmd, ti);
+        match r {
+            Ok(_) => {
+                Stats::add(&self.stats.commands, 1);
+                self.tx_wait.notify_one();
+                Ok(())
+            }
+            // Commands sent while there is no connection, or that the
+            // module cannot carry, fail at once: no I/O hangs.
+            Err(QueueError::Refuse(cmd, host)) => {
+                if host == HostStatus::Error {
+                    pr_err!("session {}: tag {} beyond can_queue\n", self.id, info.tag);
+                }
+                self.complete(Some((cmd, Completion::host(host, info.bufflen))));
+                Ok(())
+            }
+            Err(QueueError::Busy(cmd)) => Err(cmd),
         }
-    }
-
-    /// Records the final status of task `tag`. Returns the command to
-    /// complete now (after dropping the lock) if no transmit work holds it.
-    pub(crate) fn finish(g: &mut Inner, tag: u32, done: Completion) -> Option<(Cmd, Completion)> {
-        let t = g.tasks.get_mut(tag as usize)?;
-        t.finished = true;
-        t.done = done;
-        if t.tx_refs == 0 {
-            let cmd = t.cmd.take()?;
-            t.finished = false;
-            return Some((cmd, done));
-        }
-        None
-    }
-
-    /// Drops one transmit reference of task `tag`; returns the command to
-    /// complete if its status already arrived.
-    pub(crate) fn tx_put(g: &mut Inner, tag: u32) -> Option<(Cmd, Completion)> {
-        let t = g.tasks.get_mut(tag as usize)?;
-        t.tx_refs = t.tx_refs.saturating_sub(1);
-        if t.tx_refs == 0 && t.finished {
-            let cmd = t.cmd.take()?;
-            t.finished = false;
-            return Some((cmd, t.done));
-        }
-        None
     }
 
     /// Completes a command taken out of the task table.
     pub(crate) fn complete(&self, done: Option<(Cmd, Completion)>) {
-        if let Some((cmd, c)) = done {
-            if c.host == HostByte::Ok {
-                Stats::add(&self.stats.responses, 1);
-            } else {
-                Stats::add(&self.stats.transport_errors, 1);
-            }
-            cmd.complete(c.host, c.status, c.resid, c.sense.get(..c.sense_len).unwrap_or(&[]));
+        let Some((cmd, c)) = done else { return };
+        if c.host == HostStatus::Ok {
+            Stats::add(&self.stats.responses, 1);
+        } else {
+            Stats::add(&self.stats.transport_errors, 1);
+        }
+        if let Err(cmd) = cmd.complete(host_byte(c.host), c.status, c.resid, c.sense()) {
+            // A handle of it is still in use: the completion rules above
+            // were broken. The command is left to the midlayer's timeout.
+            pr_err!("session {}: command completed while still in use\n", self.id);
+            drop(cmd);
         }
     }
 
     /// Completes every outstanding command with `host` (after a connection
     /// failure, once the transmit thread has stopped) and empties the queues.
-    pub(crate) fn flush(&self, host: HostByte) {
+    pub(crate) fn flush(&self, host: HostStatus) {
         loop {
-            let next = {
-                let mut g = self.inner.lock();
-                g.cmdq.clear();
-                g.txq.clear();
-                let mut found = None;
-                for t in g.tasks.iter_mut() {
-                    if let Some(cmd) = t.cmd.take() {
-                        t.tx_refs = 0;
-                        t.finished = false;
-                        found = Some((cmd, Completion::host(host, t.info.bufflen)));
-                        break;
-                    }
-                }
-                found
-            };
+            let next = self.inner.lock().drain_one(host);
             match next {
                 Some(d) => self.complete(Some(d)),
                 None => break,
@@ -490,32 +385,45 @@ impl Session {
         }
     }
 
-    /// Marks the session failed (if it was live), with a dmesg line saying
-    /// why. Returns true if this call changed the state.
-    pub(crate) fn mark_failed(&self, why: &str) -> bool {
-        let mut g = self.inner.lock();
-        let changed = matches!(g.state, State::LoggedIn | State::LoggingOut);
+    /// The connection failed for `why` (T15/T16/T17): counts it, logs it,
+    /// wakes the threads. True if this call failed it (it was running).
+    pub(crate) fn mark_failed(&self, why: Failure) -> bool {
+        let changed = self.inner.lock().fail(why).is_some();
         if changed {
-            g.state = State::Failed;
-        }
-        drop(g);
-        if changed {
-            Stats::add(&self.stats.conn_failures, 1);
-            pr_err!("session {}: connection failed: {}\n", self.id, why);
+            self.stats.failure(why);
+            if why == Failure::Stopped {
+                pr_info!("session {}: connection stopped\n", self.id);
+            } else {
+                pr_err!("session {}: connection failed: {}\n", self.id, why.text());
+            }
         }
         self.tx_wait.notify_all();
         self.event.notify_all();
         changed
     }
 
+    /// The receive thread's end: the connection's commands are completed
+    /// (M1 CleanedUp follows).
+    pub(crate) fn cleaned_up(&self) {
+        let _ = self.inner.lock().on(Event::CleanedUp);
+        self.event.notify_all();
+    }
+
+    /// Whether the connection failed and was cleaned up (Q4 FAILED, S1
+    /// FREE) with no thread left: a new connection may be bound.
+    pub(crate) fn is_cleaned_up(&self) -> bool {
+        let g = self.inner.lock();
+        g.state() == (SessionState::Failed, ConnState::Free) && g.threads_running() == (false, false)
+    }
+
     /// Fails the connection from outside its threads (error handler) and
     /// waits up to `ms` milliseconds until its commands were flushed.
-    fn fail_and_wait(&self, why: &str, ms: u32) -> bool {
+    fn fail_and_wait(&self, why: Failure, ms: u32) -> bool {
         self.mark_failed(why);
         if let Some(c) = self.parts.lock().conn.as_ref() {
             c.conn.shutdown();
         }
-        self.wait_until(ms, |g| !g.rx_running && !g.tx_running)
+        self.wait_until(ms, |g| g.threads_running() == (false, false))
     }
 
     /// Waits (interruptibly, at most `ms` milliseconds) until `cond` holds.
@@ -531,34 +439,31 @@ impl Session {
         true
     }
 
-    /// eh_abort_handler: an aborted command is completed by failing the
-    /// connection (ErrorRecoveryLevel 0 has no task-level recovery we can
-    /// trust once a command timed out). True when the command is no longer
-    /// ours.
-    pub(crate) fn eh_abort(&self, cmd: Cmd) -> bool {
-        let tag = cmd.tag();
-        let outstanding = {
-            let g = self.inner.lock();
-            g.tasks.get(tag as usize).map(|t| t.cmd.is_some()).unwrap_or(false)
-        };
-        if !outstanding {
-            return true;
+    /// eh_abort_handler: at ErrorRecoveryLevel 0 a timed-out command is
+    /// answered by dropping the connection, which completes every command.
+    fn eh_abort(&self, tag: u32) -> EhResult {
+        if !self.inner.lock().outstanding(tag) {
+            return EhResult::Success;
         }
         Stats::add(&self.stats.aborts, 1);
-        self.fail_and_wait("SCSI command timed out; dropping the connection", 30_000)
+        self.eh_result(self.fail_and_wait(Failure::ErrorHandlerAbort, 30_000))
     }
 
-    /// eh_device_reset/eh_target_reset: as for an abort, the connection is
-    /// dropped and every command completed.
-    pub(crate) fn eh_reset(&self) -> bool {
-        let busy = {
-            let g = self.inner.lock();
-            g.tasks.iter().any(|t| t.cmd.is_some())
-        };
-        if !busy {
-            return true;
+    /// eh_device_reset/eh_target_reset/eh_host_reset: as for an abort, the
+    /// connection is dropped and every command completed.
+    fn eh_reset(&self) -> EhResult {
+        if !self.inner.lock().busy() {
+            return EhResult::Success;
         }
-        self.fail_and_wait("reset requested by the SCSI error handler", 30_000)
+        self.eh_result(self.fail_and_wait(Failure::ErrorHandlerReset, 30_000))
+    }
+
+    fn eh_result(&self, flushed: bool) -> EhResult {
+        if flushed {
+            EhResult::Success
+        } else {
+            EhResult::Failed
+        }
     }
 
     /// Removes the session: the SCSI host first (so the disks flush their
@@ -570,34 +475,20 @@ impl Session {
             h.remove();
             h
         });
-        if !force {
-            let queued = {
-                let mut g = self.inner.lock();
-                if g.state == State::LoggedIn {
-                    g.state = State::LoggingOut;
-                    g.txq.push(TxItem::Logout).is_ok()
-                } else {
-                    false
-                }
-            };
-            if queued {
-                self.tx_wait.notify_one();
-                let secs = if logout_timeout_s == 0 { DEFAULT_LOGOUT_TIMEOUT } else { logout_timeout_s.min(300) };
-                let ok = self.wait_until(secs * 1000, |g| g.logout_response.is_some() || g.state == State::Failed);
-                let resp = self.inner.lock().logout_response;
-                match resp {
-                    Some(0) => pr_info!("session {}: logged out\n", self.id),
-                    Some(r) => pr_warn!("session {}: Logout Response {:#x}\n", self.id, r),
-                    None if ok => pr_warn!("session {}: connection failed during logout\n", self.id),
-                    None => pr_warn!("session {}: no Logout Response in {} s\n", self.id, secs),
-                }
+        if !force && self.inner.lock().start_logout() {
+            self.tx_wait.notify_one();
+            let secs = if logout_timeout_s == 0 { DEFAULT_LOGOUT_TIMEOUT } else { logout_timeout_s.min(300) };
+            let ok = self.wait_until(secs * 1000, |g| g.logout_response().is_some() || !g.machine().conn_running());
+            let resp = self.inner.lock().logout_response();
+            match resp {
+                Some(LogoutResponseCode::Success) => pr_info!("session {}: logged out\n", self.id),
+                Some(r) => pr_warn!("session {}: Logout Response {:?}\n", self.id, r),
+                None if ok => pr_warn!("session {}: connection failed during logout\n", self.id),
+                None => pr_warn!("session {}: no Logout Response in {} s\n", self.id, secs),
             }
         }
-        {
-            let mut g = self.inner.lock();
-            g.state = State::LoggedOut;
-        }
-        self.tx_wait.notify_all();
+        // A connection still running (forced, or no answer) is stopped.
+        self.mark_failed(Failure::Stopped);
         let conn = self.parts.lock().conn.take();
         if let Some(c) = conn {
             c.conn.shutdown();
@@ -605,25 +496,31 @@ impl Session {
             c.tx.stop();
         }
         // Anything still outstanding (only possible if a thread never ran).
-        self.flush(HostByte::NoConnect);
+        self.flush(HostStatus::NoConnect);
+        {
+            let mut g = self.inner.lock();
+            let _ = g.on(Event::CleanedUp);
+            let _ = g.on(Event::Close);
+        }
         drop(host);
     }
 
     /// A record for `IOC_SESSION_LIST`.
     pub(crate) fn info(&self) -> abi::SessionInfo {
         let g = self.inner.lock();
+        let w = g.window();
         abi::SessionInfo {
             session_id: self.id,
             host_no: g.host_no,
-            state: g.state.abi(),
+            state: g.short_state().1,
             cid: g.cid,
             tsih: self.ident.tsih,
             isid: self.ident.isid,
             tpgt: self.ident.tpgt,
-            cmd_sn: g.cmd_sn.0,
-            exp_cmd_sn: g.window.exp_cmd_sn.0,
-            max_cmd_sn: g.window.max_cmd_sn.0,
-            exp_stat_sn: g.exp_stat_sn.0,
+            cmd_sn: g.cmd_sn().0,
+            exp_cmd_sn: w.exp_cmd_sn.0,
+            max_cmd_sn: w.max_cmd_sn.0,
+            exp_stat_sn: g.exp_stat_sn().0,
             queue_depth: self.can_queue,
             params: g.params,
             target_name: self.ident.target_name,
@@ -638,7 +535,7 @@ impl Session {
     pub(crate) fn fill_stats(&self, out: &mut abi::SessionStats) {
         let s = &self.stats;
         let r = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        out.state = self.inner.lock().state.abi();
+        out.state = self.inner.lock().short_state().1;
         out.commands = r(&s.commands);
         out.responses = r(&s.responses);
         out.read_bytes = r(&s.read_bytes);
@@ -653,19 +550,56 @@ impl Session {
     }
 
     /// sysfs `show` of the host's `iscsi_*` attributes.
-    pub(crate) fn show(&self, attr: HostAttr, out: &mut SysfsBuf<'_>) {
-        let (state, p) = {
+    fn show(&self, attr: HostAttr, out: &mut SysfsBuf<'_>) {
+        let (short, (q, s), p) = {
             let g = self.inner.lock();
-            (g.state, g.params)
+            (g.short_state().0, g.state(), g.params)
         };
         let _ = match attr {
             HostAttr::SessionId => writeln!(out, "{}", self.id),
-            HostAttr::State => writeln!(out, "{}", state.name()),
+            HostAttr::State => writeln!(out, "{}", short),
+            HostAttr::SessionState => writeln!(out, "{}", q.name()),
+            HostAttr::ConnState => writeln!(out, "{}", s.name()),
             HostAttr::TargetName => writeln!(out, "{}", field_str(&self.ident.target_name)),
             HostAttr::Portal => writeln!(out, "{}", field_str(&self.ident.portal)),
             HostAttr::InitiatorName => writeln!(out, "{}", field_str(&self.ident.initiator_name)),
             HostAttr::Params => write_params(out, &p),
         };
+    }
+}
+
+/// The SCSI host driver of a session: its callbacks borrow the session.
+pub(crate) struct SessionHost;
+
+impl HostOps for SessionHost {
+    type Data = Arc<Session>;
+
+    fn queuecommand(s: HostData<'_, Self>, cmd: Cmd) -> core::result::Result<(), Cmd> {
+        s.queuecommand(cmd)
+    }
+
+    fn eh_abort(s: HostData<'_, Self>, cmd: &EhCmd<'_>) -> EhResult {
+        s.eh_abort(cmd.tag())
+    }
+
+    fn eh_device_reset(s: HostData<'_, Self>, _cmd: &EhCmd<'_>) -> EhResult {
+        s.eh_reset()
+    }
+
+    fn eh_target_reset(s: HostData<'_, Self>, _cmd: &EhCmd<'_>) -> EhResult {
+        s.eh_reset()
+    }
+
+    fn eh_host_reset(s: HostData<'_, Self>) -> EhResult {
+        s.eh_reset()
+    }
+
+    fn show(s: HostData<'_, Self>, attr: HostAttr, out: &mut SysfsBuf<'_>) {
+        s.show(attr, out)
+    }
+
+    fn cmd_timeout(s: HostData<'_, Self>) -> u32 {
+        s.cmd_timeout
     }
 }
 
@@ -685,7 +619,8 @@ fn digest_name(v: u8) -> &'static str {
     }
 }
 
-/// The negotiated parameters, one `Key=Value` per line (RFC 7143 key names).
+/// The negotiated parameters, one `Key=Value` per line (RFC 7143 key names;
+/// the target's MaxRecvDataSegmentLength as MaxXmitDataSegmentLength).
 fn write_params(out: &mut SysfsBuf<'_>, p: &abi::NegotiatedParams) -> core::fmt::Result {
     writeln!(out, "HeaderDigest={}", digest_name(p.header_digest))?;
     writeln!(out, "DataDigest={}", digest_name(p.data_digest))?;

@@ -2,16 +2,28 @@
 
 //! SCSI host and command wrappers (include/scsi/scsi_host.h, scsi_cmnd.h).
 //!
-//! The host template lives in shim.c; its callbacks land here and go to the
-//! session that owns the host (`crate::session::Session`).
+//! This layer knows nothing of iSCSI. A driver implements [`HostOps`]; a
+//! [`Host<T>`] owns the driver's private data as a [`ForeignOwnable`] in the
+//! host's hostdata, and the generic `extern "C"` callbacks below (the SCSI
+//! host template in shim.c points at them) borrow it and call `T`. This is
+//! the shape of Rust-for-Linux's block layer (`rust/kernel/block/mq/`).
+//!
+//! A command handed over by the midlayer is a [`Cmd`]: the unique owner,
+//! which alone may complete it. Threads that need the command while its
+//! owner stays in the driver's task table take a [`CmdRef`]. The owner and
+//! its `CmdRef`s share a reference count in the command's private area
+//! (`cmd_size` of the template), as `ARef<Request>` does with the request's
+//! refcount: [`Cmd::complete`] succeeds only when the owner is the last
+//! reference, so no `CmdRef` can outlive the command's completion.
 
 use super::bindings;
-use crate::session::Session;
-use kernel::ffi::{c_char, c_int, c_long, c_uint};
+use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::error::to_result;
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_void};
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::types::ForeignOwnable;
 
 /// Host byte values of a command result (include/scsi/scsi_status.h).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,18 +48,18 @@ pub(crate) enum DataDir {
     Write,
     /// Data-In: target to initiator (a read).
     Read,
-    /// Both (not supported: rejected at queuecommand).
+    /// Both.
     Bidi,
 }
 
-/// What the data path needs of a SCSI command, copied at queuecommand.
+/// What a driver needs of a SCSI command, copied at queuecommand.
 #[derive(Clone, Copy)]
 pub(crate) struct CmdInfo {
     /// CDB bytes; `cdb_len` of them are valid.
     pub(crate) cdb: [u8; 32],
     /// CDB length in bytes (at most 32).
     pub(crate) cdb_len: usize,
-    /// Length of the data buffer in bytes (the Expected Data Transfer Length).
+    /// Length of the data buffer in bytes.
     pub(crate) bufflen: u32,
     /// blk-mq tag, unique per host, `< can_queue`.
     pub(crate) tag: u32,
@@ -57,28 +69,53 @@ pub(crate) struct CmdInfo {
     pub(crate) lun: [u8; 8],
 }
 
-/// A SCSI command handed to us by the midlayer.
+/// The reference count in a command's private area: 0 while the driver
+/// holds no handle to it, else the number of handles ([`Cmd`] and
+/// [`CmdRef`]s).
+///
+/// # Safety
+///
+/// `cmd` must be a live command of one of our hosts (allocated with our
+/// template, whose `cmd_size` holds a `u32`).
+unsafe fn refs<'a>(cmd: NonNull<bindings::scsi_cmnd>) -> &'a AtomicU32 {
+    // SAFETY: the private area is at least 4 bytes, aligned for a u32
+    // (scsi_cmd_priv follows the pointer-aligned scsi_cmnd), and lives as
+    // long as the command; it is only accessed atomically.
+    unsafe { AtomicU32::from_ptr(bindings::iscsi_init_cmd_refs(cmd.as_ptr())) }
+}
+
+/// A SCSI command handed to the driver by the midlayer: the unique owner.
+///
+/// Neither `Copy` nor `Clone`. Only the owner can complete the command, and
+/// only when no [`CmdRef`] exists ([`Cmd::complete`]).
 ///
 /// # Invariants
 ///
-/// Between `queuecommand` (or an error-handler callback) and `complete`, the
-/// pointer is a valid `scsi_cmnd` owned by this driver. The session logic
-/// keeps every `Cmd` in its per-tag table and never uses it after calling
-/// `complete`, which consumes this copy; copies in flight in the transmit or
-/// receive thread are dropped before the table entry is completed (see
-/// `crate::session`). This is the one invariant of this layer that rests on
-/// the logic above it.
-#[derive(Clone, Copy)]
-pub(crate) struct Cmd(NonNull<bindings::scsi_cmnd>);
+/// `ptr` is a command of one of our hosts that the midlayer handed to
+/// `queuecommand` and that was not completed since; its reference count
+/// counts this owner and every live [`CmdRef`], so it is at least 1.
+pub(crate) struct Cmd {
+    ptr: NonNull<bindings::scsi_cmnd>,
+}
 
-// SAFETY: a scsi_cmnd may be completed from any thread; see the invariant.
+// SAFETY: a scsi_cmnd may be used and completed from any thread; the
+// reference count is atomic.
 unsafe impl Send for Cmd {}
-// SAFETY: `&Cmd` gives only reads of immutable command fields.
+// SAFETY: `&Cmd` only reads immutable command fields or takes a reference.
 unsafe impl Sync for Cmd {}
 
 impl Cmd {
-    pub(super) fn as_ptr(&self) -> *mut bindings::scsi_cmnd {
-        self.0.as_ptr()
+    /// The owner of a command that queuecommand just received.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a command of one of our hosts, passed to queuecommand and
+    /// not yet owned by a `Cmd`.
+    unsafe fn from_queuecommand(ptr: NonNull<bindings::scsi_cmnd>) -> Self {
+        // SAFETY: a live command of ours (caller).
+        unsafe { refs(ptr) }.store(1, Ordering::Release);
+        // INVARIANT: handed over by queuecommand; the count is 1 (this owner).
+        Cmd { ptr }
     }
 
     /// Reads the command's CDB, length, direction, tag and LUN.
@@ -92,7 +129,7 @@ impl Cmd {
             lun: [0; 8],
         };
         // SAFETY: the command is valid (invariant); `raw` is a valid out pointer.
-        unsafe { bindings::iscsi_init_cmd_info(self.as_ptr(), &mut raw) };
+        unsafe { bindings::iscsi_init_cmd_info(self.ptr.as_ptr(), &mut raw) };
         let mut cdb = [0u8; 32];
         let cdb_len = (raw.cdb_len as usize).min(cdb.len());
         if !raw.cdb.is_null() {
@@ -116,21 +153,35 @@ impl Cmd {
         }
     }
 
-    /// The command's blk-mq tag.
-    pub(crate) fn tag(&self) -> u32 {
-        // SAFETY: the command is valid (invariant).
-        unsafe { bindings::iscsi_init_cmd_tag(self.as_ptr()) }
+    /// A borrowed handle, for use outside the structure that owns `self`.
+    pub(crate) fn new_ref(&self) -> CmdRef {
+        // SAFETY: the command is live (invariant).
+        unsafe { refs(self.ptr) }.fetch_add(1, Ordering::Relaxed);
+        // INVARIANT: counted above; the owner cannot complete while it lives.
+        CmdRef { ptr: self.ptr }
     }
 
-    /// Completes the command: result `host << 16 | status`, `resid` bytes not
-    /// transferred, `sense` copied to its sense buffer (at most 96 bytes),
-    /// then `scsi_done()`. The command must not be used afterwards.
-    pub(crate) fn complete(self, host: HostByte, status: u8, resid: u32, sense: &[u8]) {
-        // SAFETY: the command is valid and outstanding (invariant); `sense` is
-        // readable for its length; after this call we drop the last use.
+    /// Completes the command: result `host << 16 | status`, `resid` bytes
+    /// not transferred, `sense` copied to its sense buffer (at most 96
+    /// bytes), then `scsi_done()`.
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)` if a [`CmdRef`] still exists: nothing was done.
+    pub(crate) fn complete(self, host: HostByte, status: u8, resid: u32, sense: &[u8]) -> Result<(), Cmd> {
+        // SAFETY: the command is live (invariant).
+        let r = unsafe { refs(self.ptr) };
+        if r.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            return Err(self);
+        }
+        let ptr = self.ptr;
+        core::mem::forget(self);
+        // SAFETY: the command is outstanding and this was its last handle
+        // (the count went from 1 to 0), so nothing uses it after scsi_done();
+        // `sense` is readable for its length.
         unsafe {
             bindings::iscsi_init_cmd_complete(
-                self.as_ptr(),
+                ptr.as_ptr(),
                 host as u8,
                 status,
                 resid,
@@ -138,57 +189,301 @@ impl Cmd {
                 sense.len() as u32,
             )
         };
+        Ok(())
     }
 
-    /// CRC32C ("append" form, 0 for no previous bytes) over `len` bytes of the
-    /// data buffer from `offset`.
+    /// Gives the command back to queuecommand's caller unanswered
+    /// (SCSI_MLQUEUE_HOST_BUSY). `Err(self)` if a [`CmdRef`] exists.
+    fn into_busy(self) -> Result<(), Cmd> {
+        // SAFETY: the command is live (invariant).
+        let r = unsafe { refs(self.ptr) };
+        if r.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+            return Err(self);
+        }
+        core::mem::forget(self);
+        Ok(())
+    }
+}
+
+impl Drop for Cmd {
+    fn drop(&mut self) {
+        // An owner dropped without completing: the command stays with the
+        // midlayer's timeout; the error handler sees its count reach 0 once
+        // every CmdRef is gone.
+        pr_err!("SCSI command dropped without completion; the midlayer will time it out\n");
+        // SAFETY: the command is live (invariant); this handle goes.
+        unsafe { refs(self.ptr) }.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A borrowed handle of a command whose [`Cmd`] owner is kept elsewhere:
+/// the command's buffer may be read or written through it, and it cannot be
+/// completed while this handle lives.
+///
+/// # Invariants
+///
+/// `ptr` is a live command whose reference count includes this handle.
+pub(crate) struct CmdRef {
+    ptr: NonNull<bindings::scsi_cmnd>,
+}
+
+// SAFETY: as for `Cmd`.
+unsafe impl Send for CmdRef {}
+// SAFETY: as for `Cmd`.
+unsafe impl Sync for CmdRef {}
+
+impl CmdRef {
+    pub(super) fn as_ptr(&self) -> *mut bindings::scsi_cmnd {
+        self.ptr.as_ptr()
+    }
+
+    /// CRC32C ("append" form, 0 for no previous bytes) over `len` bytes of
+    /// the data buffer from `offset`.
     pub(crate) fn crc32c(&self, crc: u32, offset: u32, len: u32) -> u32 {
-        // SAFETY: the command is valid (invariant); the shim checks the range.
+        // SAFETY: the command is live (invariant); the shim checks the range.
         unsafe { bindings::iscsi_init_crc32c_sg(crc, self.as_ptr(), offset, len) }
     }
 }
 
-/// A SCSI host owned by a session.
+impl Drop for CmdRef {
+    fn drop(&mut self) {
+        // SAFETY: the command is live and counts this handle (invariant).
+        unsafe { refs(self.ptr) }.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A command passed to an error-handler callback: it timed out, and the
+/// midlayer owns it again once the callback returns SUCCESS. It cannot be
+/// completed through this handle.
+pub(crate) struct EhCmd<'a> {
+    ptr: NonNull<bindings::scsi_cmnd>,
+    _p: PhantomData<&'a bindings::scsi_cmnd>,
+}
+
+impl EhCmd<'_> {
+    /// The command's blk-mq tag.
+    pub(crate) fn tag(&self) -> u32 {
+        // SAFETY: the command is valid for the callback's duration.
+        unsafe { bindings::iscsi_init_cmd_tag(self.ptr.as_ptr()) }
+    }
+
+    /// Whether the driver still holds a handle of it.
+    fn held(&self) -> bool {
+        // SAFETY: a command of one of our hosts.
+        unsafe { refs(self.ptr) }.load(Ordering::Acquire) != 0
+    }
+}
+
+/// What an error-handler callback achieved (`SUCCESS` / `FAILED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EhResult {
+    /// The commands concerned are no longer the driver's.
+    Success,
+    /// Escalate to the next level.
+    Failed,
+}
+
+/// sysfs attributes of the host (`/sys/class/scsi_host/hostN/iscsi_*`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum HostAttr {
+    /// `iscsi_session_id`
+    SessionId,
+    /// `iscsi_state`
+    State,
+    /// `iscsi_target_name`
+    TargetName,
+    /// `iscsi_portal`
+    Portal,
+    /// `iscsi_initiator_name`
+    InitiatorName,
+    /// `iscsi_params`
+    Params,
+    /// `iscsi_session_state`
+    SessionState,
+    /// `iscsi_conn_state`
+    ConnState,
+}
+
+/// A sysfs `show` buffer (one page).
+pub(crate) struct SysfsBuf<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl core::fmt::Write for SysfsBuf<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let room = self.buf.len().saturating_sub(self.len);
+        let n = s.len().min(room);
+        if let Some(dst) = self.buf.get_mut(self.len..self.len + n) {
+            dst.copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+        }
+        Ok(())
+    }
+}
+
+/// The borrowed form of a host's private data.
+pub(crate) type HostData<'a, T> = <<T as HostOps>::Data as ForeignOwnable>::Borrowed<'a>;
+
+/// What a SCSI host driver implements. The callbacks run in the contexts
+/// the midlayer gives them: `queuecommand` in atomic context (it must not
+/// sleep), the error handler in the host's EH thread (it may sleep).
+pub(crate) trait HostOps: 'static {
+    /// The host's private data (owned by the host until it is released).
+    type Data: ForeignOwnable + Send + Sync;
+
+    /// A new command (`queuecommand`). Complete it (now or later) or give
+    /// it back with `Err(cmd)`, which the midlayer retries later
+    /// (SCSI_MLQUEUE_HOST_BUSY).
+    fn queuecommand(data: HostData<'_, Self>, cmd: Cmd) -> Result<(), Cmd>;
+
+    /// `eh_abort_handler`: `cmd` timed out.
+    fn eh_abort(data: HostData<'_, Self>, cmd: &EhCmd<'_>) -> EhResult;
+
+    /// `eh_device_reset_handler`: reset `cmd`'s logical unit.
+    fn eh_device_reset(data: HostData<'_, Self>, cmd: &EhCmd<'_>) -> EhResult;
+
+    /// `eh_target_reset_handler`: reset `cmd`'s target.
+    fn eh_target_reset(data: HostData<'_, Self>, cmd: &EhCmd<'_>) -> EhResult;
+
+    /// `eh_host_reset_handler`: the last level.
+    fn eh_host_reset(data: HostData<'_, Self>) -> EhResult;
+
+    /// Writes sysfs attribute `attr` of the host.
+    fn show(data: HostData<'_, Self>, attr: HostAttr, out: &mut SysfsBuf<'_>);
+
+    /// Seconds a command of a new device may take before it times out (the
+    /// request queue's `rq_timeout`); 0 keeps the midlayer's default.
+    fn cmd_timeout(data: HostData<'_, Self>) -> u32;
+}
+
+/// What hostdata holds: the callbacks of `T` and its private data.
+struct HostPriv {
+    vtable: &'static HostVTable,
+    data: *const c_void,
+}
+
+/// The monomorphised callbacks of a `T: HostOps`, reached from hostdata.
+struct HostVTable {
+    queuecommand: unsafe fn(*const c_void, Cmd) -> Result<(), Cmd>,
+    eh: unsafe fn(*const c_void, EhLevel, Option<&EhCmd<'_>>) -> EhResult,
+    show: unsafe fn(*const c_void, HostAttr, &mut SysfsBuf<'_>),
+    cmd_timeout: unsafe fn(*const c_void) -> u32,
+}
+
+#[derive(Clone, Copy)]
+enum EhLevel {
+    Abort,
+    Device,
+    Target,
+    Host,
+}
+
+/// # Safety
+///
+/// `data` is the foreign form of a live `T::Data` (hostdata of a live host).
+unsafe fn vt_queuecommand<T: HostOps>(data: *const c_void, cmd: Cmd) -> Result<(), Cmd> {
+    // SAFETY: by the function's contract.
+    T::queuecommand(unsafe { <T::Data as ForeignOwnable>::borrow(data) }, cmd)
+}
+
+/// # Safety
+///
+/// As for [`vt_queuecommand`]; `cmd` is `Some` for every level but `Host`.
+unsafe fn vt_eh<T: HostOps>(data: *const c_void, level: EhLevel, cmd: Option<&EhCmd<'_>>) -> EhResult {
+    // SAFETY: by the function's contract.
+    let d = unsafe { <T::Data as ForeignOwnable>::borrow(data) };
+    match (level, cmd) {
+        (EhLevel::Abort, Some(c)) => T::eh_abort(d, c),
+        (EhLevel::Device, Some(c)) => T::eh_device_reset(d, c),
+        (EhLevel::Target, Some(c)) => T::eh_target_reset(d, c),
+        (EhLevel::Host, _) => T::eh_host_reset(d),
+        _ => EhResult::Failed,
+    }
+}
+
+/// # Safety
+///
+/// As for [`vt_queuecommand`].
+unsafe fn vt_show<T: HostOps>(data: *const c_void, attr: HostAttr, out: &mut SysfsBuf<'_>) {
+    // SAFETY: by the function's contract.
+    T::show(unsafe { <T::Data as ForeignOwnable>::borrow(data) }, attr, out)
+}
+
+/// # Safety
+///
+/// As for [`vt_queuecommand`].
+unsafe fn vt_cmd_timeout<T: HostOps>(data: *const c_void) -> u32 {
+    // SAFETY: by the function's contract.
+    T::cmd_timeout(unsafe { <T::Data as ForeignOwnable>::borrow(data) })
+}
+
+struct VTableOf<T>(PhantomData<T>);
+
+impl<T: HostOps> VTableOf<T> {
+    const VTABLE: HostVTable = HostVTable {
+        queuecommand: vt_queuecommand::<T>,
+        eh: vt_eh::<T>,
+        show: vt_show::<T>,
+        cmd_timeout: vt_cmd_timeout::<T>,
+    };
+}
+
+/// A SCSI host whose callbacks go to `T`.
 ///
 /// # Invariants
 ///
 /// `ptr` was returned by `scsi_host_alloc()` and we hold its initial
-/// reference; its hostdata holds a pointer obtained from `Arc::into_raw` of
-/// the owning session, released in `drop` after the host was removed.
-pub(crate) struct Host {
+/// reference; its hostdata holds a [`HostPriv`] whose `data` is
+/// `T::Data::into_foreign()`, taken back in `drop` after the host was
+/// removed and released (no callback can run any more).
+pub(crate) struct Host<T: HostOps> {
     ptr: NonNull<bindings::Scsi_Host>,
     added: bool,
-    session: *const Session,
+    data: *const c_void,
+    _t: PhantomData<T>,
 }
 
 // SAFETY: the SCSI midlayer functions we call on the host may be called from
-// any process context.
-unsafe impl Send for Host {}
+// any process context; `T::Data` is `Send + Sync`.
+unsafe impl<T: HostOps> Send for Host<T> {}
 // SAFETY: `&Host` only reads the host number and starts scans.
-unsafe impl Sync for Host {}
+unsafe impl<T: HostOps> Sync for Host<T> {}
 
-impl Host {
-    /// Allocates a host whose callbacks go to `session`: `can_queue` commands
-    /// at most, `cmd_per_lun` per LUN, `max_sectors` (512-byte) per command.
-    pub(crate) fn new(can_queue: u32, cmd_per_lun: u16, max_sectors: u32, session: Arc<Session>) -> Result<Self> {
-        let raw = Arc::into_raw(session);
+impl<T: HostOps> Host<T> {
+    /// Allocates a host whose callbacks go to `T` with `data`: `can_queue`
+    /// commands at most, `cmd_per_lun` per LUN, `max_sectors` (512-byte)
+    /// per command.
+    ///
+    /// # Errors
+    ///
+    /// ENOMEM.
+    pub(crate) fn new(can_queue: u32, cmd_per_lun: u16, max_sectors: u32, data: T::Data) -> Result<Self> {
+        let raw = data.into_foreign();
         // SAFETY: the shim calls scsi_host_alloc with our static template and
-        // stores `raw` in the hostdata.
+        // room for a `HostPriv` in the hostdata.
         let ptr = unsafe {
-            bindings::iscsi_init_host_alloc(can_queue, cmd_per_lun as i16, max_sectors, raw as *mut _)
+            bindings::iscsi_init_host_alloc(can_queue, cmd_per_lun as i16, max_sectors, core::mem::size_of::<HostPriv>())
         };
-        match NonNull::new(ptr) {
-            // INVARIANT: allocated, hostdata holds `raw`.
-            Some(ptr) => Ok(Self { ptr, added: false, session: raw }),
-            None => {
-                // SAFETY: `raw` came from `Arc::into_raw` above and was not stored.
-                drop(unsafe { Arc::from_raw(raw) });
-                Err(ENOMEM)
-            }
-        }
+        let Some(ptr) = NonNull::new(ptr) else {
+            // SAFETY: `raw` came from `into_foreign` above and was not stored.
+            drop(unsafe { <T::Data as ForeignOwnable>::from_foreign(raw) });
+            return Err(ENOMEM);
+        };
+        let vtable: &'static HostVTable = &VTableOf::<T>::VTABLE;
+        // SAFETY: hostdata is valid for writes of a `HostPriv` (allocated
+        // above with its size, suitably aligned: shost_priv is unsigned
+        // long aligned) and no callback runs before the host is added.
+        unsafe { (bindings::iscsi_init_host_priv(ptr.as_ptr()) as *mut HostPriv).write(HostPriv { vtable, data: raw }) };
+        // INVARIANT: allocated; hostdata holds `raw`.
+        Ok(Self { ptr, added: false, data: raw, _t: PhantomData })
     }
 
     /// Registers the host with the midlayer (`scsi_add_host()`).
+    ///
+    /// # Errors
+    ///
+    /// What `scsi_add_host()` returns.
     pub(crate) fn add(&mut self) -> Result {
         // SAFETY: `ptr` is an allocated host (invariant), added once.
         to_result(unsafe { bindings::iscsi_init_host_add(self.ptr.as_ptr()) })?;
@@ -222,105 +517,132 @@ impl Host {
     }
 }
 
-impl Drop for Host {
+impl<T: HostOps> Drop for Host<T> {
     fn drop(&mut self) {
-        if self.added {
-            // SAFETY: the host was added; removal waits for its devices to go.
-            unsafe { bindings::scsi_remove_host(self.ptr.as_ptr()) };
-        }
+        self.remove();
         // SAFETY: we hold the initial reference (invariant).
         unsafe { bindings::scsi_host_put(self.ptr.as_ptr()) };
-        // SAFETY: no callback can run any more (removed and released), so the
-        // hostdata's session reference can be dropped.
-        drop(unsafe { Arc::from_raw(self.session) });
+        // SAFETY: the host is removed and released, so no callback can run
+        // any more and no borrow of the data is live; `data` came from
+        // `into_foreign` in `new`.
+        drop(unsafe { <T::Data as ForeignOwnable>::from_foreign(self.data) });
     }
 }
 
-/// The session behind a host's hostdata.
+/// The hostdata of a host allocated by [`Host::new`].
 ///
 /// # Safety
 ///
-/// `shost` must be a live host allocated by `Host::new`.
-unsafe fn session_of<'a>(shost: *mut bindings::Scsi_Host) -> &'a Session {
-    // SAFETY: hostdata holds `Arc::into_raw` of the session, alive while the host is.
-    unsafe { &*(bindings::iscsi_init_host_data(shost) as *const Session) }
+/// `shost` must be a live host allocated by `Host::new` (its data not yet
+/// taken back).
+unsafe fn host_priv<'a>(shost: *mut bindings::Scsi_Host) -> &'a HostPriv {
+    // SAFETY: `Host::new` wrote a `HostPriv` there before the host went live.
+    unsafe { &*(bindings::iscsi_init_host_priv(shost) as *const HostPriv) }
 }
 
+fn disposition(r: EhResult) -> c_int {
+    match r {
+        EhResult::Success => bindings::scsi_disposition_SUCCESS as c_int,
+        EhResult::Failed => bindings::scsi_disposition_FAILED as c_int,
+    }
+}
+
+/// `queuecommand` of the host template.
+///
+/// # Safety
+///
+/// Called by the midlayer only, for a live host of ours and a command it
+/// hands over until `scsi_done()`.
 #[no_mangle]
-unsafe extern "C" fn iscsi_init_rust_queuecommand(
-    shost: *mut bindings::Scsi_Host,
-    cmd: *mut bindings::scsi_cmnd,
-) -> c_int {
+unsafe extern "C" fn iscsi_init_rust_queuecommand(shost: *mut bindings::Scsi_Host, cmd: *mut bindings::scsi_cmnd) -> c_int {
     let Some(cmd) = NonNull::new(cmd) else { return 0 };
-    // SAFETY: called by the midlayer for a live host of ours.
-    let session = unsafe { session_of(shost) };
-    // INVARIANT: the midlayer hands the command over until scsi_done().
-    match session.queuecommand(Cmd(cmd)) {
+    // SAFETY: a live host of ours (contract).
+    let p = unsafe { host_priv(shost) };
+    // SAFETY: handed over by the midlayer (contract), not owned yet.
+    let cmd = unsafe { Cmd::from_queuecommand(cmd) };
+    // SAFETY: `p.data` is the host's live private data.
+    match unsafe { (p.vtable.queuecommand)(p.data, cmd) } {
         Ok(()) => 0,
-        Err(()) => bindings::SCSI_MLQUEUE_HOST_BUSY as c_int,
+        Err(cmd) => match cmd.into_busy() {
+            Ok(()) => bindings::SCSI_MLQUEUE_HOST_BUSY as c_int,
+            Err(cmd) => {
+                // Borrowed elsewhere: it cannot be returned; it times out.
+                drop(cmd);
+                0
+            }
+        },
     }
 }
 
-fn eh_result(ok: bool) -> c_int {
-    if ok {
-        bindings::scsi_disposition_SUCCESS as c_int
-    } else {
-        bindings::scsi_disposition_FAILED as c_int
+/// The error-handler callbacks of the host template.
+///
+/// # Safety
+///
+/// Called by the SCSI error handler only, with a command of one of our
+/// live hosts (`cmd->device->host`).
+unsafe fn eh_dispatch(cmd: *mut bindings::scsi_cmnd, level: EhLevel) -> c_int {
+    let Some(ptr) = NonNull::new(cmd) else { return disposition(EhResult::Failed) };
+    let c = EhCmd { ptr, _p: PhantomData };
+    // SAFETY: a command of one of our live hosts (contract).
+    let p = unsafe { host_priv(bindings::iscsi_init_cmd_host(cmd)) };
+    // SAFETY: `p.data` is the host's live private data.
+    let r = unsafe { (p.vtable.eh)(p.data, level, Some(&c)) };
+    // SUCCESS hands the command back to the midlayer: the driver must hold
+    // no handle of it any more, or it could complete a reused command.
+    if r == EhResult::Success && c.held() {
+        pr_err!("error handler: command still held by the driver; escalating\n");
+        return disposition(EhResult::Failed);
     }
+    disposition(r)
 }
 
-#[no_mangle]
-unsafe extern "C" fn iscsi_init_rust_eh_abort(cmd: *mut bindings::scsi_cmnd) -> c_int {
-    let Some(cmd) = NonNull::new(cmd) else { return eh_result(false) };
-    let cmd = Cmd(cmd);
-    // SAFETY: the error handler passes a command of one of our live hosts.
-    let session = unsafe { session_of(bindings::iscsi_init_cmd_host(cmd.as_ptr())) };
-    eh_result(session.eh_abort(cmd))
-}
-
-#[no_mangle]
-unsafe extern "C" fn iscsi_init_rust_eh_reset(cmd: *mut bindings::scsi_cmnd) -> c_int {
-    let Some(cmd) = NonNull::new(cmd) else { return eh_result(false) };
-    // SAFETY: the error handler passes a command of one of our live hosts.
-    let session = unsafe { session_of(bindings::iscsi_init_cmd_host(cmd.as_ptr())) };
-    eh_result(session.eh_reset())
-}
-
-/// sysfs attributes of the host (`/sys/class/scsi_host/hostN/iscsi_*`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum HostAttr {
-    /// `iscsi_session_id`
-    SessionId,
-    /// `iscsi_state`
-    State,
-    /// `iscsi_target_name`
-    TargetName,
-    /// `iscsi_portal`
-    Portal,
-    /// `iscsi_initiator_name`
-    InitiatorName,
-    /// `iscsi_params`
-    Params,
-}
-
-/// A sysfs `show` buffer (one page).
-pub(crate) struct SysfsBuf<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl core::fmt::Write for SysfsBuf<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let room = self.buf.len().saturating_sub(self.len);
-        let n = s.len().min(room);
-        if let Some(dst) = self.buf.get_mut(self.len..self.len + n) {
-            dst.copy_from_slice(&s.as_bytes()[..n]);
-            self.len += n;
+/// Defines the `extern "C"` error-handler callback `$name` of the host
+/// template for level `$level`.
+macro_rules! eh_callback {
+    ($($(#[$doc:meta])* $name:ident => $level:ident;)*) => {$(
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// See [`eh_dispatch`].
+        #[no_mangle]
+        unsafe extern "C" fn $name(cmd: *mut bindings::scsi_cmnd) -> c_int {
+            // SAFETY: same contract.
+            unsafe { eh_dispatch(cmd, EhLevel::$level) }
         }
-        Ok(())
-    }
+    )*};
 }
 
+eh_callback! {
+    /// `eh_abort_handler`.
+    iscsi_init_rust_eh_abort => Abort;
+    /// `eh_device_reset_handler`.
+    iscsi_init_rust_eh_device_reset => Device;
+    /// `eh_target_reset_handler`.
+    iscsi_init_rust_eh_target_reset => Target;
+    /// `eh_host_reset_handler`.
+    iscsi_init_rust_eh_host_reset => Host;
+}
+
+/// `device_configure` of the host template: the command timeout of a new
+/// device's request queue.
+///
+/// # Safety
+///
+/// Called by the midlayer only, for a device of one of our live hosts.
+#[no_mangle]
+unsafe extern "C" fn iscsi_init_rust_cmd_timeout(shost: *mut bindings::Scsi_Host) -> c_uint {
+    // SAFETY: a live host of ours (contract).
+    let p = unsafe { host_priv(shost) };
+    // SAFETY: `p.data` is the host's live private data.
+    unsafe { (p.vtable.cmd_timeout)(p.data) }
+}
+
+/// The `show` of the host's sysfs attributes (shim.c).
+///
+/// # Safety
+///
+/// Called by sysfs only, for a live host of ours, with a PAGE_SIZE buffer.
 #[no_mangle]
 unsafe extern "C" fn iscsi_init_rust_shost_show(shost: *mut bindings::Scsi_Host, which: c_uint, buf: *mut c_char) -> c_long {
     let attr = match which {
@@ -330,14 +652,15 @@ unsafe extern "C" fn iscsi_init_rust_shost_show(shost: *mut bindings::Scsi_Host,
         bindings::ISCSI_INIT_ATTR_PORTAL => HostAttr::Portal,
         bindings::ISCSI_INIT_ATTR_INITIATOR_NAME => HostAttr::InitiatorName,
         bindings::ISCSI_INIT_ATTR_PARAMS => HostAttr::Params,
+        bindings::ISCSI_INIT_ATTR_SESSION_STATE => HostAttr::SessionState,
+        bindings::ISCSI_INIT_ATTR_CONN_STATE => HostAttr::ConnState,
         _ => return EINVAL.to_errno() as c_long,
     };
     // SAFETY: sysfs passes a PAGE_SIZE buffer; the host is live while its
-    // attributes are readable.
-    let (session, page) = unsafe {
-        (session_of(shost), core::slice::from_raw_parts_mut(buf as *mut u8, kernel::page::PAGE_SIZE))
-    };
+    // attributes are readable (contract).
+    let (p, page) = unsafe { (host_priv(shost), core::slice::from_raw_parts_mut(buf as *mut u8, kernel::page::PAGE_SIZE)) };
     let mut out = SysfsBuf { buf: page, len: 0 };
-    session.show(attr, &mut out);
+    // SAFETY: `p.data` is the host's live private data.
+    unsafe { (p.vtable.show)(p.data, attr, &mut out) };
     out.len as c_long
 }

@@ -2,6 +2,7 @@
 /*
  * C shim of iscsi_init: see shim.h. Wrappers and statics only.
  */
+#include <linux/blkdev.h>
 #include <linux/bvec.h>
 #include <linux/compat.h>
 #include <linux/crc32c.h>
@@ -24,6 +25,8 @@
 
 const struct file_operations iscsi_init_fops = {
 	.owner = THIS_MODULE,
+	.open = iscsi_init_rust_open,
+	.release = iscsi_init_rust_release,
 	.unlocked_ioctl = iscsi_init_rust_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
@@ -39,23 +42,36 @@ static ssize_t _name##_show(struct device *dev, struct device_attribute *attr,	\
 }										\
 static DEVICE_ATTR_RO(_name)
 
-ISCSI_INIT_SHOST_ATTR(iscsi_session_id, ISCSI_INIT_ATTR_SESSION_ID);
-ISCSI_INIT_SHOST_ATTR(iscsi_state, ISCSI_INIT_ATTR_STATE);
-ISCSI_INIT_SHOST_ATTR(iscsi_target_name, ISCSI_INIT_ATTR_TARGET_NAME);
-ISCSI_INIT_SHOST_ATTR(iscsi_portal, ISCSI_INIT_ATTR_PORTAL);
-ISCSI_INIT_SHOST_ATTR(iscsi_initiator_name, ISCSI_INIT_ATTR_INITIATOR_NAME);
-ISCSI_INIT_SHOST_ATTR(iscsi_params, ISCSI_INIT_ATTR_PARAMS);
+/* The attributes: name and ISCSI_INIT_ATTR_* selector, listed once. */
+#define ISCSI_INIT_SHOST_ATTRS(X)						\
+	X(iscsi_session_id, ISCSI_INIT_ATTR_SESSION_ID)				\
+	X(iscsi_state, ISCSI_INIT_ATTR_STATE)					\
+	X(iscsi_target_name, ISCSI_INIT_ATTR_TARGET_NAME)			\
+	X(iscsi_portal, ISCSI_INIT_ATTR_PORTAL)					\
+	X(iscsi_initiator_name, ISCSI_INIT_ATTR_INITIATOR_NAME)			\
+	X(iscsi_params, ISCSI_INIT_ATTR_PARAMS)					\
+	X(iscsi_session_state, ISCSI_INIT_ATTR_SESSION_STATE)			\
+	X(iscsi_conn_state, ISCSI_INIT_ATTR_CONN_STATE)
+
+#define ISCSI_INIT_SHOST_ATTR_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR(_name, _which);
+#define ISCSI_INIT_SHOST_ATTR_REF(_name, _which) &dev_attr_##_name.attr,
+
+ISCSI_INIT_SHOST_ATTRS(ISCSI_INIT_SHOST_ATTR_DEFINE)
 
 static struct attribute *iscsi_init_shost_attrs[] = {
-	&dev_attr_iscsi_session_id.attr,
-	&dev_attr_iscsi_state.attr,
-	&dev_attr_iscsi_target_name.attr,
-	&dev_attr_iscsi_portal.attr,
-	&dev_attr_iscsi_initiator_name.attr,
-	&dev_attr_iscsi_params.attr,
+	ISCSI_INIT_SHOST_ATTRS(ISCSI_INIT_SHOST_ATTR_REF)
 	NULL,
 };
 ATTRIBUTE_GROUPS(iscsi_init_shost);
+
+static int iscsi_init_device_configure(struct scsi_device *sdev, struct queue_limits *lim)
+{
+	unsigned int secs = iscsi_init_rust_cmd_timeout(sdev->host);
+
+	if (secs)
+		blk_queue_rq_timeout(sdev->request_queue, secs * HZ);
+	return 0;
+}
 
 static struct scsi_host_template iscsi_init_sht = {
 	.module = THIS_MODULE,
@@ -63,8 +79,11 @@ static struct scsi_host_template iscsi_init_sht = {
 	.proc_name = "iscsi_init",
 	.queuecommand = iscsi_init_rust_queuecommand,
 	.eh_abort_handler = iscsi_init_rust_eh_abort,
-	.eh_device_reset_handler = iscsi_init_rust_eh_reset,
-	.eh_target_reset_handler = iscsi_init_rust_eh_reset,
+	.eh_device_reset_handler = iscsi_init_rust_eh_device_reset,
+	.eh_target_reset_handler = iscsi_init_rust_eh_target_reset,
+	.eh_host_reset_handler = iscsi_init_rust_eh_host_reset,
+	.device_configure = iscsi_init_device_configure,
+	.cmd_size = sizeof(u32),
 	.change_queue_depth = scsi_change_queue_depth,
 	.can_queue = 128,
 	.this_id = -1,
@@ -76,9 +95,9 @@ static struct scsi_host_template iscsi_init_sht = {
 };
 
 struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lun,
-					unsigned int max_sectors, void *hostdata)
+					unsigned int max_sectors, size_t priv_size)
 {
-	struct Scsi_Host *shost = scsi_host_alloc(&iscsi_init_sht, sizeof(void *));
+	struct Scsi_Host *shost = scsi_host_alloc(&iscsi_init_sht, priv_size);
 
 	if (!shost)
 		return NULL;
@@ -90,7 +109,6 @@ struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lu
 	shost->max_lun = ~0ULL;
 	shost->max_cmd_len = 16;
 	shost->nr_hw_queues = 1;
-	*(void **)shost_priv(shost) = hostdata;
 	return shost;
 }
 
@@ -99,9 +117,14 @@ int iscsi_init_host_add(struct Scsi_Host *shost)
 	return scsi_add_host(shost, NULL);
 }
 
-void *iscsi_init_host_data(struct Scsi_Host *shost)
+void *iscsi_init_host_priv(struct Scsi_Host *shost)
 {
-	return *(void **)shost_priv(shost);
+	return shost_priv(shost);
+}
+
+u32 *iscsi_init_cmd_refs(struct scsi_cmnd *cmd)
+{
+	return scsi_cmd_priv(cmd);
 }
 
 unsigned int iscsi_init_host_no(struct Scsi_Host *shost)

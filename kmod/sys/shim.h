@@ -19,9 +19,15 @@ struct scatterlist;
 
 /* ---- implemented in Rust (kmod/sys/) ---- */
 long iscsi_init_rust_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int iscsi_init_rust_open(struct inode *inode, struct file *file);
+int iscsi_init_rust_release(struct inode *inode, struct file *file);
 int iscsi_init_rust_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd);
 int iscsi_init_rust_eh_abort(struct scsi_cmnd *cmd);
-int iscsi_init_rust_eh_reset(struct scsi_cmnd *cmd);
+int iscsi_init_rust_eh_device_reset(struct scsi_cmnd *cmd);
+int iscsi_init_rust_eh_target_reset(struct scsi_cmnd *cmd);
+int iscsi_init_rust_eh_host_reset(struct scsi_cmnd *cmd);
+/* Seconds a command of the host's new devices may take (0: midlayer default). */
+unsigned int iscsi_init_rust_cmd_timeout(struct Scsi_Host *shost);
 /* Writes sysfs attribute `which` (ISCSI_INIT_ATTR_*) of the host into buf (PAGE_SIZE). */
 long iscsi_init_rust_shost_show(struct Scsi_Host *shost, unsigned int which, char *buf);
 
@@ -32,17 +38,22 @@ enum {
 	ISCSI_INIT_ATTR_PORTAL = 3,
 	ISCSI_INIT_ATTR_INITIATOR_NAME = 4,
 	ISCSI_INIT_ATTR_PARAMS = 5,
+	ISCSI_INIT_ATTR_SESSION_STATE = 6,
+	ISCSI_INIT_ATTR_CONN_STATE = 7,
 };
 
 /* ---- misc device ---- */
 extern const struct file_operations iscsi_init_fops;
 
 /* ---- SCSI host ---- */
-/* scsi_host_alloc() with our template; cmd_size is the per-command private area. */
+/* scsi_host_alloc() with our template and priv_size bytes of hostdata. */
 struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lun,
-					unsigned int max_sectors, void *hostdata);
+					unsigned int max_sectors, size_t priv_size);
 int iscsi_init_host_add(struct Scsi_Host *shost);
-void *iscsi_init_host_data(struct Scsi_Host *shost);
+/* shost_priv(): the hostdata, written by kmod/sys/scsi.rs. */
+void *iscsi_init_host_priv(struct Scsi_Host *shost);
+/* The command's private area (template cmd_size): the driver's handle count. */
+u32 *iscsi_init_cmd_refs(struct scsi_cmnd *cmd);
 unsigned int iscsi_init_host_no(struct Scsi_Host *shost);
 
 /* What the data path needs to know of a command, read once at queuecommand. */

@@ -3,7 +3,7 @@
 //! A TCP socket handed over by the helper (include/linux/net.h).
 
 use super::bindings;
-use super::scsi::Cmd;
+use super::scsi::CmdRef;
 use kernel::ffi::c_char;
 use core::ptr::NonNull;
 use kernel::error::to_result;
@@ -90,7 +90,7 @@ impl Socket {
     /// # Errors
     ///
     /// EINVAL if the range is outside the buffer; socket errors.
-    pub(crate) fn send_data(&self, cmd: &Cmd, offset: u32, len: u32, more: bool, splice: bool) -> Result {
+    pub(crate) fn send_data(&self, cmd: &CmdRef, offset: u32, len: u32, more: bool, splice: bool) -> Result {
         // SAFETY: `self.ptr` is valid (invariant); `cmd` is outstanding (its
         // invariant), so its scatterlist is valid; the shim checks the range.
         to_result(unsafe {
@@ -105,7 +105,7 @@ impl Socket {
     ///
     /// EINVAL if the range is outside the buffer; EPIPE at end of stream;
     /// socket errors.
-    pub(crate) fn recv_data(&self, cmd: &Cmd, offset: u32, len: u32) -> Result {
+    pub(crate) fn recv_data(&self, cmd: &CmdRef, offset: u32, len: u32) -> Result {
         // SAFETY: as for `send_data`.
         to_result(unsafe { bindings::iscsi_init_sock_recv_sg(self.ptr.as_ptr(), cmd.as_ptr(), offset, len) })
     }
