@@ -33,6 +33,12 @@ unsafe impl Send for Thread {}
 // SAFETY: no method takes `&self`.
 unsafe impl Sync for Thread {}
 
+/// The thread function given to `kthread_run()`: runs `body(&ctx)`.
+///
+/// # Safety
+///
+/// Called by the kthread machinery only, once, with the `Start<T>` that
+/// `spawn::<T>` leaked for this thread.
 unsafe extern "C" fn trampoline<T>(data: *mut c_void) -> c_int {
     // SAFETY: `data` is the `Start<T>` that `spawn` leaked for this thread; it
     // stays valid until `Thread::stop` frees it after the thread exited.

@@ -191,8 +191,8 @@ fs_check() {
   # A tree of a few thousand files of all sizes: the sources and the host's
   # Python library (no build output).
   mkdir -p "$mnt/src" "$mnt/py"
-  cp -a "$REPO/kmod" "$REPO/codec/src" "$REPO/codec/tests" "$REPO/helper/src" "$REPO/scripts" \
-    "$REPO/Documentation" "$mnt/src/"
+  tar -C "$REPO" --exclude=target --exclude=artifacts --exclude='*.o' --exclude='*.ko' -cf - \
+    kmod codec/src codec/tests helper/src scripts Documentation | tar -C "$mnt/src" -xf -
   cp -a /usr/lib/python3.11/email /usr/lib/python3.11/json /usr/lib/python3.11/asyncio "$mnt/py/"
   (cd "$mnt" && find . -type f ! -path './lost+found/*' -exec sha256sum {} + | sort -k2) >/tmp/fs-sums
   sync; echo 3 >/proc/sys/vm/drop_caches
