@@ -15,7 +15,7 @@
 #   --luns N                  ramdisk LUNs per LIO target (default 1, exported as LIO_LUNS)
 #   --chap USER:SECRET        make scenarios' default LIO target require CHAP
 #   --mutual USER:SECRET      ...and mutual CHAP with these target credentials
-#   --timeout SECONDS         per-scenario time limit in the guest (default 1200)
+#   --timeout SECONDS         per-scenario time limit in the guest (default 1800)
 #   --mem MIB                 guest memory (default 6144)
 #   --out DIR                 where logs go (default out/qemu-<timestamp>)
 #   --cpus N                  guest vCPUs (default 2)
@@ -29,7 +29,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-cpus=2 flavour=debug shell=0 luns=1 chap="" mutual="" timeout=1200 mem=6144 out=""
+cpus=2 flavour=debug shell=0 luns=1 chap="" mutual="" timeout=1800 mem=6144 out=""
 scenarios=()
 while (($#)); do
   case "$1" in

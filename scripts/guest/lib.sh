@@ -36,11 +36,12 @@ wait_for() {
 
 lio_setup() {
   local iqn=$LIO_DEFAULT_IQN luns=${LIO_LUNS:-1} mib=256 port=3260 init="" chap=${LIO_CHAP:-} mutual=${LIO_MUTUAL:-}
-  local OPTIND opt params=()
-  while getopts "t:l:s:p:i:c:m:P:" opt; do
+  local OPTIND opt params=() dataout_timeout=""
+  while getopts "t:l:s:p:i:c:m:P:T:" opt; do
     case $opt in
       t) iqn=$OPTARG;; l) luns=$OPTARG;; s) mib=$OPTARG;; p) port=$OPTARG;;
       i) init=$OPTARG;; c) chap=$OPTARG;; m) mutual=$OPTARG;; P) params+=("$OPTARG");;
+      T) dataout_timeout=$OPTARG;;
       *) die "lio_setup: bad option";;
     esac
   done
@@ -67,6 +68,9 @@ lio_setup() {
       mkdir -p "$tpg/acls/$init/lun_$i"
       ln -s "$tpg/lun/lun_$i" "$tpg/acls/$init/lun_$i/map"
     done
+    # Seconds LIO waits for the Data-Out an R2T asked for (default 3, max 60;
+    # at ERL 0 a timeout drops the connection). A per-ACL attribute.
+    [ -z "$dataout_timeout" ] || echo "$dataout_timeout" >"$tpg/acls/$init/attrib/dataout_timeout"
     authdir=$tpg/acls/$init/auth
   else
     echo 1 >"$tpg/attrib/generate_node_acls"
