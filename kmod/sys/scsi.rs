@@ -169,13 +169,7 @@ impl Cmd {
     ///
     /// `Err(self)` if a [`CmdRef`] still exists: nothing was done.
     pub(crate) fn complete(self, host: HostByte, status: u8, resid: u32, sense: &[u8]) -> Result<(), Cmd> {
-        // SAFETY: the command is live (invariant).
-        let r = unsafe { refs(self.ptr) };
-        if r.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
-            return Err(self);
-        }
-        let ptr = self.ptr;
-        core::mem::forget(self);
+        let ptr = self.release_unique()?;
         // SAFETY: the command is outstanding and this was its last handle
         // (the count went from 1 to 0), so nothing uses it after scsi_done();
         // `sense` is readable for its length.
@@ -195,13 +189,21 @@ impl Cmd {
     /// Gives the command back to queuecommand's caller unanswered
     /// (SCSI_MLQUEUE_HOST_BUSY). `Err(self)` if a [`CmdRef`] exists.
     fn into_busy(self) -> Result<(), Cmd> {
+        self.release_unique().map(|_| ())
+    }
+
+    /// Gives up the last handle: the count goes from 1 to 0 and the command
+    /// pointer is returned for one final use. `Err(self)` if a [`CmdRef`]
+    /// still exists.
+    fn release_unique(self) -> Result<NonNull<bindings::scsi_cmnd>, Cmd> {
         // SAFETY: the command is live (invariant).
         let r = unsafe { refs(self.ptr) };
         if r.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
             return Err(self);
         }
+        let ptr = self.ptr;
         core::mem::forget(self);
-        Ok(())
+        Ok(ptr)
     }
 }
 
