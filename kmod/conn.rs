@@ -32,12 +32,14 @@ use crate::codec::serial::Sn;
 use crate::kcore::failure::Failure;
 use crate::kcore::itt::Itt;
 use crate::kcore::session::{RxNext, TxWork};
-use crate::kcore::task::{CmdInfo, DataDir, HostStatus};
+use crate::kcore::task::{CmdInfo, DataDir};
 use crate::session::{Session, Stats};
 use crate::sys::crc::KernelCrc32c;
 use crate::sys::scsi::CmdRef;
 use crate::sys::socket::Socket;
 use crate::sys::thread;
+use crate::sys::time::now_ms;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -140,7 +142,8 @@ impl Conn {
                 }
             }
         }
-        // Stop the transmit side, wait for it, then complete what is left.
+        // Stop the transmit side, wait for it, then hold (or fail) the
+        // session's I/O and requeue what is left.
         self.sock.shutdown();
         s.tx_wait.notify_all();
         {
@@ -150,10 +153,7 @@ impl Conn {
                 let _ = s.event.wait_interruptible(&mut g);
             }
         }
-        s.flush(HostStatus::TransportDisrupted);
-        s.cleaned_up();
-        s.inner.lock().set_running(true, false);
-        s.event.notify_all();
+        s.connection_ended();
     }
 
     /// Receives and handles one PDU.
@@ -179,6 +179,7 @@ impl Conn {
             }
         }
         Stats::add(&s.stats.pdus_received, 1);
+        s.last_rx.store(now_ms(), Ordering::Relaxed);
         let pdu = Pdu::decode(&bhs).map_err(|_| Failure::MalformedHeader)?;
         let next = match pdu {
             Pdu::DataIn(d) => return self.rx_data_in(&d, &layout),
@@ -203,12 +204,16 @@ impl Conn {
                 next
             }
             Pdu::AsyncMessage(a) => {
-                self.rx_segment(&layout, buf)?;
-                let ev = s.inner.lock().rx_async(&a)?;
+                let data = self.rx_segment(&layout, buf)?;
+                let ev = s.inner.lock().rx_async(&a, data)?;
                 match ev {
-                    AsyncEvent::LogoutRequest => pr_warn!("session {}: target requests logout\n", s.id),
+                    AsyncEvent::LogoutRequest => {
+                        pr_warn!("session {}: target requests logout; reconnecting after it\n", s.id)
+                    }
                     ev => pr_info!("session {}: async event {:?} (vcode {})\n", s.id, ev, a.async_vcode),
                 }
+                // A rescan is the maintenance thread's.
+                s.event.notify_all();
                 RxNext::Continue
             }
             Pdu::Reject(r) => {
@@ -338,6 +343,7 @@ impl Conn {
             TxWork::DataOut { cmd: None, .. } => Ok(()),
             TxWork::NopOut { ttt, lun, cmd_sn, exp_stat_sn } => self.tx_nop_out(ttt, lun, cmd_sn, exp_stat_sn),
             TxWork::Logout { cmd_sn, exp_stat_sn } => self.tx_logout(cmd_sn, exp_stat_sn),
+            TxWork::Ping { cmd_sn, exp_stat_sn } => self.tx_ping(cmd_sn, exp_stat_sn),
         }
     }
 
@@ -454,6 +460,24 @@ impl Conn {
 
     fn tx_nop_out(&self, ttt: u32, lun: [u8; 8], cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
         let n = NopOut { immediate: true, data_segment_length: 0, lun: Lun(lun), itt: RESERVED_TAG, ttt, cmd_sn, exp_stat_sn };
+        let mut bhs = [0u8; BHS_LEN];
+        n.encode(&mut bhs).map_err(|_| Failure::Encode)?;
+        self.send_header(&bhs, &[], false)
+    }
+
+    /// Our keepalive ping (RFC 7143 §11.18): ITT `Itt::PING`, TTT
+    /// 0xffffffff, immediate, LUN 0, no data; the target answers with a
+    /// NOP-In carrying the same ITT.
+    fn tx_ping(&self, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+        let n = NopOut {
+            immediate: true,
+            data_segment_length: 0,
+            lun: Lun([0; 8]),
+            itt: Itt::PING.to_wire(),
+            ttt: RESERVED_TAG,
+            cmd_sn,
+            exp_stat_sn,
+        };
         let mut bhs = [0u8; BHS_LEN];
         n.encode(&mut bhs).map_err(|_| Failure::Encode)?;
         self.send_header(&bhs, &[], false)

@@ -12,6 +12,8 @@ use crate::sys;
 use crate::sys::miscdev::MiscDevice;
 use crate::sys::scsi::Host;
 use crate::sys::socket::Socket;
+use crate::events::Events;
+use crate::kcore::recovery::MAX_TIMER;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::str::CString;
@@ -34,6 +36,13 @@ pub(crate) struct Control {
     #[pin]
     sessions: Mutex<KVec<Option<Arc<Session>>>>,
     next_id: AtomicU32,
+    /// Session events for `IOC_EVENT_WAIT`, shared with every session.
+    events: Arc<Events>,
+    /// Serialises `IOC_CONN_BIND`, so that two binds for one session cannot
+    /// interleave; taken before `sessions` in the lock order, and held
+    /// across the bind (which sleeps).
+    #[pin]
+    binding: Mutex<()>,
 }
 
 /// EOPNOTSUPP (not among the kernel crate's named codes in 6.12).
@@ -108,6 +117,10 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     check_range(p.max_recv_data_segment_length, 512, MAX_LEN_24, "MaxRecvDataSegmentLength")?;
     check_range(p.max_xmit_data_segment_length, 512, MAX_LEN_24, "MaxXmitDataSegmentLength")?;
     check_range(b.cmd_timeout, 0, MAX_CMD_TIMEOUT, "command timeout (seconds)")?;
+    let t = crate::session::timers_of(b);
+    check_range(t.replacement_timeout, 0, MAX_TIMER, "replacement_timeout (seconds)")?;
+    check_range(t.noop_out_interval, 0, MAX_TIMER, "noop_out_interval (seconds)")?;
+    check_range(t.noop_out_timeout, 1, MAX_TIMER, "noop_out_timeout (seconds)")?;
     check_range(p.max_burst_length, 512, MAX_LEN_24, "MaxBurstLength")?;
     check_range(p.first_burst_length, 512, p.max_burst_length, "FirstBurstLength")?;
     check_range(u32::from(p.default_time2wait), 0, 3600, "DefaultTime2Wait")?;
@@ -150,7 +163,12 @@ impl MiscDevice for Control {
     type Ptr = Arc<Control>;
     type RegistrationData = Arc<Control>;
 
+    /// The one privilege check: opening /dev/iscsi_init needs CAP_SYS_ADMIN.
+    /// The daemon opens it once and may then drop every capability.
     fn open(data: &Arc<Control>) -> Result<Arc<Control>> {
+        if !sys::capable_sys_admin() {
+            return Err(EPERM);
+        }
         Ok(data.clone())
     }
 
@@ -164,6 +182,8 @@ impl Control {
         try_pin_init!(Control {
             sessions <- kernel::new_mutex!(KVec::new(), "iscsi_init::Control::sessions"),
             next_id: AtomicU32::new(1),
+            events: Arc::pin_init(Events::new(), GFP_KERNEL)?,
+            binding <- kernel::new_mutex!((), "iscsi_init::Control::binding"),
         }? Error)
     }
 
@@ -173,9 +193,6 @@ impl Control {
             let hdr = abi::AbiHeader { version: abi::ABI_VERSION, size: core::mem::size_of::<abi::ConnBind>() as u32 };
             sys::user::write(arg, &hdr)?;
             return Ok(0);
-        }
-        if !sys::capable_sys_admin() {
-            return Err(EPERM);
         }
         match cmd {
             abi::IOC_CONN_BIND => {
@@ -226,6 +243,16 @@ impl Control {
                 sys::user::write(arg, &st)?;
                 Ok(0)
             }
+            abi::IOC_EVENT_WAIT => {
+                check_header::<abi::EventWait>(arg, "event wait")?;
+                let mut w: abi::EventWait = sys::user::read(arg)?;
+                if w.reserved.iter().any(|&v| v != 0) {
+                    refuse!(EINVAL, "event wait: reserved fields set");
+                }
+                self.events.wait(&mut w)?;
+                sys::user::write(arg, &w)?;
+                Ok(0)
+            }
             _ => Err(ENOTTY),
         }
     }
@@ -237,6 +264,7 @@ impl Control {
     /// `IOC_CONN_BIND`: a new session, or a new connection for a failed one.
     fn bind(&self, b: &abi::ConnBind) -> Result<(u32, u32)> {
         let window = check_bind(b)?;
+        let _serial = self.binding.lock();
         let sock = Socket::from_fd(b.fd).map_err(|e| {
             pr_warn!("bind: fd {} is not a connected TCP socket ({:?})\n", b.fd, e);
             e
@@ -249,7 +277,7 @@ impl Control {
             return self.rebind(&s, b, window, sock);
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let session = Session::new(id, b, window)?;
+        let session = Session::new(id, b, window, self.events.clone())?;
         let mut host = Host::<SessionHost>::new(
             session.can_queue,
             session.can_queue.min(u16::MAX as u32) as u16,
@@ -263,6 +291,10 @@ impl Control {
         }
         let host_no = host.host_no();
         session.set_host_no(host_no);
+        if let Err(e) = session.start_maintenance() {
+            stop_conn(&session, Some(threads));
+            return Err(e);
+        }
         {
             let mut parts = session.parts.lock();
             parts.conn = Some(threads);
@@ -278,7 +310,11 @@ impl Control {
             }
         };
         if let Err(e) = added {
-            let t = session.parts.lock().conn.take();
+            let (t, m) = {
+                let mut p = session.parts.lock();
+                (p.conn.take(), p.maint.take())
+            };
+            drop(m);
             stop_conn(&session, t);
             return Err(e.into());
         }
@@ -307,25 +343,43 @@ impl Control {
         Ok((id, host_no))
     }
 
-    /// A new connection for a failed session (re-login after a connection
-    /// failure): same ISID and TSIH, fresh sequence numbers from the login
-    /// (N7 then T5/N10).
+    /// A new connection for a session whose connection ended (re-login
+    /// after a failure or a target-requested logout): same ISID; the same
+    /// TSIH continues the session (N7, T5/N10), a new one reinstated it
+    /// (N6, N1, T5/N2). Fresh sequence numbers come from the login; the
+    /// SCSI host and its devices stay, and held I/O resumes.
     fn rebind(&self, s: &Arc<Session>, b: &abi::ConnBind, window: CmdWindow, sock: Socket) -> Result<(u32, u32)> {
-        if b.isid != s.ident.isid || b.tsih != s.ident.tsih {
-            refuse!(EINVAL, "bind: session {}: ISID/TSIH differ from the session's", s.id);
+        if b.isid != s.ident.isid {
+            refuse!(EINVAL, "bind: session {}: ISID differs from the session's", s.id);
         }
-        if !s.is_cleaned_up() {
-            refuse!(EBUSY, "bind: session {} is not failed", s.id);
+        if field_str(&b.target_name) != field_str(&s.ident.target_name) {
+            refuse!(EINVAL, "bind: session {}: TargetName differs from the session's", s.id);
+        }
+        if !s.awaits_connection() {
+            refuse!(EBUSY, "bind: session {} is not waiting for a connection", s.id);
         }
         let old = s.parts.lock().conn.take();
-        stop_conn(s, old);
-        if s.continue_with(b, window).is_err() {
-            refuse!(EBUSY, "bind: session {} is not failed", s.id);
+        if let Some(t) = old {
+            t.rx.stop();
+            t.tx.stop();
         }
-        let threads = start_conn(s, sock, b)?;
+        let reinstated = match s.rebind(b, window) {
+            Ok(r) => r,
+            Err(e) => refuse!(e, "bind: session {} is not waiting for a connection", s.id),
+        };
+        let threads = match start_conn(s, sock, b) {
+            Ok(t) => t,
+            Err(e) => {
+                // The new connection never ran: the session waits for the
+                // next attempt (a no-op failure if start_conn already failed it).
+                s.mark_failed(Failure::ThreadStart);
+                s.connection_ended();
+                return Err(e);
+            }
+        };
         s.parts.lock().conn = Some(threads);
+        s.resumed(reinstated);
         let host_no = s.inner.lock().host_no();
-        pr_info!("session {}: new connection bound\n", s.id);
         Ok((s.id, host_no))
     }
 

@@ -13,9 +13,10 @@
 //!   machine, ITT layout, task table, rings, receive-side checks); the same
 //!   files are the `iscsi-kmod-core` crate, tested and fuzzed on the host
 //!   (kmod/core).
-//! - `control`: the ioctl commands; `session`: a session's lock, waits,
-//!   SCSI host callbacks and counters around its `kcore` state; `conn`: the
-//!   receive and transmit threads.
+//! - `control`: the ioctl commands; `events`: the session events the
+//!   recovery daemon waits for; `session`: a session's lock, waits, SCSI
+//!   host callbacks, counters and maintenance thread around its `kcore`
+//!   state; `conn`: the receive and transmit threads.
 //! - `codec`: the iSCSI wire format, the same source files the helper
 //!   compiles (codec/src); `abi`: the ioctl ABI (abi/src).
 //!
@@ -71,6 +72,7 @@ mod kcore {
     pub mod failure;
     pub mod fsm;
     pub mod itt;
+    pub mod recovery;
     pub mod ring;
     pub mod session;
     pub mod task;
@@ -78,6 +80,7 @@ mod kcore {
 
 mod conn;
 mod control;
+mod events;
 mod session;
 mod sys;
 

@@ -4,14 +4,30 @@
 //! §4, §8, §10). The protocol state and every check on received PDUs are the
 //! host-tested [`kcore::session::SessionCore`](crate::kcore::session); this
 //! file adds the kernel's side: the lock around it, the wait queues, the
-//! SCSI host callbacks ([`HostOps`]) and the counters. The connection's
-//! threads live in `crate::conn`.
+//! SCSI host callbacks ([`HostOps`]), the counters and the session's
+//! maintenance thread (keepalive, `replacement_timeout`, LUN rescans). The
+//! connection's threads live in `crate::conn`.
+//!
+//! # Recovery
+//!
+//! At ERL 0 a failed connection takes the session to Q4 FAILED. The receive
+//! thread, last to stop, decides with the core what I/O does until the
+//! next connection ([`kcore::recovery`](crate::kcore::recovery)): it blocks
+//! the host's devices, then completes every outstanding command with
+//! DID_REQUEUE (back to the block layer, retry budget untouched), then
+//! posts an event for the daemon. A new connection (`Control::rebind`)
+//! unblocks the devices and the block layer sends the commands again. The
+//! maintenance thread turns the devices to transport-offline once
+//! `replacement_timeout` expires. Every device transition is made by
+//! [`Session::sync_devices`], which applies the core's I/O state.
 //!
 //! # Lock order
 //!
-//! 1. `Control::sessions` (mutex): the session list.
-//! 2. `Session::parts` (mutex): the host and the connection threads.
-//! 3. `Session::inner` (spinlock): the protocol state.
+//! 1. `Control::binding` (mutex): serialises `IOC_CONN_BIND`.
+//! 2. `Control::sessions` (mutex): the session list.
+//! 3. `Session::parts` (mutex): the host, the threads, the devices' state.
+//! 4. `Session::inner` (spinlock): the protocol state.
+//! 5. `Events::ring` (spinlock): the event queue (nothing is taken under it).
 //!
 //! A lock may be taken while holding one above it, never one below it.
 //! `inner` is never held across socket I/O, `scsi_done()`, a thread stop,
@@ -32,14 +48,17 @@
 
 use crate::abi;
 use crate::codec::logout::LogoutResponseCode;
+use crate::events::{Event as UserEvent, Events};
 use crate::codec::serial::{CmdWindow, Sn};
 use crate::conn::Conn;
 use crate::kcore::failure::{Failure, FailureKind};
 use crate::kcore::fsm::{ConnState, Event, Refused, SessionState, Transition};
+use crate::kcore::recovery::{self, Io, Keepalive, Timers};
 use crate::kcore::session::{Limits, LoginSn, QueueError, SessionCore, TxItem};
 use crate::kcore::task::{self, CmdHandle, Completion, HostStatus, Task};
 use crate::sys::scsi::{Cmd, CmdRef, DataDir, EhCmd, EhResult, Host, HostAttr, HostByte, HostData, HostOps, SysfsBuf};
-use crate::sys::thread::Thread;
+use crate::sys::thread::{self, Thread};
+use crate::sys::time::now_ms;
 use core::fmt::Write;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +79,8 @@ const MIN_QUEUE_DEPTH: u32 = 32;
 const DEFAULT_LOGOUT_TIMEOUT: u32 = 15;
 /// Largest command timeout accepted from the helper, in seconds.
 pub(crate) const MAX_CMD_TIMEOUT: u32 = 3600;
+/// Longest sleep of the maintenance thread between checks, in milliseconds.
+const MAINT_MAX_SLEEP_MS: u64 = 10_000;
 
 impl CmdHandle for Cmd {
     type Ref = CmdRef;
@@ -76,12 +97,13 @@ pub(crate) type Core = SessionCore<Cmd, KVec<Task<Cmd>>, KVec<u32>, KVec<TxItem>
 ///
 /// # Invariants
 ///
-/// `params` and `cid` are those of the connection the core's sequence
-/// numbers belong to (set together at bind and rebind).
+/// `params`, `cid` and `tsih` are those of the connection the core's
+/// sequence numbers belong to (set together at bind and rebind).
 pub(crate) struct Inner {
     core: Core,
     params: abi::NegotiatedParams,
     cid: u16,
+    tsih: u16,
     host_no: u32,
 }
 
@@ -148,6 +170,7 @@ pub(crate) struct Stats {
     transport_errors: AtomicU64,
     aborts: AtomicU64,
     conn_failures: AtomicU64,
+    requeued: AtomicU64,
 }
 
 impl Stats {
@@ -174,14 +197,27 @@ pub(crate) struct Identity {
     pub(crate) target_alias: [u8; abi::ALIAS_LEN],
     pub(crate) portal: [u8; abi::PORTAL_LEN],
     pub(crate) isid: [u8; 6],
-    pub(crate) tsih: u16,
     pub(crate) tpgt: u16,
+}
+
+/// What the host's devices were last set to ([`Session::sync_devices`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Devices {
+    /// Running (as `scsi_add_host` leaves them).
+    Running,
+    /// Blocked (`scsi_block_targets`): I/O waits.
+    Blocked,
+    /// Transport-offline: the midlayer fails I/O at once.
+    Offline,
 }
 
 /// The parts created and torn down with the session's host and connection.
 pub(crate) struct Parts {
     pub(crate) host: Option<Host<SessionHost>>,
     pub(crate) conn: Option<ConnThreads>,
+    /// The maintenance thread (keepalive, replacement timeout, rescans).
+    pub(crate) maint: Option<Thread>,
+    pub(crate) devices: Devices,
 }
 
 /// A bound connection and its two threads.
@@ -215,6 +251,13 @@ pub(crate) struct Session {
     #[pin]
     pub(crate) parts: Mutex<Parts>,
     pub(crate) stats: Stats,
+    /// When the last PDU arrived (ms, [`now_ms`]), for the keepalive;
+    /// written by the receive thread without a lock.
+    pub(crate) last_rx: AtomicU64,
+    /// Largest MaxOutstandingR2T a connection of this session may use (the
+    /// transmit queue was sized for it).
+    r2t_cap: u16,
+    events: Arc<Events>,
 }
 
 /// Text of a NUL-terminated name field.
@@ -229,7 +272,32 @@ fn host_byte(h: HostStatus) -> HostByte {
         HostStatus::NoConnect => HostByte::NoConnect,
         HostStatus::Error => HostByte::Error,
         HostStatus::TransportDisrupted => HostByte::TransportDisrupted,
+        HostStatus::Requeue => HostByte::Requeue,
+        HostStatus::TransportFailfast => HostByte::TransportFailfast,
     }
+}
+
+/// A timer from a bind: `TIMER_DEFAULT` for `default`.
+fn timer(v: u32, default: u32) -> u32 {
+    if v == abi::TIMER_DEFAULT {
+        default
+    } else {
+        v
+    }
+}
+
+/// The recovery timers a bind asks for.
+pub(crate) fn timers_of(b: &abi::ConnBind) -> Timers {
+    Timers {
+        replacement_timeout: timer(b.replacement_timeout, recovery::DEFAULT_REPLACEMENT_TIMEOUT),
+        noop_out_interval: timer(b.noop_out_interval, recovery::DEFAULT_NOOP_OUT_INTERVAL),
+        noop_out_timeout: timer(b.noop_out_timeout, recovery::DEFAULT_NOOP_OUT_TIMEOUT),
+    }
+}
+
+/// 1-based cause code of the ABI (`abi::FAILURE_NAMES`).
+fn cause_code(f: Failure) -> u32 {
+    f.index() as u32 + 1
 }
 
 /// A vector of `n` values made by `f` (the task table: its entries own a
@@ -245,7 +313,9 @@ fn filled<T>(n: usize, f: impl Fn() -> T) -> Result<KVec<T>> {
 /// The login's sequence numbers and limits from a bind.
 pub(crate) fn login_of(bind: &abi::ConnBind, window: CmdWindow) -> (LoginSn, Limits) {
     let sn = LoginSn { cmd_sn: Sn(bind.cmd_sn), exp_stat_sn: Sn(bind.exp_stat_sn), window };
-    (sn, Limits { max_burst_length: bind.params.max_burst_length })
+    let limits =
+        Limits { max_burst_length: bind.params.max_burst_length, default_time2wait: bind.params.default_time2wait };
+    (sn, limits)
 }
 
 impl Session {
@@ -255,7 +325,7 @@ impl Session {
     /// # Errors
     ///
     /// ENOMEM.
-    pub(crate) fn new(id: u32, bind: &abi::ConnBind, window: CmdWindow) -> Result<Arc<Self>> {
+    pub(crate) fn new(id: u32, bind: &abi::ConnBind, window: CmdWindow, events: Arc<Events>) -> Result<Arc<Self>> {
         let depth = match bind.queue_depth {
             0 => DEFAULT_QUEUE_DEPTH,
             d => d,
@@ -271,17 +341,18 @@ impl Session {
             KVec::from_elem(TxItem::Logout, n * (r2t + 1) + 8, GFP_KERNEL)?,
             sn,
             limits,
+            timers_of(bind),
         );
         core.set_trace(trace);
+        core.set_clock(now_ms);
         core.on(Event::LoginComplete).map_err(|_| EINVAL)?;
-        let inner = Inner { core, params: bind.params, cid: bind.cid, host_no: 0 };
+        let inner = Inner { core, params: bind.params, cid: bind.cid, tsih: bind.tsih, host_no: 0 };
         let ident = Identity {
             target_name: bind.target_name,
             initiator_name: bind.initiator_name,
             target_alias: bind.target_alias,
             portal: bind.portal,
             isid: bind.isid,
-            tsih: bind.tsih,
             tpgt: bind.tpgt,
         };
         Arc::pin_init(
@@ -293,8 +364,14 @@ impl Session {
                 inner <- kernel::new_spinlock!(inner, "iscsi_init::Session::inner"),
                 tx_wait <- kernel::new_condvar!("iscsi_init::Session::tx_wait"),
                 event <- kernel::new_condvar!("iscsi_init::Session::event"),
-                parts <- kernel::new_mutex!(Parts { host: None, conn: None }, "iscsi_init::Session::parts"),
+                parts <- kernel::new_mutex!(
+                    Parts { host: None, conn: None, maint: None, devices: Devices::Running },
+                    "iscsi_init::Session::parts"
+                ),
                 stats: Stats::default(),
+                last_rx: AtomicU64::new(now_ms()),
+                r2t_cap: bind.params.max_outstanding_r2t.clamp(1, MAX_OUTSTANDING_R2T),
+                events,
             }),
             GFP_KERNEL,
         )
@@ -305,22 +382,204 @@ impl Session {
         self.inner.lock().host_no = host_no;
     }
 
-    /// A new connection replaces the failed one (N7, T5/N10).
+    /// A new connection replaces the ended one: with the session's TSIH a
+    /// continuation (N7, T5/N10), with a new TSIH a reinstatement (N6, N1,
+    /// T5/N2). Returns whether it was a reinstatement.
     ///
     /// # Errors
     ///
-    /// EBUSY if the session is not failed with its old connection cleaned
-    /// up (Q4 FAILED, S1 FREE) and its threads gone.
-    pub(crate) fn continue_with(&self, bind: &abi::ConnBind, window: CmdWindow) -> Result {
+    /// EBUSY if the session does not await a connection (its old one is
+    /// not cleaned up, or its threads still run, or it is being removed);
+    /// EINVAL if the login allows more outstanding R2Ts than the session's
+    /// queues were sized for.
+    pub(crate) fn rebind(&self, bind: &abi::ConnBind, window: CmdWindow) -> Result<bool> {
+        if bind.params.max_outstanding_r2t > self.r2t_cap {
+            pr_warn!(
+                "bind: session {}: MaxOutstandingR2T={} above the session's {}\n",
+                self.id,
+                bind.params.max_outstanding_r2t,
+                self.r2t_cap
+            );
+            return Err(EINVAL);
+        }
         let mut g = self.inner.lock();
-        if g.threads_running() != (false, false) {
+        if g.threads_running() != (false, false) || !g.awaits_connection() {
             return Err(EBUSY);
         }
         let (sn, limits) = login_of(bind, window);
-        g.continue_with(sn, limits).map_err(|_| EBUSY)?;
+        let reinstated = bind.tsih != g.tsih;
+        if reinstated {
+            g.reinstate_with(sn, limits)
+        } else {
+            g.continue_with(sn, limits)
+        }
+        .map_err(|_| EBUSY)?;
         g.params = bind.params;
         g.cid = bind.cid;
+        g.tsih = bind.tsih;
+        Ok(reinstated)
+    }
+
+    /// The new connection's threads run: I/O resumes (the devices are
+    /// unblocked), the daemon is told, and one line is logged.
+    pub(crate) fn resumed(&self, reinstated: bool) {
+        let (down, cause) = {
+            let mut g = self.inner.lock();
+            let cause = g.recovery().last_failure().map(|f| f.0);
+            (g.recovered(), cause)
+        };
+        self.last_rx.store(now_ms(), Ordering::Relaxed);
+        self.sync_devices();
+        let down = down.unwrap_or(0);
+        pr_info!(
+            "session {}: recovered by {} after {}.{:03} s without a connection (cause: {})\n",
+            self.id,
+            if reinstated { "reinstatement" } else { "continuation" },
+            down / 1000,
+            down % 1000,
+            cause.map(|c| c.text()).unwrap_or("none")
+        );
+        self.events.post(UserEvent {
+            kind: abi::EVENT_RECOVERED,
+            session_id: self.id,
+            downtime_ms: down.min(u64::from(u32::MAX)) as u32,
+            ..UserEvent::default()
+        });
+        self.event.notify_all();
+    }
+
+    /// Applies the core's I/O state to the host's devices: the one place
+    /// where they are blocked, unblocked or turned transport-offline.
+    /// Sleeps (the midlayer's block and unblock do).
+    pub(crate) fn sync_devices(&self) {
+        let mut parts = self.parts.lock();
+        let io = self.inner.lock().recovery().io();
+        let want = match io {
+            Io::Running => Devices::Running,
+            Io::Held => Devices::Blocked,
+            Io::FailFast | Io::Closing => Devices::Offline,
+        };
+        if want == parts.devices {
+            return;
+        }
+        if let Some(h) = parts.host.as_ref() {
+            match want {
+                Devices::Blocked => h.block(),
+                Devices::Offline => {
+                    if parts.devices == Devices::Running {
+                        h.block();
+                    }
+                    h.unblock(true);
+                }
+                Devices::Running => h.unblock(false),
+            }
+        }
+        parts.devices = want;
+    }
+
+    /// The receive thread's end, after the transmit thread stopped: I/O is
+    /// held (or failed), the devices follow, the outstanding commands are
+    /// requeued (or failed), the connection is cleaned up (M1), and the
+    /// daemon is told that the session needs a new connection.
+    pub(crate) fn connection_ended(&self) {
+        let (io, host) = self.inner.lock().io_after_connection();
+        self.sync_devices();
+        let requeued = self.flush(host);
+        let (cause, delay) = {
+            let mut g = self.inner.lock();
+            let _ = g.on(Event::CleanedUp);
+            g.set_running(true, false);
+            let cause = g.recovery().last_failure().map(|f| f.0).unwrap_or(Failure::Socket);
+            let delay = match g.recovery().reconnect_delay() {
+                0 => u32::from(g.params.default_time2wait),
+                d => d,
+            };
+            (cause, delay)
+        };
+        self.event.notify_all();
+        if io == Io::Closing {
+            return;
+        }
+        pr_info!(
+            "session {}: I/O {} ({} commands taken back); waiting for a new connection\n",
+            self.id,
+            if io == Io::Held { "held" } else { "failing fast" },
+            requeued
+        );
+        self.events.post(UserEvent {
+            kind: abi::EVENT_CONN_FAILED,
+            session_id: self.id,
+            cause: cause_code(cause),
+            delay_s: delay,
+            ..UserEvent::default()
+        });
+    }
+
+    /// Starts the maintenance thread.
+    ///
+    /// # Errors
+    ///
+    /// What starting a kernel thread returns.
+    pub(crate) fn start_maintenance(self: &Arc<Self>) -> Result {
+        let name = kernel::str::CString::try_from_fmt(kernel::fmt!("iscsi_eh/{}", self.id))?;
+        let t = thread::spawn(&name, self.clone(), Session::maint_main)?;
+        self.parts.lock().maint = Some(t);
         Ok(())
+    }
+
+    /// Body of the maintenance thread, as FreeBSD's
+    /// `iscsi_maintenance_thread`: the NOP-Out keepalive, the
+    /// `replacement_timeout`, and LUN rescans the target asked for.
+    fn maint_main(&self) {
+        while !thread::should_stop() {
+            let last_rx = self.last_rx.load(Ordering::Relaxed);
+            let (ka, repl, rescan) = {
+                let mut g = self.inner.lock();
+                (g.keepalive(last_rx), g.replacement(), g.take_rescan())
+            };
+            let mut sleep = MAINT_MAX_SLEEP_MS;
+            match ka {
+                Keepalive::Ping(ms) => {
+                    self.tx_wait.notify_one();
+                    sleep = sleep.min(ms);
+                }
+                Keepalive::Expired => {
+                    if self.mark_failed(Failure::KeepaliveTimeout) {
+                        if let Some(c) = self.parts.lock().conn.as_ref() {
+                            c.conn.shutdown();
+                        }
+                    }
+                }
+                Keepalive::Wait(Some(ms)) => sleep = sleep.min(ms),
+                Keepalive::Wait(None) => {}
+            }
+            match repl {
+                Some(0) => {
+                    let t = self.inner.lock().recovery().timers().replacement_timeout;
+                    pr_warn!("session {}: no connection within replacement_timeout ({} s): failing I/O\n", self.id, t);
+                    self.sync_devices();
+                    self.events.post(UserEvent {
+                        kind: abi::EVENT_REPLACEMENT_TIMEOUT,
+                        session_id: self.id,
+                        ..UserEvent::default()
+                    });
+                }
+                Some(ms) => sleep = sleep.min(ms),
+                None => {}
+            }
+            if rescan {
+                pr_info!("session {}: the target reports changed LUNs: rescanning\n", self.id);
+                if let Some(h) = self.parts.lock().host.as_ref() {
+                    h.scan();
+                }
+            }
+            let mut g = self.inner.lock();
+            if thread::should_stop() {
+                break;
+            }
+            // Woken early by state changes (and by kthread_stop).
+            let _ = self.event.wait_interruptible_timeout(&mut g, msecs_to_jiffies(sleep.max(1) as u32));
+        }
     }
 
     /// queuecommand: records the command and wakes the transmit thread.
@@ -360,10 +619,10 @@ impl Session {
     /// Completes a command taken out of the task table.
     pub(crate) fn complete(&self, done: Option<(Cmd, Completion)>) {
         let Some((cmd, c)) = done else { return };
-        if c.host == HostStatus::Ok {
-            Stats::add(&self.stats.responses, 1);
-        } else {
-            Stats::add(&self.stats.transport_errors, 1);
+        match c.host {
+            HostStatus::Ok => Stats::add(&self.stats.responses, 1),
+            HostStatus::Requeue => Stats::add(&self.stats.requeued, 1),
+            _ => Stats::add(&self.stats.transport_errors, 1),
         }
         if let Err(cmd) = cmd.complete(host_byte(c.host), c.status, c.resid, c.sense()) {
             // A handle of it is still in use: the completion rules above
@@ -375,14 +634,18 @@ impl Session {
 
     /// Completes every outstanding command with `host` (after a connection
     /// failure, once the transmit thread has stopped) and empties the queues.
-    pub(crate) fn flush(&self, host: HostStatus) {
+    /// Returns how many commands it completed.
+    pub(crate) fn flush(&self, host: HostStatus) -> usize {
+        let mut n = 0;
         loop {
             let next = self.inner.lock().drain_one(host);
             match next {
                 Some(d) => self.complete(Some(d)),
                 None => break,
             }
+            n += 1;
         }
+        n
     }
 
     /// The connection failed for `why` (T15/T16/T17): counts it, logs it,
@@ -402,18 +665,17 @@ impl Session {
         changed
     }
 
-    /// The receive thread's end: the connection's commands are completed
-    /// (M1 CleanedUp follows).
+    /// A connection that never ran is cleaned up (M1 CleanedUp).
     pub(crate) fn cleaned_up(&self) {
         let _ = self.inner.lock().on(Event::CleanedUp);
         self.event.notify_all();
     }
 
-    /// Whether the connection failed and was cleaned up (Q4 FAILED, S1
-    /// FREE) with no thread left: a new connection may be bound.
-    pub(crate) fn is_cleaned_up(&self) -> bool {
+    /// Whether the session awaits a new connection: the old one ended and
+    /// was cleaned up, with no thread left.
+    pub(crate) fn awaits_connection(&self) -> bool {
         let g = self.inner.lock();
-        g.state() == (SessionState::Failed, ConnState::Free) && g.threads_running() == (false, false)
+        g.awaits_connection() && g.threads_running() == (false, false)
     }
 
     /// Fails the connection from outside its threads (error handler) and
@@ -470,6 +732,12 @@ impl Session {
     /// caches over the live connection), then a Logout exchange (skipped
     /// with `force` or on a failed connection), then the connection.
     pub(crate) fn remove(&self, force: bool, logout_timeout_s: u32) {
+        // From here on the session fails the I/O it would hold; without a
+        // connection at once, so the devices' removal does not wait.
+        self.inner.lock().close();
+        self.sync_devices();
+        let maint = self.parts.lock().maint.take();
+        drop(maint);
         let host = self.parts.lock().host.take();
         let host = host.map(|mut h| {
             h.remove();
@@ -503,18 +771,23 @@ impl Session {
             let _ = g.on(Event::Close);
         }
         drop(host);
+        self.events.post(UserEvent { kind: abi::EVENT_REMOVED, session_id: self.id, ..UserEvent::default() });
     }
 
     /// A record for `IOC_SESSION_LIST`.
     pub(crate) fn info(&self) -> abi::SessionInfo {
         let g = self.inner.lock();
         let w = g.window();
+        let now = g.now();
+        let rec = g.recovery();
+        let t = rec.timers();
+        let age = |since: u64| now.saturating_sub(since).min(u64::from(u32::MAX)) as u32;
         abi::SessionInfo {
             session_id: self.id,
             host_no: g.host_no,
             state: g.short_state().1,
             cid: g.cid,
-            tsih: self.ident.tsih,
+            tsih: g.tsih,
             isid: self.ident.isid,
             tpgt: self.ident.tpgt,
             cmd_sn: g.cmd_sn().0,
@@ -527,7 +800,19 @@ impl Session {
             initiator_name: self.ident.initiator_name,
             target_alias: self.ident.target_alias,
             portal: self.ident.portal,
-            reserved: [0; 8],
+            io: match rec.io() {
+                Io::Running => abi::IO_RUNNING,
+                Io::Held => abi::IO_HOLDING,
+                Io::FailFast => abi::IO_FAILFAST,
+                Io::Closing => abi::IO_CLOSING,
+            },
+            state_age_ms: age(g.state_since()),
+            recoveries: rec.recoveries(),
+            last_failure: rec.last_failure().map(|f| cause_code(f.0)).unwrap_or(0),
+            last_failure_age_ms: rec.last_failure().map(|f| age(f.1)).unwrap_or(0),
+            replacement_timeout: t.replacement_timeout,
+            noop_out_interval: t.noop_out_interval,
+            noop_out_timeout: t.noop_out_timeout,
         }
     }
 
@@ -551,10 +836,12 @@ impl Session {
 
     /// sysfs `show` of the host's `iscsi_*` attributes.
     fn show(&self, attr: HostAttr, out: &mut SysfsBuf<'_>) {
-        let (short, (q, s), p) = {
+        let (short, (q, s), p, rec, age) = {
             let g = self.inner.lock();
-            (g.short_state().0, g.state(), g.params)
+            (g.short_state().0, g.state(), g.params, *g.recovery(), g.now().saturating_sub(g.state_since()))
         };
+        let now = now_ms();
+        let t = rec.timers();
         let _ = match attr {
             HostAttr::SessionId => writeln!(out, "{}", self.id),
             HostAttr::State => writeln!(out, "{}", short),
@@ -564,7 +851,41 @@ impl Session {
             HostAttr::Portal => writeln!(out, "{}", field_str(&self.ident.portal)),
             HostAttr::InitiatorName => writeln!(out, "{}", field_str(&self.ident.initiator_name)),
             HostAttr::Params => write_params(out, &p),
+            HostAttr::IoState => writeln!(out, "{}", rec.io().name()),
+            HostAttr::StateSeconds => writeln!(out, "{}", age / 1000),
+            HostAttr::Recoveries => writeln!(out, "{}", rec.recoveries()),
+            HostAttr::LastFailure => match rec.last_failure() {
+                Some((f, at)) => writeln!(out, "{} s ago: {}", now.saturating_sub(at) / 1000, f.text()),
+                None => writeln!(out, "none"),
+            },
+            HostAttr::ReplacementTimeout => writeln!(out, "{}", t.replacement_timeout),
+            HostAttr::NoopOutInterval => writeln!(out, "{}", t.noop_out_interval),
+            HostAttr::NoopOutTimeout => writeln!(out, "{}", t.noop_out_timeout),
         };
+    }
+
+    /// sysfs `store` of the writable timers: seconds, 0..=3600 (the ping
+    /// timeout at least 1).
+    fn store(&self, attr: HostAttr, value: &str) -> Result {
+        let v: u32 = value.trim().parse().map_err(|_| EINVAL)?;
+        let lo = if matches!(attr, HostAttr::NoopOutTimeout) { 1 } else { 0 };
+        if v < lo || v > recovery::MAX_TIMER {
+            return Err(EINVAL);
+        }
+        {
+            let mut g = self.inner.lock();
+            let mut t = g.recovery().timers();
+            match attr {
+                HostAttr::ReplacementTimeout => t.replacement_timeout = v,
+                HostAttr::NoopOutInterval => t.noop_out_interval = v,
+                HostAttr::NoopOutTimeout => t.noop_out_timeout = v,
+                _ => return Err(EINVAL),
+            }
+            g.set_timers(t);
+        }
+        // The maintenance thread recomputes its deadlines.
+        self.event.notify_all();
+        Ok(())
     }
 }
 
@@ -596,6 +917,10 @@ impl HostOps for SessionHost {
 
     fn show(s: HostData<'_, Self>, attr: HostAttr, out: &mut SysfsBuf<'_>) {
         s.show(attr, out)
+    }
+
+    fn store(s: HostData<'_, Self>, attr: HostAttr, value: &str) -> Result {
+        s.store(attr, value)
     }
 
     fn cmd_timeout(s: HostData<'_, Self>) -> u32 {

@@ -26,6 +26,7 @@ pub(crate) mod miscdev;
 pub(crate) mod scsi;
 pub(crate) mod socket;
 pub(crate) mod thread;
+pub(crate) mod time;
 pub(crate) mod user;
 
 /// Whether the calling task has CAP_SYS_ADMIN (`capable()`).

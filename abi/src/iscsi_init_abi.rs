@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// The kernel/helper ioctl ABI of /dev/iscsi_init, version 1.
+// The kernel/helper ioctl ABI of /dev/iscsi_init, version 2.
 //
 // This file is compiled into the helper (through the `iscsi-init-abi` crate)
 // and into the kernel module (`include!` in kmod/iscsi_init.rs). It must stay
@@ -11,9 +11,14 @@
 // unknown `version` with EOPNOTSUPP and a `size` that is not the size of the
 // struct of that version with EINVAL. Reserved fields must be zero on input
 // (EINVAL otherwise) so that later versions can give them a meaning.
+//
+// Version 2 added session recovery: the timers in `ConnBind`, the recovery
+// figures in `SessionInfo`, `IOC_EVENT_WAIT`, and rebinding a failed
+// session with a new TSIH (reinstatement). /dev/iscsi_init checks
+// CAP_SYS_ADMIN once, at open; the ioctls of an open file need nothing more.
 
 /// ABI version implemented by this file.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The ioctl "type" byte of /dev/iscsi_init (unused in ioctl-number.rst).
 pub const IOC_TYPE: u32 = 0xE6;
@@ -38,19 +43,24 @@ pub const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
 pub const IOC_VERSION: u32 = ioc(IOC_READ, 0, core::mem::size_of::<AbiHeader>());
 /// `_IOWR(0xE6, 1, ConnBind)`: hand a logged-in TCP socket to the module.
 /// With `session_id == 0` it creates a session (and its SCSI host); with the
-/// id of an existing failed session it gives that session a new connection
-/// (re-login after recovery). Needs CAP_SYS_ADMIN.
+/// id of an existing failed session it gives that session a new connection:
+/// with the session's TSIH a continuation, with a new TSIH (a login with the
+/// same ISID and TSIH 0, RFC 7143 §6.3.5) a reinstatement. Either way the
+/// SCSI host and its devices stay, and held I/O resumes.
 pub const IOC_CONN_BIND: u32 = ioc(IOC_READ | IOC_WRITE, 1, core::mem::size_of::<ConnBind>());
 /// `_IOW(0xE6, 2, SessionRemove)`: log the session out (Logout Request, reason
 /// "close the session"), wait for the Logout Response, remove its SCSI host and
-/// release its socket. Needs CAP_SYS_ADMIN.
+/// release its socket.
 pub const IOC_SESSION_REMOVE: u32 = ioc(IOC_WRITE, 2, core::mem::size_of::<SessionRemove>());
 /// `_IOWR(0xE6, 3, SessionList)`: copy up to `capacity` `SessionInfo` records
 /// to the user buffer at `buf`; `count` returns how many sessions exist.
-/// Needs CAP_SYS_ADMIN.
 pub const IOC_SESSION_LIST: u32 = ioc(IOC_READ | IOC_WRITE, 3, core::mem::size_of::<SessionList>());
-/// `_IOWR(0xE6, 4, SessionStats)`: per-session counters. Needs CAP_SYS_ADMIN.
+/// `_IOWR(0xE6, 4, SessionStats)`: per-session counters.
 pub const IOC_SESSION_STATS: u32 = ioc(IOC_READ | IOC_WRITE, 4, core::mem::size_of::<SessionStats>());
+/// `_IOWR(0xE6, 5, EventWait)`: wait up to `timeout_ms` for the next session
+/// event after sequence number `seq` (the recovery daemon's loop). Returns 0
+/// with `kind == EVENT_NONE` on timeout; EINTR when a signal arrives.
+pub const IOC_EVENT_WAIT: u32 = ioc(IOC_READ | IOC_WRITE, 5, core::mem::size_of::<EventWait>());
 
 /// Maximum length of an iSCSI name (RFC 7143 §4.2.7.1: 223 bytes) plus a NUL.
 pub const NAME_LEN: usize = 224;
@@ -186,6 +196,15 @@ pub struct ConnBind {
     pub cmd_timeout: u32,
     /// In: parameters negotiated at login.
     pub params: NegotiatedParams,
+    /// In: seconds I/O is held after a connection failure before it fails
+    /// (0..=3600; 0 fails it at once). `TIMER_DEFAULT` for 120.
+    pub replacement_timeout: u32,
+    /// In: seconds without a PDU from the target before a NOP-Out ping
+    /// (0..=3600; 0 disables the keepalive). `TIMER_DEFAULT` for 5.
+    pub noop_out_interval: u32,
+    /// In: seconds a ping may go unanswered before the connection fails
+    /// (1..=3600). `TIMER_DEFAULT` for 5.
+    pub noop_out_timeout: u32,
     /// In: TargetName.
     pub target_name: [u8; NAME_LEN],
     /// In: InitiatorName.
@@ -195,7 +214,7 @@ pub struct ConnBind {
     /// In: portal the connection went to, "host:port" or "[v6]:port".
     pub portal: [u8; PORTAL_LEN],
     /// Must be zero.
-    pub reserved: [u32; 8],
+    pub reserved: [u32; 5],
 }
 
 impl ConnBind {
@@ -217,14 +236,20 @@ impl ConnBind {
             queue_depth: 0,
             cmd_timeout: 0,
             params: NegotiatedParams::ZERO,
+            replacement_timeout: TIMER_DEFAULT,
+            noop_out_interval: TIMER_DEFAULT,
+            noop_out_timeout: TIMER_DEFAULT,
             target_name: [0; NAME_LEN],
             initiator_name: [0; NAME_LEN],
             target_alias: [0; ALIAS_LEN],
             portal: [0; PORTAL_LEN],
-            reserved: [0; 8],
+            reserved: [0; 5],
         }
     }
 }
+
+/// A `ConnBind` timer field asking for the module's default.
+pub const TIMER_DEFAULT: u32 = u32::MAX;
 
 impl Default for ConnBind {
     fn default() -> Self {
@@ -254,9 +279,9 @@ pub struct SessionRemove {
 
 /// Session states reported in `SessionInfo::state`.
 pub const STATE_LOGGED_IN: u32 = 1;
-/// The connection failed; outstanding commands were completed with a
-/// transport error and the session waits for a new connection (`IOC_CONN_BIND`
-/// with its id) or removal.
+/// The connection failed (or the target logged the session out); the
+/// session waits for a new connection (`IOC_CONN_BIND` with its id) or
+/// removal. `SessionInfo::io` says whether I/O is held or failing.
 pub const STATE_FAILED: u32 = 2;
 /// A Logout is in progress.
 pub const STATE_LOGGING_OUT: u32 = 3;
@@ -299,8 +324,23 @@ pub struct SessionInfo {
     pub target_alias: [u8; ALIAS_LEN],
     /// Portal.
     pub portal: [u8; PORTAL_LEN],
-    /// Zero.
-    pub reserved: [u32; 8],
+    /// `IO_*`: what the devices do with I/O.
+    pub io: u32,
+    /// Milliseconds since the session entered its current RFC 7143 state.
+    pub state_age_ms: u32,
+    /// Successful recoveries (new connections after a failure).
+    pub recoveries: u32,
+    /// Cause of the last connection failure: 1 + the module's failure
+    /// index (`FAILURE_NAMES[last_failure - 1]`), 0 for none.
+    pub last_failure: u32,
+    /// Milliseconds since the last failure (0 if none).
+    pub last_failure_age_ms: u32,
+    /// `replacement_timeout`, seconds.
+    pub replacement_timeout: u32,
+    /// `noop_out_interval`, seconds.
+    pub noop_out_interval: u32,
+    /// `noop_out_timeout`, seconds.
+    pub noop_out_timeout: u32,
 }
 
 impl SessionInfo {
@@ -324,7 +364,14 @@ impl SessionInfo {
             initiator_name: [0; NAME_LEN],
             target_alias: [0; ALIAS_LEN],
             portal: [0; PORTAL_LEN],
-            reserved: [0; 8],
+            io: 0,
+            state_age_ms: 0,
+            recoveries: 0,
+            last_failure: 0,
+            last_failure_age_ms: 0,
+            replacement_timeout: 0,
+            noop_out_interval: 0,
+            noop_out_timeout: 0,
         }
     }
 }
@@ -387,6 +434,114 @@ pub struct SessionStats {
     pub reserved: [u64; 4],
 }
 
+/// `SessionInfo::io`: commands go to the connection.
+pub const IO_RUNNING: u32 = 0;
+/// No connection: I/O waits, at most `replacement_timeout`.
+pub const IO_HOLDING: u32 = 1;
+/// `replacement_timeout` expired: I/O fails until a connection is bound.
+pub const IO_FAILFAST: u32 = 2;
+/// The session is being removed.
+pub const IO_CLOSING: u32 = 3;
+
+/// The failure causes of `SessionInfo::last_failure` and `EventWait::cause`
+/// (1-based there), in the module's order (kmod/core/src/failure.rs; a test
+/// keeps the two lists equal).
+pub const FAILURE_NAMES: &[&str] = &[
+    "socket error",
+    "connection closed by the target",
+    "connection closed inside a PDU",
+    "header digest error",
+    "data digest error",
+    "bad DataSegmentLength or AHS",
+    "malformed PDU header",
+    "unexpected PDU in the full-feature phase",
+    "Data-In for an unknown ITT",
+    "Data-In for a command that reads nothing",
+    "Data-In DataSN out of order",
+    "BufferOffset overflows",
+    "Data-In beyond the command's buffer",
+    "Data-In BufferOffset out of order",
+    "StatSN out of order",
+    "SCSI Response for an unknown ITT",
+    "R2T for an unknown ITT",
+    "R2T for a command that writes nothing",
+    "R2TSN out of order",
+    "R2T beyond the command's buffer",
+    "R2T Desired Data Transfer Length above MaxBurstLength",
+    "more outstanding R2Ts than MaxOutstandingR2T",
+    "NOP-In answers a ping we did not send",
+    "transmit queue full",
+    "Logout Response for an unknown ITT",
+    "Logout Response without a Logout Request",
+    "Logout Response refuses the logout",
+    "target announced it drops the connection",
+    "cannot encode a PDU",
+    "out of memory",
+    "cannot start a connection thread",
+    "SCSI command timed out; dropping the connection",
+    "reset requested by the SCSI error handler",
+    "connection stopped",
+    "NOP-Out ping timed out",
+    "logged out at the target's request",
+];
+
+/// The text of a 1-based failure cause; "none" for 0.
+pub const fn failure_name(cause: u32) -> &'static str {
+    if cause == 0 {
+        return "none";
+    }
+    let i = (cause - 1) as usize;
+    if i < FAILURE_NAMES.len() {
+        FAILURE_NAMES[i]
+    } else {
+        "unknown"
+    }
+}
+
+/// `EventWait::kind`: nothing happened within the timeout.
+pub const EVENT_NONE: u32 = 0;
+/// The session's connection failed or ended: it needs a new connection
+/// (a login with its ISID, then `IOC_CONN_BIND` with its id), no sooner
+/// than `delay_s` seconds from now.
+pub const EVENT_CONN_FAILED: u32 = 1;
+/// `replacement_timeout` expired: I/O now fails; a new connection still
+/// recovers the session.
+pub const EVENT_REPLACEMENT_TIMEOUT: u32 = 2;
+/// A new connection was bound; `downtime_ms` says how long I/O waited.
+pub const EVENT_RECOVERED: u32 = 3;
+/// The session was removed.
+pub const EVENT_REMOVED: u32 = 4;
+
+/// Argument of `IOC_EVENT_WAIT`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EventWait {
+    /// `AbiHeader::for_type::<EventWait>()`.
+    pub hdr: AbiHeader,
+    /// In: milliseconds to wait for an event (0: do not wait; at most 60000).
+    pub timeout_ms: u32,
+    /// Out: `EVENT_*`.
+    pub kind: u32,
+    /// In: sequence number of the last event seen (0 at start). Out: this
+    /// event's (events are numbered from 1), or the input on timeout.
+    pub seq: u64,
+    /// Out: the session.
+    pub session_id: u32,
+    /// Out: for `EVENT_CONN_FAILED`, the failure cause (1-based, see
+    /// `FAILURE_NAMES`).
+    pub cause: u32,
+    /// Out: for `EVENT_CONN_FAILED`, seconds to wait before reconnecting
+    /// (DefaultTime2Wait, or an Async Message's Parameter2).
+    pub delay_s: u32,
+    /// Out: for `EVENT_RECOVERED`, milliseconds without a connection.
+    pub downtime_ms: u32,
+    /// Out: 1 if events after the input `seq` were lost (the queue holds the
+    /// last 64): list the sessions to catch up.
+    pub lost: u32,
+    /// Must be zero.
+    pub reserved: [u32; 5],
+}
+
 // The structs cross the user/kernel boundary byte for byte: they must have no
 // padding (the kernel must not copy uninitialised bytes to user space) and the
 // same size for every user of this file.
@@ -397,3 +552,4 @@ const _: () = assert!(core::mem::size_of::<SessionRemove>() == 32);
 const _: () = assert!(core::mem::size_of::<SessionInfo>() == 892);
 const _: () = assert!(core::mem::size_of::<SessionList>() == 40);
 const _: () = assert!(core::mem::size_of::<SessionStats>() == 136);
+const _: () = assert!(core::mem::size_of::<EventWait>() == 64);

@@ -15,6 +15,7 @@ fn ioctl_numbers() {
     assert_eq!(IOC_SESSION_REMOVE, ioc(1, 2, 32));
     assert_eq!(IOC_SESSION_LIST, ioc(3, 3, 40));
     assert_eq!(IOC_SESSION_STATS, ioc(3, 4, 136));
+    assert_eq!(IOC_EVENT_WAIT, ioc(3, 5, 64));
     assert_eq!(IOC_CONN_BIND, 0xc388_e601);
 }
 
@@ -26,8 +27,12 @@ fn conn_bind_layout() {
     assert_eq!(offset_of!(ConnBind, isid), 24);
     assert_eq!(offset_of!(ConnBind, cmd_sn), 32);
     assert_eq!(offset_of!(ConnBind, params), 56);
-    assert_eq!(offset_of!(ConnBind, target_name), 104);
-    assert_eq!(offset_of!(ConnBind, portal), 808);
+    // Version 2: the recovery timers follow the parameters.
+    assert_eq!(offset_of!(ConnBind, replacement_timeout), 104);
+    assert_eq!(offset_of!(ConnBind, noop_out_timeout), 112);
+    assert_eq!(offset_of!(ConnBind, target_name), 116);
+    assert_eq!(offset_of!(ConnBind, portal), 820);
+    assert_eq!(offset_of!(ConnBind, reserved), 884);
     assert_eq!(size_of::<ConnBind>(), 904);
     let b = ConnBind::new();
     assert_eq!(
@@ -38,6 +43,19 @@ fn conn_bind_layout() {
         }
     );
     assert_eq!(b.fd, -1);
+    assert_eq!(b.replacement_timeout, TIMER_DEFAULT);
+}
+
+#[test]
+fn version_2_layouts() {
+    assert_eq!(ABI_VERSION, 2);
+    assert_eq!(offset_of!(SessionInfo, io), 860);
+    assert_eq!(offset_of!(SessionInfo, noop_out_timeout), 888);
+    assert_eq!(size_of::<SessionInfo>(), 892);
+    assert_eq!(offset_of!(EventWait, seq), 16);
+    assert_eq!(offset_of!(EventWait, session_id), 24);
+    assert_eq!(offset_of!(EventWait, lost), 40);
+    assert_eq!(size_of::<EventWait>(), 64);
 }
 
 #[test]

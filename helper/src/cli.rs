@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 use crate::config::AuthSettings;
 
@@ -65,10 +66,29 @@ pub enum Command {
     /// List the module's sessions with their parameters and devices.
     #[command(after_help = EXIT_CODES)]
     List(ListArgs),
+    /// Run the recovery daemon: reconnect sessions whose connection failed
+    /// (the iscsid of FreeBSD and OpenBSD).
+    #[command(after_help = EXIT_CODES)]
+    Daemon(DaemonArgs),
+}
+
+/// `daemon`.
+#[derive(Debug, Args, Clone)]
+pub struct DaemonArgs {
+    /// First log in every target record with startup = "automatic".
+    #[arg(long)]
+    pub login_all: bool,
+    /// Longest wait between two reconnect attempts, seconds (default 2).
+    #[arg(long, value_name = "SECONDS", default_value_t = 2)]
+    pub max_backoff: u64,
+    /// Keep every capability (for debugging; by default the daemon drops
+    /// them all once /dev/iscsi_init is open).
+    #[arg(long)]
+    pub keep_capabilities: bool,
 }
 
 /// CHAP options.
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Args, Default, Clone, Serialize, Deserialize)]
 pub struct AuthArgs {
     /// CHAP user name (our CHAP_N).
     #[arg(short = 'u', long, value_name = "USER")]
@@ -131,7 +151,7 @@ impl AuthArgs {
 }
 
 /// Operational parameter and connection options.
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Args, Default, Clone, Serialize, Deserialize)]
 pub struct ParamArgs {
     /// HeaderDigest values to offer, preferred first (CRC32C,None).
     #[arg(long, value_name = "LIST")]
@@ -168,8 +188,13 @@ pub struct DiscoverArgs {
 }
 
 /// `login`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone, Default, Serialize, Deserialize)]
 pub struct LoginArgs {
+    /// Log in every target record with startup = "automatic" (skipping
+    /// those already logged in).
+    #[arg(long, conflicts_with_all = ["name", "target", "portal", "check", "isid"])]
+    #[serde(skip)]
+    pub all: bool,
     /// Name of a target record in the configuration file.
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
@@ -191,6 +216,18 @@ pub struct LoginArgs {
     /// SCSI command timeout, seconds (0: module default).
     #[arg(long, value_name = "SECONDS")]
     pub cmd_timeout: Option<u32>,
+    /// Seconds I/O is held while the session has no connection, before it
+    /// fails (default 120; 0 fails it at once, for dm-multipath).
+    #[arg(long, value_name = "SECONDS")]
+    pub replacement_timeout: Option<u32>,
+    /// Seconds without a PDU from the target before a NOP-Out ping
+    /// (default 5; 0 disables the keepalive).
+    #[arg(long, value_name = "SECONDS")]
+    pub noop_out_interval: Option<u32>,
+    /// Seconds a NOP-Out ping may go unanswered before the connection is
+    /// dropped and recovered (default 5).
+    #[arg(long, value_name = "SECONDS")]
+    pub noop_out_timeout: Option<u32>,
     /// Seconds to wait for the LUN scan to create block devices (default 15).
     #[arg(long, value_name = "SECONDS")]
     pub scan_timeout: Option<u64>,

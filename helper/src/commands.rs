@@ -9,17 +9,18 @@ use iscsi_init_abi as abi;
 use serde_json::{json, Map, Value};
 
 use crate::cli::{Cli, Command, DiscoverArgs, ListArgs, LoginArgs, LogoutArgs, ParamArgs};
-use crate::config::{build_offer, AuthSettings, Config, Defaults, TargetRecord};
+use crate::config::{build_offer, AuthSettings, Config, Defaults, Startup, TargetRecord};
 use crate::diag::{trace, warn};
 use crate::discovery::{DiscoveredTarget, Session};
 use crate::error::{Error, Result};
 use crate::identity::{self, check_name, derive_isid, format_isid, parse_isid};
 use crate::kernel::{
-    abi_params, conn_bind_for, get_str, session_negotiated, state_name, BindRequest, Device,
+    abi_params, conn_bind_for, get_str, io_name, state_name, BindRequest, Device, RecoveryTimers,
 };
 use crate::login::{login, LoggedIn, LoginSettings, DEFAULT_MAX_REDIRECTS};
 use crate::negotiate::SessionType;
 use crate::portal::{Portal, DEFAULT_PORT};
+use crate::runtime;
 use crate::sysfs::{self, ScsiDevice};
 use crate::transport::TcpTransport;
 
@@ -49,12 +50,13 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Login(a) => login_cmd(&cli, &mut config, a),
         Command::Logout(a) => logout_cmd(&config, a),
         Command::List(a) => list_cmd(a),
+        Command::Daemon(a) => crate::daemon::run(&cli, config, a),
     }
 }
 
-fn initiator(cli: &Cli, config: &mut Config) -> Result<String> {
+fn initiator(initiator_override: Option<&str>, config: &mut Config) -> Result<String> {
     let (name, src) = identity::initiator_name(
-        cli.initiator_name.as_deref(),
+        initiator_override,
         Path::new(identity::OPEN_ISCSI_NAME_FILE),
         config,
     )?;
@@ -124,7 +126,7 @@ fn parse_portal(s: &str, d: &Defaults) -> Result<Portal> {
 // ---------------------------------------------------------------- discover
 
 fn discover(cli: &Cli, config: &mut Config, a: &DiscoverArgs) -> Result<Output> {
-    let initiator_name = initiator(cli, config)?;
+    let initiator_name = initiator(cli.initiator_name.as_deref(), config)?;
     let f = &config.file;
     let portal_s = a
         .portal
@@ -279,7 +281,74 @@ fn resolve_target<'a>(
 }
 
 fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
-    let initiator_name = initiator(cli, config)?;
+    if a.all {
+        return login_all(cli.initiator_name.as_deref(), cli.config.as_deref(), config);
+    }
+    let ctx = LoginContext {
+        initiator_override: cli.initiator_name.as_deref(),
+        config_path: cli.config.as_deref(),
+    };
+    if a.check {
+        return login_check(&ctx, config, a);
+    }
+    // Fail before touching the network if the module is missing.
+    let dev = Device::open()?;
+    let attached = attach(&ctx, config, a, &dev, None)?;
+    finish_login(config, a, &attached)
+}
+
+/// Where a login's settings come from besides its arguments.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LoginContext<'a> {
+    /// `--initiator-name`.
+    pub initiator_override: Option<&'a str>,
+    /// `--config` (recorded so that the daemon reads the same file).
+    pub config_path: Option<&'a Path>,
+}
+
+/// A session the module took: what `login` prints and records.
+pub(crate) struct Attached {
+    pub target: String,
+    pub peer: String,
+    pub session_id: u32,
+    pub host_no: u32,
+    pub li: LoggedIn,
+    /// A failed session was reinstated (not a new session).
+    pub recovered: bool,
+    /// The arguments to record for the daemon (ISID made explicit).
+    pub record: runtime::SessionRecord,
+}
+
+/// `login --check`: log in and out without the module.
+fn login_check(ctx: &LoginContext, config: &mut Config, a: &LoginArgs) -> Result<Output> {
+    let p = prepare(ctx, config, a)?;
+    let (t, li) = login(
+        connect_fn(&p.timing),
+        &p.portal,
+        &p.settings,
+        p.timing.max_redirects,
+    )?;
+    let mut s = Session::new(t, &li);
+    s.logout()?;
+    Ok(check_output(&p.target, &li))
+}
+
+/// A login's resolved settings.
+struct Prepared {
+    target: String,
+    portal: Portal,
+    initiator_name: String,
+    settings: LoginSettings,
+    timing: Timing,
+    queue_depth: u32,
+    cmd_timeout: u32,
+    timers: RecoveryTimers,
+}
+
+/// Resolves a login's settings: command line over target record over
+/// `[defaults]`.
+fn prepare(ctx: &LoginContext, config: &mut Config, a: &LoginArgs) -> Result<Prepared> {
+    let initiator_name = initiator(ctx.initiator_override, config)?;
     let config = &*config;
     let r = resolve_target(
         config,
@@ -331,97 +400,155 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
         offer,
         chap,
     );
+    let pick = |cli: Option<u32>, rec: Option<u32>, def: Option<u32>| cli.or(rec).or(def);
+    let timers = RecoveryTimers {
+        replacement_timeout: pick(
+            a.replacement_timeout,
+            rec.and_then(|r| r.replacement_timeout),
+            f.defaults.replacement_timeout,
+        ),
+        noop_out_interval: pick(
+            a.noop_out_interval,
+            rec.and_then(|r| r.noop_out_interval),
+            f.defaults.noop_out_interval,
+        ),
+        noop_out_timeout: pick(
+            a.noop_out_timeout,
+            rec.and_then(|r| r.noop_out_timeout),
+            f.defaults.noop_out_timeout,
+        ),
+    };
+    check_timers(&timers)?;
+    Ok(Prepared {
+        target: r.target,
+        portal: r.portal,
+        initiator_name,
+        settings,
+        timing,
+        queue_depth: pick(
+            a.queue_depth,
+            rec.and_then(|r| r.queue_depth),
+            f.defaults.queue_depth,
+        )
+        .unwrap_or(0),
+        cmd_timeout: pick(
+            a.cmd_timeout,
+            rec.and_then(|r| r.cmd_timeout),
+            f.defaults.cmd_timeout,
+        )
+        .unwrap_or(0),
+        timers,
+    })
+}
 
-    if a.check {
-        let (t, li) = login(
-            connect_fn(&timing),
-            &r.portal,
-            &settings,
-            timing.max_redirects,
-        )?;
-        let mut s = Session::new(t, &li);
-        s.logout()?;
-        return Ok(check_output(&r.target, &li));
-    }
-
-    // Fail before touching the network if the module is missing.
-    let dev = Device::open()?;
-    let mut failed: Option<abi::SessionInfo> = None;
-    for si in dev.session_list()? {
-        if get_str(&si.target_name) == r.target && si.isid == isid {
-            if si.state == abi::STATE_FAILED {
-                failed = Some(si);
-            } else {
-                return Err(Error::other(format!(
-                    "already logged in to {} (session {}); log out first",
-                    r.target, si.session_id
+/// The timers' ranges (the module checks them too).
+fn check_timers(t: &RecoveryTimers) -> Result<()> {
+    let max = 3600;
+    for (name, v, lo) in [
+        ("replacement_timeout", t.replacement_timeout, 0),
+        ("noop_out_interval", t.noop_out_interval, 0),
+        ("noop_out_timeout", t.noop_out_timeout, 1),
+    ] {
+        if let Some(v) = v {
+            if v < lo || v > max {
+                return Err(Error::usage(format!(
+                    "{name}={v}: must be {lo}..={max} seconds"
                 )));
             }
         }
     }
-    let recover = failed.as_ref().map(|si| si.session_id);
-    let (t, li) = match &failed {
-        // A failed session gets a new connection: a non-leading login with
-        // its TSIH, CID and sequence numbers, keeping its session-wide
-        // parameters (Documentation/ioctl-abi.rst, IOC_CONN_BIND).
-        Some(si) => {
-            let cont = LoginSettings {
-                tsih: si.tsih,
-                cid: si.cid,
-                initial_cmd_sn: si.cmd_sn,
-                initial_exp_stat_sn: si.exp_stat_sn,
-                session: Some(session_negotiated(si)),
-                ..settings.clone()
-            };
-            trace(|| {
-                format!(
-                    "reconnecting failed session {} (TSIH 0x{:04x})",
-                    si.session_id, si.tsih
-                )
-            });
-            login(connect_fn(&timing), &r.portal, &cont, timing.max_redirects).map_err(|e| {
-                if e.login_status == Some(0x020a) {
-                    Error::target(format!(
-                        "the target no longer knows session {} (status 0x020a): remove it with 'iscsi-init logout --session {} --force' and log in again",
-                        si.session_id, si.session_id
-                    ))
+    Ok(())
+}
+
+/// Logs in and hands the connection to the module.
+///
+/// Without `recover`, a session with the same target and ISID that has no
+/// connection is recovered (a manual recovery, as `iscsi-init login` on a
+/// failed session); one that is logged in is an error. With `recover` (the
+/// daemon), that session is recovered. A recovery is a session
+/// reinstatement (RFC 7143 §6.3.5): a leading login with the session's
+/// ISID and TSIH 0, bound to the same SCSI host.
+pub(crate) fn attach(
+    ctx: &LoginContext,
+    config: &mut Config,
+    a: &LoginArgs,
+    dev: &Device,
+    recover: Option<u32>,
+) -> Result<Attached> {
+    let p = prepare(ctx, config, a)?;
+    let isid = p.settings.isid;
+    let mut session_id = recover;
+    if recover.is_none() {
+        for si in dev.session_list()? {
+            if get_str(&si.target_name) == p.target && si.isid == isid {
+                if si.state == abi::STATE_FAILED {
+                    trace(|| format!("recovering failed session {}", si.session_id));
+                    session_id = Some(si.session_id);
                 } else {
-                    e
+                    return Err(Error::other(format!(
+                        "already logged in to {} (session {}); log out first",
+                        p.target, si.session_id
+                    )));
                 }
-            })?
+            }
         }
-        None => login(
-            connect_fn(&timing),
-            &r.portal,
-            &settings,
-            timing.max_redirects,
-        )?,
-    };
+    }
+    let (t, li) = login(
+        connect_fn(&p.timing),
+        &p.portal,
+        &p.settings,
+        p.timing.max_redirects,
+    )?;
     let peer = Portal::from_socket_addr(t.peer()).to_string();
     let stream = t.into_stream()?;
     let mut b = conn_bind_for(
         &li,
         &BindRequest {
             fd: stream.as_raw_fd(),
-            session_id: recover.unwrap_or(0),
-            queue_depth: a
-                .queue_depth
-                .or(rec.and_then(|r| r.queue_depth))
-                .or(f.defaults.queue_depth)
-                .unwrap_or(0),
-            cmd_timeout: a
-                .cmd_timeout
-                .or(rec.and_then(|r| r.cmd_timeout))
-                .or(f.defaults.cmd_timeout)
-                .unwrap_or(0),
-            target_name: &r.target,
-            initiator_name: &initiator_name,
+            session_id: session_id.unwrap_or(0),
+            queue_depth: p.queue_depth,
+            cmd_timeout: p.cmd_timeout,
+            timers: p.timers,
+            target_name: &p.target,
+            initiator_name: &p.initiator_name,
             portal: &peer,
         },
     )?;
+    // On failure the socket closes here, which ends the target's session.
     dev.conn_bind(&mut b)?;
     // The module holds its own reference to the socket now.
     drop(stream);
+    let mut login = a.clone();
+    login.isid = Some(format_isid(&isid));
+    let record = runtime::SessionRecord {
+        version: runtime::RECORD_VERSION,
+        session_id: b.session_id,
+        target: p.target.clone(),
+        config: ctx.config_path.map(Path::to_path_buf),
+        initiator_name: ctx.initiator_override.map(str::to_string),
+        login,
+    };
+    Ok(Attached {
+        target: p.target,
+        peer,
+        session_id: b.session_id,
+        host_no: b.host_no,
+        li,
+        recovered: session_id.is_some(),
+        record,
+    })
+}
+
+/// After `attach`: the runtime record, the wait for the block devices, the
+/// output.
+fn finish_login(config: &Config, a: &LoginArgs, at: &Attached) -> Result<Output> {
+    if let Err(e) = runtime::write(&at.record) {
+        warn(&format!(
+            "session {}: cannot write its runtime record ({e}); the daemon cannot recover it",
+            at.session_id
+        ));
+    }
+    let f = &config.file;
     let (devices, settled) = if a.no_wait {
         (Vec::new(), true)
     } else {
@@ -431,7 +558,7 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
             .unwrap_or(DEFAULT_SCAN_TIMEOUT);
         sysfs::wait_for_devices(
             Path::new(sysfs::SYSFS),
-            b.host_no,
+            at.host_no,
             Duration::from_secs(timeout),
             Duration::from_secs(1),
         )
@@ -439,18 +566,91 @@ fn login_cmd(cli: &Cli, config: &mut Config, a: &LoginArgs) -> Result<Output> {
     if !settled {
         warn(&format!(
             "the LUN scan of host{} did not settle in time; devices may still appear",
-            b.host_no
+            at.host_no
         ));
     }
     Ok(login_output(
-        &r.target,
-        &peer,
-        b.session_id,
-        b.host_no,
-        &li,
+        &at.target,
+        &at.peer,
+        at.session_id,
+        at.host_no,
+        &at.li,
         &devices,
-        recover.is_some(),
+        at.recovered,
     ))
+}
+
+/// `login --all`: every target record with startup = "automatic" that has
+/// no session yet. Failures are reported and the others still logged in.
+pub(crate) fn login_all(
+    initiator_override: Option<&str>,
+    config_path: Option<&Path>,
+    config: &mut Config,
+) -> Result<Output> {
+    let ctx = LoginContext {
+        initiator_override,
+        config_path,
+    };
+    let names: Vec<String> = config
+        .file
+        .targets
+        .iter()
+        .filter(|(_, r)| r.startup == Some(Startup::Automatic))
+        .map(|(n, _)| n.clone())
+        .collect();
+    let dev = Device::open()?;
+    let mut text = String::new();
+    let mut arr = Vec::new();
+    let mut first_err: Option<Error> = None;
+    if names.is_empty() {
+        text.push_str("no target record has startup = \"automatic\"\n");
+    }
+    for name in names {
+        let a = LoginArgs {
+            name: Some(name.clone()),
+            no_wait: true,
+            ..LoginArgs::default()
+        };
+        let iqn = config
+            .target(&name)
+            .map(|r| r.iqn.clone())
+            .unwrap_or_default();
+        let live = dev
+            .session_list()?
+            .iter()
+            .any(|s| get_str(&s.target_name) == iqn && s.state != abi::STATE_FAILED);
+        if live {
+            text.push_str(&format!("{name}: already logged in\n"));
+            arr.push(json!({"record": name, "already_logged_in": true}));
+            continue;
+        }
+        match attach(&ctx, config, &a, &dev, None).and_then(|at| {
+            finish_login(config, &a, &at)?;
+            Ok(at)
+        }) {
+            Ok(at) => {
+                text.push_str(&format!(
+                    "{name}: session {}, SCSI host {}\n",
+                    at.session_id, at.host_no
+                ));
+                arr.push(
+                    json!({"record": name, "session_id": at.session_id, "host_no": at.host_no}),
+                );
+            }
+            Err(e) => {
+                warn(&format!("{name}: {e}"));
+                arr.push(json!({"record": name, "error": e.message}));
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    Ok(Output {
+        json: json!({"logged_in": arr}),
+        text,
+    })
 }
 
 fn check_output(target: &str, li: &LoggedIn) -> Output {
@@ -587,6 +787,7 @@ fn logout_cmd(config: &Config, a: &LogoutArgs) -> Result<Output> {
         let name = get_str(&s.target_name);
         match dev.session_remove(s.session_id, a.force, 0) {
             Ok(()) => {
+                runtime::remove(s.session_id);
                 text.push_str(&format!("logged out session {} ({name})\n", s.session_id));
                 done.push(json!({"session_id": s.session_id, "target": name}));
             }
@@ -653,6 +854,16 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
             })
             .collect();
         text.push_str(&format!("    {}\n", line.join(" ")));
+        text.push_str(&format!(
+            "    I/O {} for {:.1} s in this state; {} recoveries; last failure: {}; replacement_timeout {} s, NOP-Out every {} s (timeout {} s)\n",
+            io_name(s.io),
+            f64::from(s.state_age_ms) / 1000.0,
+            s.recoveries,
+            last_failure_text(s),
+            s.replacement_timeout,
+            s.noop_out_interval,
+            s.noop_out_timeout
+        ));
         text.push_str(&devices_text(&devices));
         let mut pm = Map::new();
         for (k, v) in params {
@@ -675,6 +886,20 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
             "max_cmd_sn": s.max_cmd_sn,
             "exp_stat_sn": s.exp_stat_sn,
             "queue_depth": s.queue_depth,
+            "io": io_name(s.io),
+            "state_seconds": f64::from(s.state_age_ms) / 1000.0,
+            "recoveries": s.recoveries,
+            "last_failure": if s.last_failure == 0 {
+                Value::Null
+            } else {
+                json!({
+                    "cause": abi::failure_name(s.last_failure),
+                    "seconds_ago": f64::from(s.last_failure_age_ms) / 1000.0,
+                })
+            },
+            "replacement_timeout": s.replacement_timeout,
+            "noop_out_interval": s.noop_out_interval,
+            "noop_out_timeout": s.noop_out_timeout,
             "negotiated": Value::Object(pm),
             "devices": devices,
         });
@@ -706,6 +931,17 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
         json: json!({"sessions": arr}),
         text,
     })
+}
+
+fn last_failure_text(s: &abi::SessionInfo) -> String {
+    if s.last_failure == 0 {
+        return "none".to_string();
+    }
+    format!(
+        "{} ({:.1} s ago)",
+        abi::failure_name(s.last_failure),
+        f64::from(s.last_failure_age_ms) / 1000.0
+    )
 }
 
 /// The JSON document printed on stdout for an error with `--json`.

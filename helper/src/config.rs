@@ -25,7 +25,7 @@ use crate::warn;
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/iscsi-init/config.toml";
 
 /// Authentication settings (a `[...auth]` table or the command-line flags).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     /// `"none"` or `"chap"`; CHAP when absent and a user or secret is set.
@@ -227,6 +227,15 @@ pub struct Defaults {
     pub queue_depth: Option<u32>,
     /// SCSI command timeout, seconds (0: the module's default).
     pub cmd_timeout: Option<u32>,
+    /// Seconds I/O is held after a connection failure (default 120; 0 fails
+    /// it at once, for dm-multipath).
+    pub replacement_timeout: Option<u32>,
+    /// Seconds without a PDU from the target before a NOP-Out ping
+    /// (default 5; 0 disables the keepalive).
+    pub noop_out_interval: Option<u32>,
+    /// Seconds a NOP-Out ping may go unanswered before the connection
+    /// fails (default 5).
+    pub noop_out_timeout: Option<u32>,
     /// Authentication of normal sessions.
     pub auth: Option<AuthSettings>,
     /// Operational parameters (RFC 7143 key names).
@@ -245,6 +254,17 @@ pub struct DiscoverySection {
     pub params: Option<ParamTable>,
 }
 
+/// When a target record is logged in.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Startup {
+    /// Only when asked for by name.
+    #[default]
+    Manual,
+    /// At boot (`login --all`, `daemon --login-all`).
+    Automatic,
+}
+
 /// `[targets.NAME]`: a named target record.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -259,6 +279,16 @@ pub struct TargetRecord {
     pub queue_depth: Option<u32>,
     /// SCSI command timeout, seconds.
     pub cmd_timeout: Option<u32>,
+    /// `replacement_timeout`, seconds (see `[defaults]`).
+    pub replacement_timeout: Option<u32>,
+    /// `noop_out_interval`, seconds (see `[defaults]`).
+    pub noop_out_interval: Option<u32>,
+    /// `noop_out_timeout`, seconds (see `[defaults]`).
+    pub noop_out_timeout: Option<u32>,
+    /// `"automatic"`: `login --all` and the daemon's start log this record
+    /// in (open-iscsi's node.startup); `"manual"` (the default): only
+    /// by name.
+    pub startup: Option<Startup>,
     /// Authentication.
     pub auth: Option<AuthSettings>,
     /// Operational parameters (RFC 7143 key names).

@@ -34,8 +34,12 @@ mod sys {
     );
     ioctl_readwrite_bad!(ioc_session_list, abi::IOC_SESSION_LIST, abi::SessionList);
     ioctl_readwrite_bad!(ioc_session_stats, abi::IOC_SESSION_STATS, abi::SessionStats);
+    ioctl_readwrite_bad!(ioc_event_wait, abi::IOC_EVENT_WAIT, abi::EventWait);
 }
-use sys::{ioc_conn_bind, ioc_session_list, ioc_session_remove, ioc_session_stats, ioc_version};
+use sys::{
+    ioc_conn_bind, ioc_event_wait, ioc_session_list, ioc_session_remove, ioc_session_stats,
+    ioc_version,
+};
 
 /// An open /dev/iscsi_init whose ABI version was checked.
 #[derive(Debug)]
@@ -132,11 +136,31 @@ impl Device {
                 bind.session_id
             )),
             Errno::EINVAL => Error::kernel(
-                "IOC_CONN_BIND failed: the module rejected the session parameters (EINVAL)",
+                "IOC_CONN_BIND failed: the module rejected the session parameters (EINVAL; see dmesg)",
             ),
             e => ioctl_error("IOC_CONN_BIND", e),
         })?;
         Ok(())
+    }
+
+    /// `IOC_EVENT_WAIT`: the first event after number `seq`, waiting up to
+    /// `timeout_ms` milliseconds (`kind == EVENT_NONE` if none came).
+    /// `Ok(None)` when a signal interrupted the wait.
+    pub fn event_wait(&self, seq: u64, timeout_ms: u32) -> Result<Option<abi::EventWait>> {
+        let mut arg = abi::EventWait {
+            hdr: abi::AbiHeader::for_type::<abi::EventWait>(),
+            seq,
+            timeout_ms,
+            ..Default::default()
+        };
+        // SAFETY: `arg` is a live, aligned EventWait of the size in the
+        // request number; the module reads seq/timeout_ms and writes the
+        // event back into it.
+        match unsafe { ioc_event_wait(self.file.as_raw_fd(), &mut arg) } {
+            Ok(_) => Ok(Some(arg)),
+            Err(Errno::EINTR) => Ok(None),
+            Err(e) => Err(ioctl_error("IOC_EVENT_WAIT", e)),
+        }
     }
 
     /// `IOC_SESSION_REMOVE`: log a session out and remove it.
@@ -350,6 +374,28 @@ pub fn state_name(s: u32) -> &'static str {
     }
 }
 
+/// The name of an I/O state (`SessionInfo::io`), as sysfs `iscsi_io_state`.
+pub fn io_name(io: u32) -> &'static str {
+    match io {
+        abi::IO_RUNNING => "running",
+        abi::IO_HOLDING => "holding",
+        abi::IO_FAILFAST => "failfast",
+        abi::IO_CLOSING => "closing",
+        _ => "unknown",
+    }
+}
+
+/// Per-session recovery timers, in seconds (`None`: the module's default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecoveryTimers {
+    /// Seconds I/O is held without a connection (default 120; 0 fails it at once).
+    pub replacement_timeout: Option<u32>,
+    /// Seconds of silence before a NOP-Out ping (default 5; 0: no keepalive).
+    pub noop_out_interval: Option<u32>,
+    /// Seconds a ping may go unanswered (default 5).
+    pub noop_out_timeout: Option<u32>,
+}
+
 /// What `IOC_CONN_BIND` needs besides the login result.
 #[derive(Clone, Copy, Debug)]
 pub struct BindRequest<'a> {
@@ -361,6 +407,8 @@ pub struct BindRequest<'a> {
     pub queue_depth: u32,
     /// SCSI command timeout in seconds, 0 for the module's default.
     pub cmd_timeout: u32,
+    /// Recovery timers.
+    pub timers: RecoveryTimers,
     /// TargetName.
     pub target_name: &'a str,
     /// InitiatorName.
@@ -390,6 +438,10 @@ pub fn conn_bind_for(li: &LoggedIn, r: &BindRequest) -> Result<abi::ConnBind> {
     b.exp_stat_sn = li.exp_stat_sn;
     b.queue_depth = r.queue_depth;
     b.cmd_timeout = r.cmd_timeout;
+    let t = |v: Option<u32>| v.unwrap_or(abi::TIMER_DEFAULT);
+    b.replacement_timeout = t(r.timers.replacement_timeout);
+    b.noop_out_interval = t(r.timers.noop_out_interval);
+    b.noop_out_timeout = t(r.timers.noop_out_timeout);
     b.params = to_abi(&li.negotiated);
     put_str(&mut b.target_name, r.target_name, "target name")?;
     put_str(&mut b.initiator_name, r.initiator_name, "initiator name")?;
@@ -442,6 +494,14 @@ mod tests {
         assert_eq!(abi::IOC_VERSION, 0x8008_e600);
         assert_eq!(abi::IOC_CONN_BIND, 0xc000_e601 | (904 << 16));
         assert_eq!(abi::IOC_SESSION_REMOVE, 0x4000_e602 | (32 << 16));
+        assert_eq!(abi::IOC_EVENT_WAIT, 0xc000_e605 | (64 << 16));
+    }
+
+    #[test]
+    fn failure_names() {
+        assert_eq!(abi::failure_name(0), "none");
+        assert_eq!(abi::failure_name(1), "socket error");
+        assert_eq!(abi::failure_name(10_000), "unknown");
     }
 
     #[test]

@@ -35,8 +35,13 @@ pub(crate) enum HostByte {
     NoConnect = 0x01,
     /// DID_ERROR: internal error (protocol violation by the target).
     Error = 0x07,
+    /// DID_REQUEUE: requeue without using up a retry (the midlayer sends
+    /// it again once the device is unblocked).
+    Requeue = 0x0d,
     /// DID_TRANSPORT_DISRUPTED: the transport failed; the midlayer may retry.
     TransportDisrupted = 0x0e,
+    /// DID_TRANSPORT_FAILFAST: the transport gave up (no connection in time).
+    TransportFailfast = 0x0f,
 }
 
 /// Direction of a command's data transfer.
@@ -304,6 +309,20 @@ pub(crate) enum HostAttr {
     SessionState,
     /// `iscsi_conn_state`
     ConnState,
+    /// `iscsi_io_state`
+    IoState,
+    /// `iscsi_state_seconds`
+    StateSeconds,
+    /// `iscsi_recoveries`
+    Recoveries,
+    /// `iscsi_last_failure`
+    LastFailure,
+    /// `iscsi_replacement_timeout` (writable)
+    ReplacementTimeout,
+    /// `iscsi_noop_out_interval` (writable)
+    NoopOutInterval,
+    /// `iscsi_noop_out_timeout` (writable)
+    NoopOutTimeout,
 }
 
 /// A sysfs `show` buffer (one page).
@@ -354,6 +373,14 @@ pub(crate) trait HostOps: 'static {
     /// Writes sysfs attribute `attr` of the host.
     fn show(data: HostData<'_, Self>, attr: HostAttr, out: &mut SysfsBuf<'_>);
 
+    /// Stores `value` (what was written, as text) into writable attribute
+    /// `attr`.
+    ///
+    /// # Errors
+    ///
+    /// The errno write(2) returns (EINVAL for a bad value).
+    fn store(data: HostData<'_, Self>, attr: HostAttr, value: &str) -> Result;
+
     /// Seconds a command of a new device may take before it times out (the
     /// request queue's `rq_timeout`); 0 keeps the midlayer's default.
     fn cmd_timeout(data: HostData<'_, Self>) -> u32;
@@ -370,6 +397,7 @@ struct HostVTable {
     queuecommand: unsafe fn(*const c_void, Cmd) -> Result<(), Cmd>,
     eh: unsafe fn(*const c_void, EhLevel, Option<&EhCmd<'_>>) -> EhResult,
     show: unsafe fn(*const c_void, HostAttr, &mut SysfsBuf<'_>),
+    store: unsafe fn(*const c_void, HostAttr, &str) -> Result,
     cmd_timeout: unsafe fn(*const c_void) -> u32,
 }
 
@@ -415,6 +443,14 @@ unsafe fn vt_show<T: HostOps>(data: *const c_void, attr: HostAttr, out: &mut Sys
 /// # Safety
 ///
 /// As for [`vt_queuecommand`].
+unsafe fn vt_store<T: HostOps>(data: *const c_void, attr: HostAttr, value: &str) -> Result {
+    // SAFETY: by the function's contract.
+    T::store(unsafe { <T::Data as ForeignOwnable>::borrow(data) }, attr, value)
+}
+
+/// # Safety
+///
+/// As for [`vt_queuecommand`].
 unsafe fn vt_cmd_timeout<T: HostOps>(data: *const c_void) -> u32 {
     // SAFETY: by the function's contract.
     T::cmd_timeout(unsafe { <T::Data as ForeignOwnable>::borrow(data) })
@@ -427,6 +463,7 @@ impl<T: HostOps> VTableOf<T> {
         queuecommand: vt_queuecommand::<T>,
         eh: vt_eh::<T>,
         show: vt_show::<T>,
+        store: vt_store::<T>,
         cmd_timeout: vt_cmd_timeout::<T>,
     };
 }
@@ -509,6 +546,27 @@ impl<T: HostOps> Host<T> {
             // SAFETY: the host was added and is removed once.
             unsafe { bindings::scsi_remove_host(self.ptr.as_ptr()) };
             self.added = false;
+        }
+    }
+
+    /// Blocks every device of the host (`scsi_block_targets()`): new and
+    /// requeued commands wait in the block layer, and no queuecommand call
+    /// is in progress once this returns. Sleeps.
+    pub(crate) fn block(&self) {
+        if self.added {
+            // SAFETY: the host was added and is not removed (`remove` needs
+            // `&mut self`); process context (the caller may sleep).
+            unsafe { bindings::iscsi_init_host_block(self.ptr.as_ptr()) };
+        }
+    }
+
+    /// Unblocks every device of the host (`scsi_target_unblock()`): to
+    /// running, or with `offline` to transport-offline, where the midlayer
+    /// fails every command at once. Sleeps.
+    pub(crate) fn unblock(&self, offline: bool) {
+        if self.added {
+            // SAFETY: as for `block`.
+            unsafe { bindings::iscsi_init_host_unblock(self.ptr.as_ptr(), offline) };
         }
     }
 
@@ -656,7 +714,10 @@ unsafe extern "C" fn iscsi_init_rust_shost_show(shost: *mut bindings::Scsi_Host,
         bindings::ISCSI_INIT_ATTR_PARAMS => HostAttr::Params,
         bindings::ISCSI_INIT_ATTR_SESSION_STATE => HostAttr::SessionState,
         bindings::ISCSI_INIT_ATTR_CONN_STATE => HostAttr::ConnState,
-        _ => return EINVAL.to_errno() as c_long,
+        other => match attr_of(other) {
+            Some(a) => a,
+            None => return EINVAL.to_errno() as c_long,
+        },
     };
     // SAFETY: sysfs passes a PAGE_SIZE buffer; the host is live while its
     // attributes are readable (contract).
@@ -665,4 +726,44 @@ unsafe extern "C" fn iscsi_init_rust_shost_show(shost: *mut bindings::Scsi_Host,
     // SAFETY: `p.data` is the host's live private data.
     unsafe { (p.vtable.show)(p.data, attr, &mut out) };
     out.len as c_long
+}
+
+/// The recovery attributes' selectors (shim.h `ISCSI_INIT_ATTR_*`).
+fn attr_of(which: c_uint) -> Option<HostAttr> {
+    Some(match which {
+        bindings::ISCSI_INIT_ATTR_IO_STATE => HostAttr::IoState,
+        bindings::ISCSI_INIT_ATTR_STATE_SECONDS => HostAttr::StateSeconds,
+        bindings::ISCSI_INIT_ATTR_RECOVERIES => HostAttr::Recoveries,
+        bindings::ISCSI_INIT_ATTR_LAST_FAILURE => HostAttr::LastFailure,
+        bindings::ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT => HostAttr::ReplacementTimeout,
+        bindings::ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL => HostAttr::NoopOutInterval,
+        bindings::ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT => HostAttr::NoopOutTimeout,
+        _ => return None,
+    })
+}
+
+/// The `store` of the host's writable sysfs attributes (shim.c).
+///
+/// # Safety
+///
+/// Called by sysfs only, for a live host of ours, with `len` readable
+/// bytes at `buf`.
+#[no_mangle]
+unsafe extern "C" fn iscsi_init_rust_shost_store(
+    shost: *mut bindings::Scsi_Host,
+    which: c_uint,
+    buf: *const c_char,
+    len: usize,
+) -> c_long {
+    let Some(attr) = attr_of(which) else { return EINVAL.to_errno() as c_long };
+    // SAFETY: sysfs passes `len` readable bytes (contract).
+    let bytes = unsafe { core::slice::from_raw_parts(buf as *const u8, len) };
+    let Ok(text) = core::str::from_utf8(bytes) else { return EINVAL.to_errno() as c_long };
+    // SAFETY: a live host of ours (contract).
+    let p = unsafe { host_priv(shost) };
+    // SAFETY: `p.data` is the host's live private data.
+    match unsafe { (p.vtable.store)(p.data, attr, text) } {
+        Ok(()) => len as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
 }

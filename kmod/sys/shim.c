@@ -13,6 +13,7 @@
 #include <linux/net.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
+#include <linux/timekeeping.h>
 #include <linux/scatterlist.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -53,13 +54,44 @@ static DEVICE_ATTR_RO(_name)
 	X(iscsi_session_state, ISCSI_INIT_ATTR_SESSION_STATE)			\
 	X(iscsi_conn_state, ISCSI_INIT_ATTR_CONN_STATE)
 
+#define ISCSI_INIT_SHOST_ATTR_RW(_name, _which)					\
+static ssize_t _name##_show(struct device *dev, struct device_attribute *attr,	\
+			    char *buf)						\
+{										\
+	return iscsi_init_rust_shost_show(class_to_shost(dev), _which, buf);	\
+}										\
+static ssize_t _name##_store(struct device *dev, struct device_attribute *attr,	\
+			     const char *buf, size_t len)			\
+{										\
+	return iscsi_init_rust_shost_store(class_to_shost(dev), _which, buf, len); \
+}										\
+static DEVICE_ATTR_RW(_name)
+
+/* Read-only recovery figures. */
+#define ISCSI_INIT_SHOST_RECOVERY_ATTRS(X)					\
+	X(iscsi_io_state, ISCSI_INIT_ATTR_IO_STATE)				\
+	X(iscsi_state_seconds, ISCSI_INIT_ATTR_STATE_SECONDS)			\
+	X(iscsi_recoveries, ISCSI_INIT_ATTR_RECOVERIES)				\
+	X(iscsi_last_failure, ISCSI_INIT_ATTR_LAST_FAILURE)
+
+/* Writable timers (seconds). */
+#define ISCSI_INIT_SHOST_TIMER_ATTRS(X)						\
+	X(iscsi_replacement_timeout, ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT)	\
+	X(iscsi_noop_out_interval, ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL)		\
+	X(iscsi_noop_out_timeout, ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT)
+
 #define ISCSI_INIT_SHOST_ATTR_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR(_name, _which);
+#define ISCSI_INIT_SHOST_ATTR_RW_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR_RW(_name, _which);
 #define ISCSI_INIT_SHOST_ATTR_REF(_name, _which) &dev_attr_##_name.attr,
 
 ISCSI_INIT_SHOST_ATTRS(ISCSI_INIT_SHOST_ATTR_DEFINE)
+ISCSI_INIT_SHOST_RECOVERY_ATTRS(ISCSI_INIT_SHOST_ATTR_DEFINE)
+ISCSI_INIT_SHOST_TIMER_ATTRS(ISCSI_INIT_SHOST_ATTR_RW_DEFINE)
 
 static struct attribute *iscsi_init_shost_attrs[] = {
 	ISCSI_INIT_SHOST_ATTRS(ISCSI_INIT_SHOST_ATTR_REF)
+	ISCSI_INIT_SHOST_RECOVERY_ATTRS(ISCSI_INIT_SHOST_ATTR_REF)
+	ISCSI_INIT_SHOST_TIMER_ATTRS(ISCSI_INIT_SHOST_ATTR_REF)
 	NULL,
 };
 ATTRIBUTE_GROUPS(iscsi_init_shost);
@@ -130,6 +162,23 @@ u32 *iscsi_init_cmd_refs(struct scsi_cmnd *cmd)
 unsigned int iscsi_init_host_no(struct Scsi_Host *shost)
 {
 	return shost->host_no;
+}
+
+void iscsi_init_host_block(struct Scsi_Host *shost)
+{
+	scsi_block_targets(shost, &shost->shost_gendev);
+}
+
+void iscsi_init_host_unblock(struct Scsi_Host *shost, bool offline)
+{
+	scsi_target_unblock(&shost->shost_gendev, offline ? SDEV_TRANSPORT_OFFLINE : SDEV_RUNNING);
+}
+
+/* ---- time ---- */
+
+u64 iscsi_init_now_ms(void)
+{
+	return ktime_to_ms(ktime_get_boottime());
 }
 
 /* ---- SCSI commands ---- */

@@ -30,6 +30,9 @@ int iscsi_init_rust_eh_host_reset(struct scsi_cmnd *cmd);
 unsigned int iscsi_init_rust_cmd_timeout(struct Scsi_Host *shost);
 /* Writes sysfs attribute `which` (ISCSI_INIT_ATTR_*) of the host into buf (PAGE_SIZE). */
 long iscsi_init_rust_shost_show(struct Scsi_Host *shost, unsigned int which, char *buf);
+/* Stores `len` bytes of `buf` into writable attribute `which`: len or -errno. */
+long iscsi_init_rust_shost_store(struct Scsi_Host *shost, unsigned int which, const char *buf,
+				 size_t len);
 
 enum {
 	ISCSI_INIT_ATTR_SESSION_ID = 0,
@@ -40,6 +43,13 @@ enum {
 	ISCSI_INIT_ATTR_PARAMS = 5,
 	ISCSI_INIT_ATTR_SESSION_STATE = 6,
 	ISCSI_INIT_ATTR_CONN_STATE = 7,
+	ISCSI_INIT_ATTR_IO_STATE = 8,
+	ISCSI_INIT_ATTR_STATE_SECONDS = 9,
+	ISCSI_INIT_ATTR_RECOVERIES = 10,
+	ISCSI_INIT_ATTR_LAST_FAILURE = 11,
+	ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT = 12,
+	ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL = 13,
+	ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT = 14,
 };
 
 /* ---- misc device ---- */
@@ -55,6 +65,15 @@ void *iscsi_init_host_priv(struct Scsi_Host *shost);
 /* The command's private area (template cmd_size): the driver's handle count. */
 u32 *iscsi_init_cmd_refs(struct scsi_cmnd *cmd);
 unsigned int iscsi_init_host_no(struct Scsi_Host *shost);
+/* Blocks every device of the host (scsi_block_targets): new I/O waits. May sleep. */
+void iscsi_init_host_block(struct Scsi_Host *shost);
+/* Unblocks every device of the host to SDEV_RUNNING, or SDEV_TRANSPORT_OFFLINE
+ * (I/O fails at once) if `offline`. May sleep. */
+void iscsi_init_host_unblock(struct Scsi_Host *shost, bool offline);
+
+/* ---- time ---- */
+/* Milliseconds of the boot time clock (monotonic, counts suspend). */
+u64 iscsi_init_now_ms(void);
 
 /* What the data path needs to know of a command, read once at queuecommand. */
 struct iscsi_init_cmd_info {

@@ -27,7 +27,8 @@ abi_structs!(
     abi::SessionRemove,
     abi::SessionInfo,
     abi::SessionList,
-    abi::SessionStats
+    abi::SessionStats,
+    abi::EventWait
 );
 
 /// Reads a `T` from user address `ptr`. EFAULT if it is not readable.

@@ -116,6 +116,12 @@ failures! {
     ErrorHandlerReset = Local, "reset requested by the SCSI error handler";
     /// A new connection replaces this one, or the session is removed.
     Stopped = Local, "connection stopped";
+    /// Our NOP-Out ping went unanswered for `noop_out_timeout` (RFC 7143
+    /// §11.18).
+    KeepaliveTimeout = Transport, "NOP-Out ping timed out";
+    /// The target asked for a logout (Async Message AsyncEvent 1) and the
+    /// session was logged out; it reconnects after DefaultTime2Wait.
+    LogoutRequested = Transport, "logged out at the target's request";
 }
 
 impl Failure {
@@ -131,6 +137,18 @@ impl Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ABI's cause names (`SessionInfo::last_failure`, `EventWait::cause`)
+    /// are these texts in this order.
+    #[test]
+    fn abi_names_match() {
+        let names = iscsi_init_abi::FAILURE_NAMES;
+        assert_eq!(names.len(), Failure::COUNT);
+        for (f, n) in Failure::ALL.iter().zip(names) {
+            assert_eq!(f.text(), *n);
+            assert_eq!(iscsi_init_abi::failure_name(f.index() as u32 + 1), *n);
+        }
+    }
 
     #[test]
     fn index_round_trips_and_texts_are_distinct() {

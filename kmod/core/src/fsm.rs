@@ -3,8 +3,17 @@
 //!
 //! The helper performs T1 and T4 (TCP connect, start of login) and the
 //! login itself in userspace; the module receives the connection in S4
-//! IN_LOGIN and the session in Q2 ACTIVE (a new session) or Q5 IN_CONTINUE
-//! (a new connection for a failed session). S2 XPT_WAIT and S3 XPT_UP (a
+//! IN_LOGIN and the session in Q2 ACTIVE (a new session, or a new leading
+//! login after the old session instance ended) or Q5 IN_CONTINUE (a new
+//! connection for a failed session that the target still knows).
+//!
+//! Recovery at ERL 0 (RFC 7143 §6.3.5, §8.3): after a connection failure
+//! the session waits in Q4 FAILED. The daemon then logs in again with the
+//! same ISID and TSIH 0, which reinstates the session on the target: the
+//! old instance is cleared (N6 Reinstate) and a new leading login binds to
+//! the same SCSI host (N1, then T5/N2). A target-requested logout ends the
+//! instance in Q1 FREE (T13/N3), from which the next login starts with N1.
+//! Continuation with the old TSIH (N7, T5/N10) stays possible. S2 XPT_WAIT and S3 XPT_UP (a
 //! target state) therefore never occur in the module and are not modelled.
 //!
 //! Every transition is a row of [`TABLE`] and happens in [`Machine::on`]:
@@ -23,7 +32,8 @@
 //!   S5 --T15 ConnFailed--> S8                  Q5 --N8 (T7)--> Q4
 //!   S6 --T16 ConnFailed--> S8                  Q4 --N6 Close--> Q1
 //!   S7 --T17 ConnFailed--> S8
-//!   S8 CLEANUP_WAIT --M1 CleanedUp--> S1 FREE
+//!   S8 CLEANUP_WAIT --M1 CleanedUp--> S1 FREE  Q4 --N6 Reinstate--> Q1
+//!                                              Q1 FREE --N1 LeadingLogin--> Q2
 //! ```
 //!
 //! M1 is the cleanup diagram's "connection state timeout" (§8.2): at ERL 0
@@ -133,6 +143,11 @@ pub enum Event {
     ContinuationStart,
     /// The failed session is closed (removed by the admin).
     Close,
+    /// A login with the session's ISID and TSIH 0 reinstated the session
+    /// on the target: the failed instance is cleared (RFC 7143 §6.3.5).
+    Reinstate,
+    /// A new leading login binds to the session's SCSI host.
+    LeadingLogin,
 }
 
 /// [`Event`] without its payload: the key of a [`TABLE`] row.
@@ -154,11 +169,15 @@ pub enum EventKind {
     ContinuationStart,
     /// [`Event::Close`]
     Close,
+    /// [`Event::Reinstate`]
+    Reinstate,
+    /// [`Event::LeadingLogin`]
+    LeadingLogin,
 }
 
 impl EventKind {
     /// Every event kind.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::LoginComplete,
         EventKind::LogoutStart,
         EventKind::LogoutRequested,
@@ -167,6 +186,8 @@ impl EventKind {
         EventKind::CleanedUp,
         EventKind::ContinuationStart,
         EventKind::Close,
+        EventKind::Reinstate,
+        EventKind::LeadingLogin,
     ];
 }
 
@@ -182,6 +203,8 @@ impl Event {
             Event::CleanedUp => EventKind::CleanedUp,
             Event::ContinuationStart => EventKind::ContinuationStart,
             Event::Close => EventKind::Close,
+            Event::Reinstate => EventKind::Reinstate,
+            Event::LeadingLogin => EventKind::LeadingLogin,
         }
     }
 
@@ -196,6 +219,8 @@ impl Event {
             Event::CleanedUp => "CleanedUp",
             Event::ContinuationStart => "ContinuationStart",
             Event::Close => "Close",
+            Event::Reinstate => "Reinstate",
+            Event::LeadingLogin => "LeadingLogin",
         }
     }
 }
@@ -367,6 +392,24 @@ pub static TABLE: &[Row] = &[
         None,
     ),
     row(Q::Failed, S::Free, E::Close, Q::Free, S::Free, "N6", None),
+    row(
+        Q::Failed,
+        S::Free,
+        E::Reinstate,
+        Q::Free,
+        S::Free,
+        "N6",
+        None,
+    ),
+    row(
+        Q::Free,
+        S::Free,
+        E::LeadingLogin,
+        Q::Active,
+        S::InLogin,
+        "N1",
+        None,
+    ),
 ];
 
 /// A transition that happened.
@@ -484,6 +527,8 @@ mod tests {
             EventKind::CleanedUp => Event::CleanedUp,
             EventKind::ContinuationStart => Event::ContinuationStart,
             EventKind::Close => Event::Close,
+            EventKind::Reinstate => Event::Reinstate,
+            EventKind::LeadingLogin => Event::LeadingLogin,
         }
     }
 
@@ -567,6 +612,30 @@ mod tests {
             ["T5", "T11", "T17"]
         );
         assert_eq!(run(&[fail]), ["T7"]);
+        // ERL 0 recovery: reinstatement, then a new leading login.
+        assert_eq!(
+            run(&[
+                LoginComplete,
+                fail,
+                CleanedUp,
+                Reinstate,
+                LeadingLogin,
+                LoginComplete
+            ]),
+            ["T5", "T15", "M1", "N6", "N1", "T5"]
+        );
+        // A target-requested logout, then a new leading login.
+        assert_eq!(
+            run(&[
+                LoginComplete,
+                LogoutRequested,
+                LogoutStart,
+                LogoutSuccess,
+                LeadingLogin,
+                LoginComplete
+            ]),
+            ["T5", "T11", "T10", "T13", "N1", "T5"]
+        );
     }
 
     #[test]
@@ -645,5 +714,6 @@ mod tests {
         t7_n8_continuation_fails = 3, t9_logout_start = 4, t11_logout_requested = 5,
         t10_requested_logout_start = 6, t13_n3_logged_out = 7, t15_n5_failure = 8, t16_n5_failure_in_logout = 9,
         t17_n5_failure_logout_requested = 10, m1_cleaned_up = 11, n7_continuation_start = 12, n6_close = 13,
+        n6_reinstate = 14, n1_leading_login = 15,
     }
 }

@@ -26,6 +26,9 @@ impl Itt {
     pub const RESERVED: Itt = Itt(0xffff_ffff);
     /// The ITT of our Logout Request: tag 0xfffe, outside every task's tag.
     pub const LOGOUT: Itt = Itt(0x0000_fffe);
+    /// The ITT of our keepalive NOP-Out: tag 0xfffd, outside every task's
+    /// tag (RFC 7143 §11.18: a ping carries a valid ITT).
+    pub const PING: Itt = Itt(0x0000_fffd);
 
     /// The ITT of use number `generation` of tag `tag`.
     pub const fn new(tag: u16, generation: u16) -> Itt {

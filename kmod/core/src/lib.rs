@@ -21,6 +21,7 @@
 //!     pub mod failure;
 //!     pub mod fsm;
 //!     pub mod itt;
+//!     pub mod recovery;
 //!     pub mod ring;
 //!     pub mod session;
 //!     pub mod task;
@@ -39,6 +40,7 @@ pub use iscsi_codec as codec;
 pub mod failure;
 pub mod fsm;
 pub mod itt;
+pub mod recovery;
 pub mod ring;
 pub mod session;
 pub mod task;

@@ -8,6 +8,7 @@
 use super::failure::Failure;
 use super::fsm::{ConnState, Event, Machine, Refused, SessionState, Transition};
 use super::itt::Itt;
+use super::recovery::{self, Io, Keepalive, Recovery, Timers};
 use super::ring::Ring;
 use super::task::{
     CmdHandle, CmdInfo, Completion, DataDir, HostStatus, StartError, Task, TaskTable, SENSE_LEN,
@@ -48,6 +49,9 @@ pub enum TxItem {
     },
     /// Logout Request, reason "close the session" (RFC 7143 §11.14).
     Logout,
+    /// Our keepalive ping: a NOP-Out with ITT [`Itt::PING`] (RFC 7143
+    /// §11.18).
+    Ping,
 }
 
 /// What the transmit thread sends next, with the sequence numbers to put
@@ -101,6 +105,14 @@ pub enum TxWork<R> {
         /// ExpStatSN to acknowledge.
         exp_stat_sn: Sn,
     },
+    /// A keepalive ping: NOP-Out with ITT [`Itt::PING`], TTT 0xffffffff,
+    /// immediate (CmdSN is not advanced).
+    Ping {
+        /// CmdSN to carry.
+        cmd_sn: Sn,
+        /// ExpStatSN to acknowledge.
+        exp_stat_sn: Sn,
+    },
 }
 
 impl<R> TxWork<R> {
@@ -138,11 +150,17 @@ pub enum RxNext {
 pub struct Limits {
     /// MaxBurstLength in bytes (R2T Desired Data Transfer Length limit).
     pub max_burst_length: u32,
+    /// DefaultTime2Wait in seconds: the wait before reconnecting after a
+    /// logout the target requested.
+    pub default_time2wait: u16,
 }
 
 /// Called for every transition taken and every event refused, with the
 /// session id: the kernel logs them at debug level.
 pub type Trace = fn(u32, Result<&Transition, &Refused>);
+
+/// A monotonic clock in milliseconds (the kernel's boot time clock).
+pub type Clock = fn() -> u64;
 
 /// Sequence numbers and window handed over by the login.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +183,8 @@ pub struct LoginSn {
 /// - a tag is in `cmdq` only while its task holds a command and the
 ///   transmit reference taken by `queue`;
 /// - commands are accepted only in (Q3, S5);
-/// - states change only through [`SessionCore::on`].
+/// - states change only through [`SessionCore::on`], which records the
+///   time of the change in `state_since`.
 pub struct SessionCore<C, TB, QB, XB>
 where
     TB: DerefMut<Target = [Task<C>]>,
@@ -185,6 +204,13 @@ where
     logout_response: Option<LogoutResponseCode>,
     rx_running: bool,
     tx_running: bool,
+    clock: Clock,
+    state_since: u64,
+    rec: Recovery,
+}
+
+fn no_clock() -> u64 {
+    0
 }
 
 fn no_trace(_: u32, _: Result<&Transition, &Refused>) {}
@@ -199,7 +225,15 @@ where
     /// A session `id` in (Q2 ACTIVE, S4 IN_LOGIN): `tasks` has one unused
     /// entry per tag, `cmdq` room for every tag, `txq` room for
     /// MaxOutstandingR2T Data-Outs per tag plus a few NOP-Outs.
-    pub fn new(id: u32, tasks: TB, cmdq: QB, txq: XB, sn: LoginSn, limits: Limits) -> Self {
+    pub fn new(
+        id: u32,
+        tasks: TB,
+        cmdq: QB,
+        txq: XB,
+        sn: LoginSn,
+        limits: Limits,
+        timers: Timers,
+    ) -> Self {
         SessionCore {
             id,
             machine: Machine::new(),
@@ -214,7 +248,36 @@ where
             logout_response: None,
             rx_running: false,
             tx_running: false,
+            clock: no_clock,
+            state_since: 0,
+            rec: Recovery::new(timers),
         }
+    }
+
+    /// Sets the clock that timestamps state changes and outages.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+        self.state_since = clock();
+    }
+
+    /// The clock's time now, in milliseconds.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// When the current state was entered (ms).
+    pub fn state_since(&self) -> u64 {
+        self.state_since
+    }
+
+    /// The recovery state: I/O policy, timers, counters.
+    pub fn recovery(&self) -> &Recovery {
+        &self.rec
+    }
+
+    /// Changes the timers (sysfs).
+    pub fn set_timers(&mut self, t: Timers) {
+        self.rec.set_timers(t);
     }
 
     /// Sets the function that traces transitions.
@@ -231,13 +294,81 @@ where
     pub fn on(&mut self, event: Event) -> Result<Transition, Refused> {
         let r = self.machine.on(event);
         (self.trace)(self.id, r.as_ref());
+        if r.is_ok() {
+            self.state_since = self.now();
+        }
         r
     }
 
     /// The connection failed for `why`. Returns the transition if this call
     /// failed it (a connection that already failed stays as it is).
     pub fn fail(&mut self, why: Failure) -> Option<Transition> {
-        self.on(Event::ConnFailed(why)).ok()
+        let t = self.on(Event::ConnFailed(why)).ok();
+        if t.is_some() {
+            let now = self.now();
+            self.rec.failed(why, now);
+        }
+        t
+    }
+
+    /// The session is being removed: from now on commands fail.
+    pub fn close(&mut self) {
+        self.rec.close();
+    }
+
+    /// The connection's threads stopped (or a target-requested logout
+    /// ended the session instance): decides what happens to I/O until the
+    /// next connection, and the host status to complete the outstanding
+    /// commands with (RFC 7143 §6.3.5 at ERL 0; see [`recovery`]).
+    pub fn io_after_connection(&mut self) -> (Io, HostStatus) {
+        if self.machine.session() == SessionState::Free
+            && self.rec.failed_at().is_none()
+            && !self.rec.removing()
+        {
+            // A logout the target asked for: reconnect after DefaultTime2Wait.
+            let now = self.now();
+            self.rec.failed(Failure::LogoutRequested, now);
+            self.rec
+                .set_reconnect_delay(u32::from(self.limits.default_time2wait));
+        }
+        let now = self.now();
+        let io = self.rec.cleaned_up(now);
+        let host = match io {
+            Io::Running | Io::Held => HostStatus::Requeue,
+            Io::FailFast => HostStatus::TransportFailfast,
+            Io::Closing => HostStatus::NoConnect,
+        };
+        (io, host)
+    }
+
+    /// Milliseconds until `replacement_timeout` expires while I/O is held;
+    /// `Some(0)` once it expired (I/O now fails fast: unblock the devices
+    /// to fail-fast). `None` when I/O is not held.
+    pub fn replacement(&mut self) -> Option<u64> {
+        let now = self.now();
+        self.rec.replacement(now)
+    }
+
+    /// The keepalive check, with the time the last PDU arrived (ms). A
+    /// ping to send is queued here; the caller wakes the transmit thread.
+    pub fn keepalive(&mut self, last_rx: u64) -> Keepalive {
+        let now = self.now();
+        let running = self.machine.accepts_commands();
+        let k = self.rec.keepalive(running, now, last_rx);
+        if let Keepalive::Ping(_) = k {
+            if self.txq.push(TxItem::Ping).is_err() {
+                // No room: the queue is busy, so the connection is not idle.
+                self.rec.pong();
+                return Keepalive::Wait(Some(1000));
+            }
+        }
+        k
+    }
+
+    /// Whether a LUN rescan was asked for (Async Message, REPORTED LUNS
+    /// DATA HAS CHANGED) since the last call.
+    pub fn take_rescan(&mut self) -> bool {
+        self.rec.take_rescan()
     }
 
     /// Session and connection state.
@@ -304,6 +435,40 @@ where
     /// cleaned up (Q4, S1).
     pub fn continue_with(&mut self, sn: LoginSn, limits: Limits) -> Result<(), Refused> {
         self.on(Event::ContinuationStart)?;
+        self.new_connection(sn, limits)
+    }
+
+    /// A new leading login that reinstated the session on the target (ISID
+    /// kept, new TSIH) binds to this session: N6 Reinstate from Q4 (the
+    /// failed instance is cleared), N1 LeadingLogin from Q1 (after a
+    /// target-requested logout or the reinstatement), then T5/N2.
+    ///
+    /// # Errors
+    ///
+    /// [`Refused`] if the session is neither failed and cleaned up (Q4, S1)
+    /// nor logged out (Q1, S1).
+    pub fn reinstate_with(&mut self, sn: LoginSn, limits: Limits) -> Result<(), Refused> {
+        if self.machine.session() == SessionState::Failed {
+            self.on(Event::Reinstate)?;
+        }
+        self.on(Event::LeadingLogin)?;
+        self.new_connection(sn, limits)
+    }
+
+    /// Whether a new connection may be bound: the old one is cleaned up,
+    /// after a failure (Q4, S1) or a target-requested logout (Q1, S1), and
+    /// the session is not being removed.
+    pub fn awaits_connection(&self) -> bool {
+        let (q, s) = self.state();
+        s == ConnState::Free
+            && matches!(q, SessionState::Failed | SessionState::Free)
+            && self.rec.io() != Io::Closing
+            && self.rec.failed_at().is_some()
+    }
+
+    /// The sequence numbers and limits of a new connection's login, then
+    /// T5 LoginComplete; I/O runs again. Returns the outage it ended (ms).
+    fn new_connection(&mut self, sn: LoginSn, limits: Limits) -> Result<(), Refused> {
         self.window = sn.window;
         self.cmd_sn = sn.cmd_sn;
         self.exp_stat_sn = sn.exp_stat_sn;
@@ -314,6 +479,13 @@ where
         self.on(Event::LoginComplete).map(|_| ())
     }
 
+    /// The new connection's threads run: I/O runs again. Returns the outage
+    /// it ended, in milliseconds.
+    pub fn recovered(&mut self) -> Option<u64> {
+        let now = self.now();
+        self.rec.recovered(now)
+    }
+
     // ------------------------------------------------------------ commands
 
     /// queuecommand: takes `cmd` under `tag` and queues its SCSI Command PDU.
@@ -322,8 +494,15 @@ where
     ///
     /// [`QueueError`], giving the command back.
     pub fn queue(&mut self, tag: u32, cmd: C, info: CmdInfo) -> Result<Itt, QueueError<C>> {
-        if !self.machine.accepts_commands() {
-            return Err(QueueError::Refuse(cmd, HostStatus::NoConnect));
+        match self.rec.io() {
+            Io::Closing => return Err(QueueError::Refuse(cmd, HostStatus::NoConnect)),
+            Io::FailFast => return Err(QueueError::Refuse(cmd, HostStatus::TransportFailfast)),
+            _ if self.machine.accepts_commands() => {}
+            // The devices' last commands while the session is removed.
+            _ if self.rec.removing() => return Err(QueueError::Refuse(cmd, HostStatus::NoConnect)),
+            // Between a failure and the blocking of the devices, or while
+            // a logout the target asked for runs: try again later.
+            Io::Held | Io::Running => return Err(QueueError::Busy(cmd)),
         }
         let itt = match self.tasks.start(tag, cmd, info) {
             Ok(itt) => itt,
@@ -378,6 +557,10 @@ where
                     exp_stat_sn,
                 },
                 TxItem::Logout => TxWork::Logout {
+                    cmd_sn: self.cmd_sn,
+                    exp_stat_sn,
+                },
+                TxItem::Ping => TxWork::Ping {
                     cmd_sn: self.cmd_sn,
                     exp_stat_sn,
                 },
@@ -608,6 +791,12 @@ where
                 })
                 .map_err(|_| Failure::TxQueueFull);
         }
+        if n.itt == Itt::PING.to_wire() && self.rec.ping_outstanding() {
+            // The answer to our keepalive ping: its StatSN is advanced.
+            self.rec.pong();
+            self.advance_stat_sn(n.stat_sn);
+            return Ok(());
+        }
         if n.itt != RESERVED_TAG {
             return Err(Failure::NopInUnsolicited);
         }
@@ -640,13 +829,20 @@ where
         }
     }
 
-    /// Async Message (RFC 7143 §11.9). A logout request queues our Logout
-    /// (T11, T10); a connection or session drop fails the connection.
+    /// Async Message (RFC 7143 §11.9) with its data segment `data`.
+    ///
+    /// - AsyncEvent 1 (logout requested) queues our Logout (T11, T10); the
+    ///   session reconnects DefaultTime2Wait seconds after it ends.
+    /// - AsyncEvent 2 and 3 (the target drops the connection, or all of
+    ///   them) fail the connection; the session reconnects after
+    ///   Parameter2 seconds (Time2Wait).
+    /// - AsyncEvent 0 with sense data REPORTED LUNS DATA HAS CHANGED asks
+    ///   for a LUN rescan ([`SessionCore::take_rescan`]).
     ///
     /// # Errors
     ///
     /// [`Failure::AsyncDrop`] for AsyncEvent 2 and 3.
-    pub fn rx_async(&mut self, a: &AsyncMessage) -> Result<AsyncEvent, Failure> {
+    pub fn rx_async(&mut self, a: &AsyncMessage, data: &[u8]) -> Result<AsyncEvent, Failure> {
         self.advance_stat_sn(a.stat_sn);
         self.window.update(a.exp_cmd_sn, a.max_cmd_sn);
         match a.async_event {
@@ -656,7 +852,18 @@ where
                 }
                 Ok(a.async_event)
             }
-            AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => Err(Failure::AsyncDrop),
+            AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
+                self.rec.set_reconnect_delay(u32::from(a.parameter2));
+                Err(Failure::AsyncDrop)
+            }
+            AsyncEvent::ScsiEvent => {
+                if let Ok((sense, _)) = scsi::sense_data(data) {
+                    if recovery::luns_changed(sense) {
+                        self.rec.request_rescan();
+                    }
+                }
+                Ok(a.async_event)
+            }
             ev => Ok(ev),
         }
     }

@@ -60,6 +60,11 @@ pub enum HostStatus {
     Error,
     /// DID_TRANSPORT_DISRUPTED: the transport failed; the midlayer may retry.
     TransportDisrupted,
+    /// DID_REQUEUE: back to the block layer without using up a retry; the
+    /// command goes out again on the next connection.
+    Requeue,
+    /// DID_TRANSPORT_FAILFAST: no connection within `replacement_timeout`.
+    TransportFailfast,
 }
 
 /// How a command ends.

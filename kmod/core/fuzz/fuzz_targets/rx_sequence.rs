@@ -12,6 +12,7 @@ use iscsi_kmod_core::codec::pdu::Pdu;
 use iscsi_kmod_core::codec::serial::{CmdWindow, Sn};
 use iscsi_kmod_core::failure::Failure;
 use iscsi_kmod_core::fsm::Event;
+use iscsi_kmod_core::recovery::Timers;
 use iscsi_kmod_core::session::{Limits, LoginSn, RxNext, SessionCore, TxItem};
 use iscsi_kmod_core::task::{CmdInfo, DataDir, HostStatus, Task};
 use libfuzzer_sys::fuzz_target;
@@ -47,7 +48,7 @@ impl Harness {
         assert!(self.live.is_empty(), "flush left commands outstanding");
         let _ = self.core.on(Event::CleanedUp);
         let sn = LoginSn { cmd_sn: Sn(1), exp_stat_sn: Sn(0), window: CmdWindow::new(Sn(1), Sn(16)).unwrap() };
-        let _ = self.core.continue_with(sn, Limits { max_burst_length: 4096 });
+        let _ = self.core.continue_with(sn, Limits { max_burst_length: 4096, default_time2wait: 2 });
     }
 }
 
@@ -59,7 +60,8 @@ fuzz_target!(|data: &[u8]| {
         vec![0; DEPTH],
         vec![TxItem::Logout; DEPTH * 3],
         sn,
-        Limits { max_burst_length: 4096 },
+        Limits { max_burst_length: 4096, default_time2wait: 2 },
+        Timers::default(),
     );
     core.on(Event::LoginComplete).unwrap();
     let mut h = Harness { core, next_id: 0, live: HashSet::new(), done: HashSet::new() };
@@ -126,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
                     Ok(Pdu::R2t(r)) => h.core.rx_r2t(&r).map(|_| RxNext::Continue),
                     Ok(Pdu::NopIn(n)) => h.core.rx_nop_in(&n).map(|_| RxNext::Continue),
                     Ok(Pdu::LogoutResponse(r)) => h.core.rx_logout_response(&r),
-                    Ok(Pdu::AsyncMessage(a)) => h.core.rx_async(&a).map(|_| RxNext::Continue),
+                    Ok(Pdu::AsyncMessage(a)) => h.core.rx_async(&a, seg).map(|_| RxNext::Continue),
                     Ok(Pdu::Reject(r)) => {
                         let (_, d) = h.core.rx_reject(&r, seg);
                         h.complete(d);

@@ -6,7 +6,9 @@ use super::*;
 use crate::codec::async_msg::AsyncMessage;
 use crate::codec::data::{DataIn, R2t};
 use crate::codec::logout::LogoutResponse;
+use crate::codec::nop::NopIn;
 use crate::codec::scsi::ScsiResponse;
+use core::sync::atomic::{AtomicU64, Ordering};
 use std::vec;
 use std::vec::Vec;
 
@@ -28,7 +30,9 @@ fn core_with(depth: usize, cmd_sn: u32, exp: u32, max: u32) -> Core {
         sn,
         Limits {
             max_burst_length: 65536,
+            default_time2wait: 2,
         },
+        Timers::default(),
     );
     c.on(Event::LoginComplete).expect("T5");
     c
@@ -132,11 +136,16 @@ fn commands_wait_before_login_and_after_failure() {
         sn,
         Limits {
             max_burst_length: 512,
+            default_time2wait: 2,
         },
+        Timers::default(),
     );
+    c.set_clock(clock);
+    NOW.store(1000, Ordering::Relaxed);
+    // Before the login completes, commands wait (the midlayer retries).
     assert_eq!(
         c.queue(0, TestCmd(0), read(0)),
-        Err(QueueError::Refuse(TestCmd(0), HostStatus::NoConnect))
+        Err(QueueError::Busy(TestCmd(0)))
     );
     c.on(Event::LoginComplete).unwrap();
     assert!(c.queue(0, TestCmd(0), read(0)).is_ok());
@@ -145,18 +154,173 @@ fn commands_wait_before_login_and_after_failure() {
         c.fail(Failure::Socket).is_none(),
         "a second failure is not a transition"
     );
+    // After a failure, too: the devices are about to be blocked.
+    assert_eq!(
+        c.queue(1, TestCmd(1), read(0)),
+        Err(QueueError::Busy(TestCmd(1)))
+    );
+    assert!(c.next_tx().is_none());
+    assert!(c.tx_done());
+    // The outstanding command goes back to the block layer, retry budget
+    // untouched, and I/O is held.
+    assert_eq!(c.io_after_connection(), (Io::Held, HostStatus::Requeue));
+    let (cmd, done) = c.drain_one(HostStatus::Requeue).unwrap();
+    assert_eq!((cmd, done.host), (TestCmd(0), HostStatus::Requeue));
+    assert!(c.drain_one(HostStatus::Requeue).is_none());
+    c.on(Event::CleanedUp).unwrap();
+    assert!(c.awaits_connection());
+    // replacement_timeout (120 s) expires: held and new I/O fails fast.
+    NOW.store(120_999, Ordering::Relaxed);
+    assert_eq!(c.replacement(), Some(1));
+    NOW.store(121_000, Ordering::Relaxed);
+    assert_eq!(c.replacement(), Some(0));
+    assert_eq!(
+        c.queue(1, TestCmd(1), read(0)),
+        Err(QueueError::Refuse(
+            TestCmd(1),
+            HostStatus::TransportFailfast
+        ))
+    );
+    // Removal: commands fail with DID_NO_CONNECT.
+    c.close();
     assert_eq!(
         c.queue(1, TestCmd(1), read(0)),
         Err(QueueError::Refuse(TestCmd(1), HostStatus::NoConnect))
     );
-    assert!(c.next_tx().is_none());
-    assert!(c.tx_done());
-    let (cmd, done) = c.drain_one(HostStatus::TransportDisrupted).unwrap();
-    assert_eq!(
-        (cmd, done.host),
-        (TestCmd(0), HostStatus::TransportDisrupted)
-    );
-    assert!(c.drain_one(HostStatus::TransportDisrupted).is_none());
+    assert!(!c.awaits_connection());
+}
+
+static NOW: AtomicU64 = AtomicU64::new(0);
+
+fn clock() -> u64 {
+    NOW.load(Ordering::Relaxed)
+}
+
+fn sn_of(cmd_sn: u32) -> LoginSn {
+    LoginSn {
+        cmd_sn: Sn(cmd_sn),
+        exp_stat_sn: Sn(7),
+        window: CmdWindow::new(Sn(cmd_sn), Sn(cmd_sn + 10)).unwrap(),
+    }
+}
+
+const LIMITS: Limits = Limits {
+    max_burst_length: 512,
+    default_time2wait: 2,
+};
+
+#[test]
+fn reinstatement_reissues_with_new_itt_and_cmd_sn() {
+    let mut c = core();
+    let old = send(&mut c, 0, read(512));
+    c.fail(Failure::ClosedByTarget).unwrap();
+    assert!(!c.awaits_connection(), "not before the cleanup");
+    assert!(c.reinstate_with(sn_of(40), LIMITS).is_err());
+    assert_eq!(c.io_after_connection().1, HostStatus::Requeue);
+    while c.drain_one(HostStatus::Requeue).is_some() {}
+    c.on(Event::CleanedUp).unwrap();
+    assert!(c.awaits_connection());
+    c.reinstate_with(sn_of(40), LIMITS).unwrap();
+    assert_eq!(c.recovered(), Some(0));
+    assert_eq!(c.recovery().recoveries(), 1);
+    assert!(c.machine().accepts_commands());
+    // The midlayer sends the requeued command again: same tag, new ITT,
+    // the new session's CmdSN.
+    c.queue(0, TestCmd(0), read(512)).unwrap();
+    match c.next_tx() {
+        Some(TxWork::Command { itt, cmd_sn, .. }) => {
+            assert_eq!(itt.tag(), old.tag());
+            assert_ne!(itt, old);
+            assert_eq!(cmd_sn, Sn(40));
+        }
+        w => panic!("{w:?}"),
+    }
+}
+
+#[test]
+fn requested_logout_then_new_leading_login() {
+    let mut c = core();
+    let a = AsyncMessage {
+        async_event: AsyncEvent::LogoutRequest,
+        stat_sn: Sn(100),
+        ..AsyncMessage::default()
+    };
+    c.rx_async(&a, &[]).unwrap();
+    assert!(matches!(c.next_tx(), Some(TxWork::Logout { .. })));
+    let r = LogoutResponse {
+        itt: Itt::LOGOUT.to_wire(),
+        stat_sn: Sn(101),
+        ..LogoutResponse::default()
+    };
+    assert_eq!(c.rx_logout_response(&r), Ok(RxNext::LoggedOut));
+    assert_eq!(c.state(), (SessionState::Free, ConnState::Free));
+    // Not a removal: I/O is held and the session reconnects after
+    // DefaultTime2Wait.
+    assert_eq!(c.io_after_connection(), (Io::Held, HostStatus::Requeue));
+    assert_eq!(c.recovery().reconnect_delay(), 2);
+    assert!(c.awaits_connection());
+    c.reinstate_with(sn_of(1), LIMITS).unwrap();
+    assert!(c.machine().accepts_commands());
+}
+
+#[test]
+fn keepalive_ping_and_answer() {
+    let mut c = core();
+    c.set_clock(clock);
+    NOW.store(10_000, Ordering::Relaxed);
+    assert_eq!(c.keepalive(9000), Keepalive::Wait(Some(4000)));
+    NOW.store(14_000, Ordering::Relaxed);
+    assert_eq!(c.keepalive(9000), Keepalive::Ping(5000));
+    match c.next_tx() {
+        Some(TxWork::Ping { cmd_sn, .. }) => assert_eq!(cmd_sn, Sn(1)),
+        w => panic!("{w:?}"),
+    }
+    let pong = NopIn {
+        itt: Itt::PING.to_wire(),
+        ttt: RESERVED_TAG,
+        stat_sn: Sn(100),
+        ..NopIn::default()
+    };
+    assert_eq!(c.rx_nop_in(&pong), Ok(()));
+    assert_eq!(c.exp_stat_sn(), Sn(101));
+    // A second answer is not one.
+    assert_eq!(c.rx_nop_in(&pong), Err(Failure::NopInUnsolicited));
+    // Unanswered: the connection fails.
+    NOW.store(20_000, Ordering::Relaxed);
+    assert_eq!(c.keepalive(14_000), Keepalive::Ping(5000));
+    NOW.store(25_000, Ordering::Relaxed);
+    assert_eq!(c.keepalive(14_000), Keepalive::Expired);
+}
+
+#[test]
+fn async_drop_and_lun_change() {
+    let mut c = core();
+    let drop = AsyncMessage {
+        async_event: AsyncEvent::ConnectionDrop,
+        parameter2: 3,
+        stat_sn: Sn(100),
+        ..AsyncMessage::default()
+    };
+    assert_eq!(c.rx_async(&drop, &[]), Err(Failure::AsyncDrop));
+    assert_eq!(c.recovery().reconnect_delay(), 3);
+    let mut c = core();
+    let ev = AsyncMessage {
+        async_event: AsyncEvent::ScsiEvent,
+        stat_sn: Sn(100),
+        ..AsyncMessage::default()
+    };
+    // SenseLength 18, then fixed-format sense: UNIT ATTENTION 3Fh/0Eh.
+    let mut data = [0u8; 20];
+    data[1] = 18;
+    data[2] = 0x70;
+    data[4] = 0x06;
+    data[14] = 0x3f;
+    data[15] = 0x0e;
+    assert_eq!(c.rx_async(&ev, &data), Ok(AsyncEvent::ScsiEvent));
+    assert!(c.take_rescan());
+    assert!(!c.take_rescan());
+    assert_eq!(c.rx_async(&ev, &[0, 0]), Ok(AsyncEvent::ScsiEvent));
+    assert!(!c.take_rescan());
 }
 
 #[test]
@@ -476,17 +640,17 @@ fn async_messages() {
         stat_sn: Sn(100),
         ..AsyncMessage::default()
     };
-    assert_eq!(c.rx_async(&a), Ok(AsyncEvent::LogoutRequest));
+    assert_eq!(c.rx_async(&a, &[]), Ok(AsyncEvent::LogoutRequest));
     assert_eq!(c.state().1, ConnState::InLogout);
     assert!(matches!(c.next_tx(), Some(TxWork::Logout { .. })));
     // Asked again while our Logout is out: nothing more is queued.
-    assert_eq!(c.rx_async(&a), Ok(AsyncEvent::LogoutRequest));
+    assert_eq!(c.rx_async(&a, &[]), Ok(AsyncEvent::LogoutRequest));
     assert!(c.next_tx().is_none());
     let drop = AsyncMessage {
         async_event: AsyncEvent::ConnectionDrop,
         ..a
     };
-    assert_eq!(c.rx_async(&drop), Err(Failure::AsyncDrop));
+    assert_eq!(c.rx_async(&drop, &[]), Err(Failure::AsyncDrop));
 }
 
 #[test]
@@ -517,6 +681,7 @@ fn continuation_after_failure() {
     };
     let limits = Limits {
         max_burst_length: 512,
+        default_time2wait: 2,
     };
     // Not before the old connection was cleaned up.
     assert!(c.continue_with(sn, limits).is_err());
