@@ -71,7 +71,7 @@ kver=$(cat "$kbuild/include/config/kernel.release")
 
 out=${out:-$repo/out/qemu-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"; out=$(cd "$out" && pwd)
-rm -f "$out"/*.rc "$out"/*.log "$out"/console.txt "$out"/dmesg.txt "$out"/boot-failed
+rm -f "$out"/*.rc "$out"/*.log "$out"/console.txt "$out"/dmesg.txt "$out"/boot-failed "$out"/scenarios.list
 
 # Initramfs: static busybox and an /init that builds the overlay root.
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -80,19 +80,21 @@ cp /bin/busybox "$work/initramfs/bin/busybox"
 cp "$here/guest/initramfs-init" "$work/initramfs/init"; chmod +x "$work/initramfs/init"
 (cd "$work/initramfs" && find . | cpio -o -H newc --quiet | gzip -1 >"$work/initrd.gz")
 
+# Values are quoted (%q): the repository may sit at a path with spaces.
+# Sourced by busybox sh in the initramfs and by bash in the guest.
 cat >"$out/guest.env" <<ENV
-REPO=$repo
-KBUILD=$kbuild
+REPO=$(printf '%q' "$repo")
+KBUILD=$(printf '%q' "$kbuild")
 KVER=$kver
 FLAVOUR=$flavour
-SCENARIOS="${scenarios[*]}"
-SCENARIO_FILES="$(for s in "${scenarios[@]}"; do printf '%s ' "${scenario_file[$s]}"; done)"
 SCENARIO_TIMEOUT=$timeout
 LIO_LUNS=$luns
 LIO_CHAP=$chap
 LIO_MUTUAL=$mutual
 SHELL_MODE=$shell
 ENV
+# The scenarios to run, one "NAME<TAB>FILE" per line.
+for s in "${scenarios[@]}"; do printf '%s\t%s\n' "$s" "${scenario_file[$s]}"; done >"$out/scenarios.list"
 # Scenario knobs (E2E_*, e.g. E2E_PARAMS_MIB=32) pass through to the guest.
 env | grep -E '^E2E_[A-Z0-9_]+=[A-Za-z0-9._-]*$' >>"$out/guest.env" || true
 
@@ -106,7 +108,7 @@ cmdline="console=ttyS0 panic=-1 loglevel=6 pci=noacpi"
 qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off -smp "$cpus" -m "$mem" -no-reboot
   -kernel "$kimage" -initrd "$work/initrd.gz" -append "$cmdline"
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
-  -virtfs "local,path=$out,mount_tag=out,security_model=none"
+  -virtfs "local,path=${out//,/,,},mount_tag=out,security_model=none"
   -nic none)
 
 echo "[qemu-test] kernel $kver ($flavour), logs in $out"
@@ -120,7 +122,7 @@ total_limit=$(( ${#scenarios[@]} * timeout + 300 ))
 for attempt in 1 2; do
   set +e
   timeout --foreground -k 10 "$total_limit" "${qemu[@]}" -display none -monitor none -serial stdio </dev/null \
-    | tee "$out/console.txt" | grep --line-buffered -E '^\[(guest|scenario)\]'
+    | tee "$out/console.txt" | grep --line-buffered -E '^\[(guest|scenario)\]' >&2
   qrc=${PIPESTATUS[0]}
   set -e
   # A kernel that reports a failure while booting, before anything of ours

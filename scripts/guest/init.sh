@@ -18,6 +18,23 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# The repository and the kernel build may be under /tmp or /run on the host
+# (a clone in /tmp, a CI cache), which the fresh tmpfs mounts above hide:
+# mount those back at the same path from the host's root, under a tmpfs
+# overlay, so they are writable in the guest (and the writes stay there) as
+# everywhere else in its root.
+reveal() { # HOSTPATH NAME
+  local p=$1 d=/mnt/reveal/$2
+  case "$p" in /tmp|/tmp/*|/run|/run/*) ;; *) return 0;; esac
+  [ -d "/mnt/host$p" ] || { echo "[guest] $p is not on the host"; return 1; }
+  mkdir -p "$d/lower" "$d/rw" "$p"
+  mount --bind "/mnt/host$p" "$d/lower"
+  mount -t tmpfs tmpfs "$d/rw"
+  mkdir -p "$d/rw/upper" "$d/rw/work"
+  mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/rw/upper,workdir=$d/rw/work" "$p"
+}
+reveal "$REPO" repo || echo "[guest] cannot mount the repository at $REPO"
+case "$KBUILD/" in "$REPO"/*) ;; *) reveal "$KBUILD" kbuild || echo "[guest] cannot mount the kernel build at $KBUILD";; esac
 mount -t configfs configfs /sys/kernel/config
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up
@@ -39,7 +56,7 @@ finish() {
 }
 
 if [ "$SHELL_MODE" = 1 ]; then
-  echo "[guest] interactive shell: repo at $REPO, 'source $REPO/scripts/guest/lib.sh' for lio_setup etc.; exit to power off"
+  echo "[guest] interactive shell: repo at $REPO, 'source \"\$REPO/scripts/guest/lib.sh\"' for lio_setup etc.; exit to power off"
   cd "$REPO"
   setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
   finish
@@ -51,19 +68,18 @@ if dmesg | grep -qE 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Ker
   touch /out/boot-failed
   finish
 fi
-read -r -a files <<<"$SCENARIO_FILES"
-i=0
-for s in $SCENARIOS; do
-  f=${files[$i]}; i=$((i + 1))
+mapfile -t list </out/scenarios.list
+for entry in "${list[@]}"; do
+  s=${entry%%$'\t'*} f=${entry#*$'\t'}
   echo "[scenario] $s: start at $(cut -d' ' -f1 /proc/uptime)s"
   t0=$(cut -d. -f1 /proc/uptime)
-  timeout -k 30 "$SCENARIO_TIMEOUT" bash -c "set -euo pipefail; source '$REPO/scripts/guest/lib.sh'; source '$f'" \
+  timeout -k 30 "$SCENARIO_TIMEOUT" bash -c 'set -euo pipefail; source "$REPO/scripts/guest/lib.sh"; source "$1"' scenario "$f" \
     >"/out/$s.log" 2>&1 </dev/null
   rc=$?
   echo "$rc" >"/out/$s.rc"
   if [ "$rc" = 0 ]; then r=PASS; else r="FAIL (exit $rc)"; fi
   echo "[scenario] $s: $r in $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
   # Leave no state behind for the next scenario.
-  bash -c "source '$REPO/scripts/guest/lib.sh'; cleanup_all" >>"/out/$s.log" 2>&1
+  bash -c 'source "$REPO/scripts/guest/lib.sh"; cleanup_all' >>"/out/$s.log" 2>&1
 done
 finish

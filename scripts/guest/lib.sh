@@ -17,13 +17,31 @@
 #   fio_verify DISK [MIB]     4k randwrite QD32 and 1M write QD8 with crc32c verify
 #   fs_check DISK             mkfs.ext4, copy a tree, sync, drop caches, compare sha256
 #   tgtd_setup PORT IQN MIB [USER:SECRET [MUSER:MSECRET]]   a tgtd target in the guest
+#   lio_enable IQN            enable the TPG again
+#   ii_daemon                 start `iscsi-init daemon` (log /tmp/daemon.log), print its pid
+#   ii_kill PORT              kill our side of the TCP connections to PORT (ss -K)
+#   kill_and_time PORT FILE GOOD   kill as ii_kill, then print the seconds from the
+#                             moment FILE stops reading GOOD (the failure shows) to
+#                             when it reads GOOD again (recovered); fork-free polling
+#   ii_recoveries IQN         the session's recovery count (sysfs iscsi_recoveries)
+#   fio_rounds DISK STOP OUT  fio verify rounds (4k randwrite QD16, crc32c) until file STOP exists
+#   fio_rounds_check OUT      fail unless every round of fio_rounds ended with 0 errors
+#   oi_login IQN PORTAL       open-iscsi: start iscsid if needed, log in, print the disk
+#   oi_logout IQN PORTAL      open-iscsi: log out
+#   oi_session_state IQN      open-iscsi: the session's state (LOGGED_IN, FAILED, ...)
+#   oi_state_file IQN         open-iscsi: the sysfs file of that state
+#   percentile P N...         the P-th percentile of the numbers
+#   kmemleak_start            clear kmemleak's list (call before the module loads)
+#   kmemleak_check            two scans; fail on a leak whose backtrace is in iscsi_init
+#                             (others, the target's, are counted and shown, not failed)
 
 CFS=/sys/kernel/config/target
 ISCSI_INIT_KO=${ISCSI_INIT_KO:-$REPO/iscsi_init.ko}
 LIO_DEFAULT_IQN=iqn.2003-01.org.linux-iscsi.guest:lio0
 
 log() { printf '[%8s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
-die() { log "FAILED: $*"; exit 1; }
+# To stderr too: a die inside $(...) must not vanish into the captured output.
+die() { log "FAILED: $*" | tee /dev/stderr; exit 1; }
 
 wait_for() {
   local desc=$1 secs=$2; shift 2
@@ -222,4 +240,127 @@ tgtd_setup() {
     tgtadm -C "$ctl" --lld iscsi --op new --mode account --user "${mutual%%:*}" --password "${mutual#*:}"
     tgtadm -C "$ctl" --lld iscsi --op bind --mode account --tid 1 --user "${mutual%%:*}" --outgoing
   fi
+}
+
+lio_enable() { echo 1 >"$CFS/iscsi/$1/tpgt_1/enable"; }
+
+ii_daemon() {
+  # The binary itself in the background (not the `ii` function, whose
+  # subshell would get the pid), so that `kill PID` stops the daemon.
+  "${ISCSI_INIT_BIN:-$REPO/target/debug/iscsi-init}" daemon "$@" >>/tmp/daemon.log 2>&1 &
+  local pid=$!
+  wait_for "the daemon to start" 30 grep -q "daemon: started" /tmp/daemon.log
+  echo "$pid"
+}
+
+# Kills the initiator side of every TCP connection to PORT (the target's side
+# has the port as its source port and is left alone): a transport reset.
+ii_kill() { ss -K -t -n -H dst 127.0.0.1 dport = ":$1" >/dev/null; }
+
+kill_and_time() {
+  local port=$1 f=$2 good=$3 s t_fail end
+  ii_kill "$port" &
+  end=$((SECONDS + 30))
+  while read -r s <"$f" && [ "$s" = "$good" ]; do
+    ((SECONDS < end)) || die "the kill of port $port showed no failure in 30 s"
+    sleep 0.02
+  done
+  t_fail=$EPOCHREALTIME
+  end=$((SECONDS + 90))
+  while read -r s <"$f" && [ "$s" != "$good" ]; do
+    ((SECONDS < end)) || die "no recovery within 90 s of the failure (port $port)"
+    sleep 0.02
+  done
+  echo "$EPOCHREALTIME - $t_fail" | bc
+  wait
+}
+
+ii_recoveries() { cat "/sys/class/scsi_host/host$(ii_host "$1")/iscsi_recoveries"; }
+
+now() { date +%s.%N; }
+
+fio_rounds() {
+  local disk=$1 stop=$2 out=$3 n=0
+  rm -f "$out".fail "$out".rounds
+  while [ ! -e "$stop" ]; do
+    n=$((n + 1))
+    fio --name="round$n" --filename="$disk" --direct=1 --ioengine=libaio --rw=randwrite --bs=4k \
+      --iodepth=16 --size="${E2E_FIO_ROUND_MIB:-16}m" --verify=crc32c --verify_fatal=1 --do_verify=1 \
+      --output="$out-$n.txt" || echo "round $n: fio exited with an error" >>"$out".fail
+    grep -q "err= 0" "$out-$n.txt" || echo "round $n: errors" >>"$out".fail
+  done
+  echo "$n" >"$out".rounds
+}
+
+fio_rounds_check() {
+  local out=$1 f
+  if [ -e "$out".fail ]; then
+    cat "$out".fail
+    for f in "$out"-*.txt; do grep -E "err=|verify|error" "$f" | head -5; done
+    die "fio verify reported errors (see above)"
+  fi
+  log "fio: $(cat "$out".rounds) verify rounds, 0 I/O errors, 0 verify errors"
+}
+
+oi_login() {
+  local iqn=$1 portal=$2
+  modprobe iscsi_tcp
+  mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
+  [ -f /etc/iscsi/initiatorname.iscsi ] ||
+    echo "InitiatorName=iqn.2026-11.org.iscsi-init:open-iscsi" >/etc/iscsi/initiatorname.iscsi
+  pgrep -x iscsid >/dev/null || { iscsid; sleep 1; }
+  iscsiadm -m discovery -t sendtargets -p "$portal" >/dev/null
+  # open-iscsi offers DefaultTime2Retain=0: after a connection failure LIO's
+  # Time2Retain timer then fires at once, and its handler can make LIO print
+  # a lockdep report (scripts/scenarios/README.md). 20 s, our helper's value,
+  # keeps the comparison free of it; it does not change open-iscsi's recovery.
+  iscsiadm -m node -T "$iqn" -p "$portal" -o update -n node.session.iscsi.DefaultTime2Retain -v 20
+  iscsiadm -m node -T "$iqn" -p "$portal" --login >/dev/null
+  local sid host
+  sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); print $2 }')
+  host=$(basename "$(readlink -f /sys/class/iscsi_session/session"$sid"/device/..)" | sed 's/host//')
+  wait_for "the open-iscsi LUN scan" 30 test -n "$(disk_for_host "$host")"
+  disk_for_host "$host" | sed -n 1p
+}
+
+oi_logout() { iscsiadm -m node -T "$1" -p "$2" --logout >/dev/null; }
+
+oi_state_file() {
+  local s
+  for s in /sys/class/iscsi_session/session*; do
+    [ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] && { echo "$s/state"; return 0; }
+  done
+  return 1
+}
+
+oi_session_state() {
+  local s
+  for s in /sys/class/iscsi_session/session*; do
+    [ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] && { cat "$s/state"; return 0; }
+  done
+  return 1
+}
+
+percentile() {
+  local p=$1; shift
+  printf '%s\n' "$@" | sort -g | awk -v p="$p" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print v[i] }'
+}
+
+kmemleak_start() {
+  local kl=/sys/kernel/debug/kmemleak
+  [ -w "$kl" ] || die "kmemleak not available"
+  echo scan >"$kl"; echo clear >"$kl"
+}
+
+kmemleak_check() {
+  local kl=/sys/kernel/debug/kmemleak
+  # Unreferenced objects need two scans to be reported.
+  echo scan >"$kl"; sleep 5; echo scan >"$kl"
+  cat "$kl" >/tmp/kmemleak.txt
+  local ours others
+  ours=$(awk '/^unreferenced object/ { if (blk ~ /iscsi_init/) n++; blk = "" } { blk = blk "\n" $0 } END { if (blk ~ /iscsi_init/) n++; print n + 0 }' /tmp/kmemleak.txt)
+  others=$(( $(grep -c '^unreferenced object' /tmp/kmemleak.txt) - ours ))
+  if ((ours > 0)); then cat /tmp/kmemleak.txt; die "kmemleak: $ours leaks in iscsi_init"; fi
+  ((others == 0)) || { head -40 /tmp/kmemleak.txt; log "kmemleak: $others leaks outside iscsi_init (target or open-iscsi; not ours)"; }
+  log "kmemleak: no leaks in iscsi_init"
 }
