@@ -334,11 +334,8 @@ oi_state_file() {
 }
 
 oi_session_state() {
-  local s
-  for s in /sys/class/iscsi_session/session*; do
-    [ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] && { cat "$s/state"; return 0; }
-  done
-  return 1
+  local f
+  f=$(oi_state_file "$1") && cat "$f"
 }
 
 percentile() {
