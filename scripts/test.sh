@@ -4,7 +4,7 @@
 #   2. userland: cargo fmt --check, clippy -D warnings, cargo test (codec, ABI,
 #      helper incl. tgtd tests, the module's session core)
 #   3. fuzz targets of the codec and the module's session core, bounded time
-#      each (FUZZ_SECONDS, default 60)
+#      each (FUZZ_SECONDS, default 30)
 #   4. debug test kernel (cached) and the module
 #   5. QEMU scenarios on the debug kernel (all of scripts/scenarios/), then
 #      the same harness from a copy of the repository under /tmp with a space
@@ -39,8 +39,8 @@ timed "cargo test" cargo_tests
 timed "cargo build (helper)" cargo build -p iscsi-init
 timed "packaging: install layout, man pages, completions, .deb" scripts/test-packaging.sh
 
-step "fuzzing: codec and session core (${FUZZ_SECONDS:-60}s per target)"
-timed "fuzzing" scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+step "fuzzing: codec and session core (${FUZZ_SECONDS:-30}s per target)"
+timed "fuzzing" scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 step "debug test kernel"
 timed "debug test kernel" scripts/build-kernel.sh debug >/dev/null

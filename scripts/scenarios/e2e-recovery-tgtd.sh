@@ -3,7 +3,7 @@
 # (noop_out_interval 2 s, noop_out_timeout 2 s) must fail the connection
 # within interval + timeout, and after SIGCONT the daemon recovers the session
 # with 0 fio errors. (Kills against tgtd and rmmod while I/O is held are in
-# scripts/scenarios-pending/e2e-recovery-tgtd-kills.sh.)
+# e2e-recovery-tgtd-kills.)
 kmemleak_start
 IQN=iqn.2026-11.org.iscsi-init:tgtd-recovery
 tgtd_setup 3262 "$IQN" 128
