@@ -19,6 +19,8 @@ PKGS=(
   qemu-system-x86 busybox-static
   # in-guest and host test tools
   fio sg3-utils e2fsprogs tgt open-iscsi iperf3 procps util-linux iproute2
+  # the DKMS build test (scripts/test-dkms.sh)
+  dkms
 )
 
 missing=()

@@ -5,7 +5,8 @@
 #      helper incl. tgtd tests, the module's session core)
 #   3. fuzz targets of the codec and the module's session core, bounded time
 #      each (FUZZ_SECONDS, default 30)
-#   4. debug test kernel (cached) and the module
+#   4. debug test kernel (cached) and the module, by make and by DKMS
+#      (scripts/test-dkms.sh: dkms add/build/install in a scratch tree)
 #   5. QEMU scenarios on the debug kernel (all of scripts/scenarios/), then
 #      the same harness from a copy of the repository under /tmp with a space
 #      in its path (scripts/test-checkout-path.sh)
@@ -47,6 +48,7 @@ timed "debug test kernel" scripts/build-kernel.sh debug >/dev/null
 
 step "module"
 timed "module" make modules
+timed "dkms add, build, install against the debug kernel" scripts/test-dkms.sh
 
 step "QEMU scenarios"
 timed "QEMU scenarios" scripts/qemu-test.sh --out out/test

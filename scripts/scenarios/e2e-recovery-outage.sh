@@ -36,7 +36,7 @@ lio_disable "$iqn"; log "TPG disabled for $OUTAGE s"
 sleep 5
 [ "$(cat "$sysh/iscsi_io_state")" = holding ] || die "I/O is not held during the outage ($(cat "$sysh/iscsi_io_state"))"
 sleep $((OUTAGE - 5))
-lio_enable "$iqn"; t_en=$(now)
+lio_enable "$iqn"; t_en=$(now); log "TPG enabled"
 back=$(wait_rec $((rec + 1)) 60 "$t_en")
 touch "$stop"; wait "$rounds"
 fio_rounds_check /tmp/short
@@ -100,7 +100,7 @@ oi_compare() {
   fio_rounds "$odisk" "$stop" /tmp/oishort &
   rounds=$!
   sleep 3
-  lio_disable "$oiqn"; sleep "$OUTAGE"; lio_enable "$oiqn"; t_en=$(now)
+  lio_disable "$oiqn"; sleep "$OUTAGE"; lio_enable "$oiqn"; t_en=$(now); log "TPG enabled"
   end=$(( $(date +%s) + 120 ))
   until [ "$(oi_session_state "$oiqn")" = LOGGED_IN ]; do (( $(date +%s) < end )) || break; sleep 0.05; done
   oback=$(echo "$(now) - $t_en" | bc)
