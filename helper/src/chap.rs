@@ -315,6 +315,11 @@ impl ChapInitiator {
         self.cfg.offer()
     }
 
+    /// Whether our `CHAP_A` offers more than one algorithm.
+    pub fn offers_several(&self) -> bool {
+        self.cfg.algorithms.len() > 1
+    }
+
     /// How far the exchange got.
     pub fn step(&self) -> ChapStep {
         self.step
@@ -361,9 +366,13 @@ impl ChapInitiator {
             .and_then(ChapAlgorithm::from_number)
             .filter(|x| self.cfg.algorithms.contains(x))
             .ok_or_else(|| {
-                Error::protocol(format!(
+                // NetBSD's target answers with our whole list: offering
+                // one algorithm gets past it (login retries with MD5).
+                let mut e = Error::protocol(format!(
                     "target chose CHAP_A={a}, which we did not offer ({offered})"
-                ))
+                ));
+                e.chap_md5_retry = self.offers_several();
+                e
             })?;
         let i = i.ok_or_else(|| Error::protocol("target sent no CHAP_I"))?;
         let id = parse_number(i)

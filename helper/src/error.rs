@@ -89,6 +89,11 @@ pub struct Error {
     /// Status-Class << 8 | Status-Detail of the Login Response that caused
     /// the error, if one did (RFC 7143 §11.13.5).
     pub login_status: Option<u16>,
+    /// The login failed on our CHAP_A offer of several algorithms in a way
+    /// that an offer of MD5 alone may get past (the target closed the
+    /// connection, or answered with a value we did not offer, as NetBSD's
+    /// target does; RFC 7143 §12.1.3): `login` then retries once so.
+    pub chap_md5_retry: bool,
 }
 
 impl Error {
@@ -103,6 +108,7 @@ impl Error {
             kind,
             message,
             login_status: None,
+            chap_md5_retry: false,
         }
     }
     constructors! {

@@ -225,6 +225,9 @@ fn status_error_message(class: u8, detail: u8, ctx: &StatusContext) -> Error {
             "target refused our CHAP_A={} offer: it supports none of these algorithms or does not know the user ({code})",
             chap_offer.as_deref().unwrap_or("")
         )),
+        (2, 0) if ctx.target.is_some() => Error::target(format!(
+            "target rejected the login: initiator error ({code}); some targets (NetBSD's) answer so for a target name they do not know: check {target}"
+        )),
         (2, _) => Error::target(format!(
             "target rejected the login: initiator error ({code})"
         )),
@@ -362,15 +365,20 @@ impl<'a, T: Transport> Conn<'a, T> {
             // Failed responses need not carry a valid StatSN (tgtd sends 0).
             return Ok((rsp, pdu.data));
         }
-        if self.first_response {
-            self.first_response = false;
-        } else if rsp.stat_sn.lt(self.exp_stat_sn.sub(1)) {
-            return Err(Error::protocol(format!(
-                "Login Response StatSN {} went backwards (expected {})",
-                rsp.stat_sn.get(),
-                self.exp_stat_sn.get()
-            )));
+        // StatSN during login is not checked: nothing is at stake before the
+        // full-feature phase, and some targets (NetBSD's) copy our
+        // ExpStatSN until the final response. As open-iscsi and libiscsi
+        // do, the last response's StatSN is the base for ExpStatSN.
+        if !self.first_response && rsp.stat_sn.lt(self.exp_stat_sn.sub(1)) {
+            trace(|| {
+                format!(
+                    "target quirk: Login Response StatSN {} went backwards (expected {}); taking it as the base for ExpStatSN",
+                    rsp.stat_sn.get(),
+                    self.exp_stat_sn.get()
+                )
+            });
         }
+        self.first_response = false;
         self.exp_stat_sn = rsp.stat_sn.next();
         Ok((rsp, pdu.data))
     }
@@ -584,12 +592,15 @@ fn security_stage<T: Transport>(
     let mut rounds = 0;
     loop {
         next_round(&mut rounds, "security")?;
-        let (rsp, pairs) = match c.exchange(
-            Stage::SecurityNegotiation,
-            Stage::LoginOperationalNegotiation,
-            transit,
-            &keys,
-        )? {
+        let (rsp, pairs) = match c
+            .exchange(
+                Stage::SecurityNegotiation,
+                Stage::LoginOperationalNegotiation,
+                transit,
+                &keys,
+            )
+            .map_err(|e| security_failure(!c.first_response, c.chap.as_ref(), e))?
+        {
             Flow::Response(r, p) => (r, p),
             Flow::Redirect(a) => return Ok(Some(a)),
         };
@@ -619,6 +630,51 @@ fn security_stage<T: Transport>(
             }
             return Ok(None);
         }
+    }
+}
+
+/// A failure of the security stage's exchange. The connection closing (or
+/// any network error) once the target has `answered` our first request is
+/// an authentication interop problem, not a network one (exit 5): a target
+/// drops the connection when it dislikes what we offered. When that came
+/// right after our CHAP_A offer of several algorithms, `login` retries once
+/// with MD5 alone.
+fn security_failure(answered: bool, chap: Option<&ChapInitiator>, e: Error) -> Error {
+    if e.kind != Kind::Network || !answered {
+        return e;
+    }
+    let Some(ch) = chap else {
+        return Error::new(
+            Kind::Auth,
+            format!(
+                "authentication interop problem: the target ended the connection during the security stage ({e}); it may require CHAP: configure a CHAP user and secret"
+            ),
+        );
+    };
+    let offer = ch.algorithms_offer();
+    match ch.step() {
+        ChapStep::Algorithms if ch.offers_several() => {
+            let mut e = Error::new(
+                Kind::Auth,
+                format!(
+                    "authentication interop problem: the target ended the connection after our CHAP_A={offer} offer ({e}); a target that cannot choose from a list of algorithms does this: try --chap-algs MD5"
+                ),
+            );
+            e.chap_md5_retry = true;
+            e
+        }
+        ChapStep::Algorithms => Error::new(
+            Kind::Auth,
+            format!(
+                "authentication interop problem: the target ended the connection after our CHAP_A={offer} offer ({e}); it may not support that algorithm or know the user"
+            ),
+        ),
+        _ => Error::new(
+            Kind::Auth,
+            format!(
+                "authentication interop problem: the target ended the connection during CHAP ({e}); check the CHAP user and secret, or try --chap-algs MD5"
+            ),
+        ),
     }
 }
 
@@ -776,9 +832,25 @@ pub fn login<T: Transport>(
     let mut current = portal.clone();
     let mut redirects = Vec::new();
     let mut challenges = Vec::new();
+    let mut md5_only: Option<LoginSettings> = None;
     loop {
         let mut t = connect(&current)?;
-        match login_once(&mut t, s, &mut challenges).map_err(|e| {
+        let settings = md5_only.as_ref().unwrap_or(s);
+        let attempt = match login_once(&mut t, settings, &mut challenges) {
+            Err(e) if e.chap_md5_retry && md5_only.is_none() => {
+                if let Some(md5) = md5_fallback(s) {
+                    warn(&format!(
+                        "{current}: {e}; retrying once with CHAP_A=5 (MD5) alone"
+                    ));
+                    md5_only = Some(md5);
+                    drop(t);
+                    continue;
+                }
+                Err(e)
+            }
+            r => r,
+        };
+        match attempt.map_err(|e| {
             if redirects.is_empty() {
                 e
             } else {
@@ -813,6 +885,21 @@ pub fn login<T: Transport>(
             }
         }
     }
+}
+
+/// `s` with MD5 as the only CHAP algorithm offered, when CHAP is
+/// configured with MD5 among several algorithms (never an algorithm the
+/// user did not allow). Mutual CHAP and every other check are unchanged.
+fn md5_fallback(s: &LoginSettings) -> Option<LoginSettings> {
+    let chap = s.chap.as_ref()?;
+    if chap.algorithms.len() < 2 || !chap.algorithms.contains(&ChapAlgorithm::Md5) {
+        return None;
+    }
+    let mut md5 = s.clone();
+    if let Some(c) = md5.chap.as_mut() {
+        c.algorithms = vec![ChapAlgorithm::Md5];
+    }
+    Some(md5)
 }
 
 #[cfg(test)]

@@ -55,6 +55,12 @@ pub(crate) struct Model {
     /// Mangle responses: 1 = wrong ITT, 2 = T without our T, 3 = TSIH 0,
     /// 4 = NSG skip, 5 = Reject PDU, 6 = close the connection.
     pub mangle: u8,
+    /// A CHAP_A offer of several algorithms, as NetBSD's target takes it:
+    /// 1 = close the connection without an answer, 2 = answer with the
+    /// whole list.
+    pub chap_a_list: u8,
+    /// StatSN of the final Login Response (NetBSD's goes back to 1).
+    pub final_stat_sn: Option<u32>,
 }
 
 fn accept_all(offers: &[(String, String)]) -> Vec<(String, String)> {
@@ -90,6 +96,8 @@ impl Default for Model {
             text_chunk: None,
             ping: false,
             mangle: 0,
+            chap_a_list: 0,
+            final_stat_sn: None,
         }
     }
 }
@@ -284,6 +292,16 @@ impl Fake {
             }
         }
         if let Some(a) = get("CHAP_A") {
+            if a.contains(',') && self.m.chap_a_list == 1 {
+                self.closed = true;
+                return;
+            }
+            if a.contains(',') && self.m.chap_a_list == 2 {
+                out.push(("CHAP_A".into(), a));
+                out.push(("CHAP_I".into(), self.chap_id.to_string()));
+                out.push(("CHAP_C".into(), encode_hex(&self.chap_challenge)));
+                return self.push(r, &out);
+            }
             let alg = self.m.chap_alg.to_string();
             assert!(a.split(',').any(|x| x == alg), "CHAP_A={a} lacks {alg}");
             out.push(("CHAP_A".into(), alg));
@@ -352,6 +370,9 @@ impl Fake {
             r.transit = true;
             r.nsg = W::FullFeaturePhase;
             r.tsih = if self.m.mangle == 3 { 0 } else { self.m.tsih };
+            if let Some(sn) = self.m.final_stat_sn {
+                r.stat_sn = Sn(sn);
+            }
         }
         if self.m.mangle == 1 {
             r.itt = 99;
@@ -603,7 +624,11 @@ fn target_requires_auth_we_have_none() {
 #[test]
 fn every_login_status_class() {
     let cases: &[((u8, u8), Kind, &str)] = &[
-        ((2, 0), Kind::Target, "initiator error (status 0x0200)"),
+        (
+            (2, 0),
+            Kind::Target,
+            "initiator error (status 0x0200); some targets (NetBSD's) answer so for a target name they do not know: check iqn.2001-04.com.example:disk",
+        ),
         (
             (2, 1),
             Kind::Auth,
@@ -823,6 +848,80 @@ fn negotiation_failures_are_target_errors() {
             .starts_with("login negotiation failed: MaxBurstLength=99999999 is out of range"),
         "{e}"
     );
+}
+
+/// NetBSD's target cannot choose from a CHAP_A list: it closes the
+/// connection (1) or answers with the whole list (2). The login retries
+/// once with MD5 alone on a new connection, and succeeds.
+#[test]
+fn chap_a_list_the_target_cannot_take_falls_back_to_md5() {
+    for behaviour in [1u8, 2] {
+        let mut conns = 0;
+        let s = settings(Some(chap_cfg(false)));
+        let (fake, li) = login_via(
+            |_p| {
+                conns += 1;
+                Ok(Fake::new(Model {
+                    chap_a_list: if conns == 1 { behaviour } else { 0 },
+                    ..Model::requiring_chap(b"initiator-secret", 5)
+                }))
+            },
+            &s,
+            4,
+        )
+        .unwrap_or_else(|e| panic!("behaviour {behaviour}: {e}"));
+        assert_eq!(conns, 2, "behaviour {behaviour}");
+        assert_eq!(li.chap_algorithm, Some(ChapAlgorithm::Md5));
+        let offer = fake
+            .received_keys
+            .iter()
+            .flatten()
+            .find(|(k, _)| k == "CHAP_A")
+            .map(|(_, v)| v.clone());
+        assert_eq!(offer.as_deref(), Some("5"), "behaviour {behaviour}");
+    }
+}
+
+/// Without MD5 among the algorithms allowed, there is no fallback: the
+/// failure is an authentication interop problem (exit 5) with a hint, not a
+/// network error. (A target closing the connection before it answered
+/// anything stays a network error: `protocol_violations`, mangle 6.)
+#[test]
+fn chap_a_list_failure_without_md5_is_an_auth_interop_error() {
+    let mut cfg = chap_cfg(false);
+    cfg.algorithms = vec![ChapAlgorithm::Sha256, ChapAlgorithm::Sha1];
+    let mut conns = 0;
+    let e = login_via(
+        |_p| {
+            conns += 1;
+            Ok(Fake::new(Model {
+                chap_a_list: 1,
+                ..Model::requiring_chap(b"initiator-secret", 7)
+            }))
+        },
+        &settings(Some(cfg)),
+        4,
+    )
+    .unwrap_err();
+    assert_eq!(conns, 1);
+    assert_eq!(e.kind, Kind::Auth, "{e}");
+    assert_eq!(e.exit_code(), crate::error::exit::AUTH);
+    assert!(
+        e.message.contains("interop") && e.message.contains("CHAP_A=7,6"),
+        "{e}"
+    );
+}
+
+/// NetBSD's target: the final Login Response's StatSN goes back (it copies
+/// our ExpStatSN). Not an error: it is the base for ExpStatSN.
+#[test]
+fn login_stat_sn_going_backwards_is_taken() {
+    let m = Model {
+        final_stat_sn: Some(1),
+        ..Default::default()
+    };
+    let (_, li) = run(m, &settings(None)).unwrap();
+    assert_eq!(li.exp_stat_sn, 2);
 }
 
 #[test]

@@ -626,14 +626,25 @@ where
         }
     }
 
-    /// The StatSN of a command's status: exactly ExpStatSN on one
-    /// connection (RFC 7143 §4.2.2.2).
+    /// The StatSN of a command's status (RFC 7143 §4.2.2.2). On one
+    /// connection it should be ExpStatSN, which it then advances. A repeat
+    /// of the last StatSN (ExpStatSN - 1) is taken without advancing, the
+    /// rule of FreeBSD's iscsi(4) (`iscsi_pdu_update_statsn`): NetBSD's
+    /// target sends its first full-feature status with the StatSN of its
+    /// final Login Response. Anything else fails the connection: a StatSN
+    /// ahead of ExpStatSN means status was lost, which ERL 0 does not
+    /// recover, and one further back is not this connection's. What
+    /// protects the data does not depend on StatSN and stays strict: the
+    /// status must name an outstanding ITT, and a task completes once.
     fn check_stat_sn(&mut self, stat_sn: Sn) -> Result<(), Failure> {
-        if stat_sn != self.exp_stat_sn {
-            return Err(Failure::StatSnOrder);
+        if stat_sn == self.exp_stat_sn {
+            self.exp_stat_sn = stat_sn.next();
+            Ok(())
+        } else if stat_sn == self.exp_stat_sn.sub(1) {
+            Ok(())
+        } else {
+            Err(Failure::StatSnOrder)
         }
-        self.exp_stat_sn = stat_sn.next();
-        Ok(())
     }
 
     /// Data-In header with `len` bytes of data (RFC 7143 §11.7): checks it

@@ -438,21 +438,44 @@ fn data_in_violations() {
 fn status_out_of_order_fails() {
     let mut c = core();
     let itt = send(&mut c, 0, read(0));
-    assert_eq!(
-        c.rx_scsi_response(&response(itt, 99), &[]),
-        Err(Failure::StatSnOrder)
-    );
-    assert_eq!(
-        c.rx_scsi_response(&response(itt, 101), &[]),
-        Err(Failure::StatSnOrder)
-    );
+    // ExpStatSN is 100: a gap (101) and anything before the last StatSN
+    // (98) fail the connection.
+    for sn in [101, 98, 100 + 0x8000_0000] {
+        assert_eq!(
+            c.rx_scsi_response(&response(itt, sn), &[]),
+            Err(Failure::StatSnOrder),
+            "StatSN {sn}"
+        );
+    }
     let (cmd, _) = c
         .rx_scsi_response(&response(itt, 100), &[])
         .unwrap()
         .unwrap();
     assert_eq!(cmd, TestCmd(0));
+    assert_eq!(c.exp_stat_sn(), Sn(101));
     assert_eq!(
         c.rx_scsi_response(&response(itt, 101), &[]),
+        Err(Failure::ResponseUnknownItt)
+    );
+}
+
+/// NetBSD's target: the first status repeats the last StatSN (the final
+/// Login Response's). It is taken without advancing ExpStatSN, and the
+/// next status must then be ExpStatSN (FreeBSD's rule, RFC 7143 §4.2.2.2).
+#[test]
+fn status_repeating_the_last_stat_sn_is_taken() {
+    let mut c = core();
+    let a = send(&mut c, 0, read(0));
+    let b = send(&mut c, 1, read(0));
+    let (cmd, _) = c.rx_scsi_response(&response(a, 99), &[]).unwrap().unwrap();
+    assert_eq!(cmd, TestCmd(0));
+    assert_eq!(c.exp_stat_sn(), Sn(100));
+    let (cmd, _) = c.rx_scsi_response(&response(b, 100), &[]).unwrap().unwrap();
+    assert_eq!(cmd, TestCmd(1));
+    assert_eq!(c.exp_stat_sn(), Sn(101));
+    // A repeated StatSN does not let a task complete twice.
+    assert_eq!(
+        c.rx_scsi_response(&response(b, 100), &[]),
         Err(Failure::ResponseUnknownItt)
     );
 }
