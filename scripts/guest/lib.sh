@@ -54,12 +54,12 @@ wait_for() {
 
 lio_setup() {
   local iqn=$LIO_DEFAULT_IQN luns=${LIO_LUNS:-1} mib=256 port=3260 init="" chap=${LIO_CHAP:-} mutual=${LIO_MUTUAL:-}
-  local OPTIND opt params=() dataout_timeout=""
-  while getopts "t:l:s:p:i:c:m:P:T:" opt; do
+  local OPTIND opt params=() attribs=() dataout_timeout=""
+  while getopts "t:l:s:p:i:c:m:P:A:T:" opt; do
     case $opt in
       t) iqn=$OPTARG;; l) luns=$OPTARG;; s) mib=$OPTARG;; p) port=$OPTARG;;
       i) init=$OPTARG;; c) chap=$OPTARG;; m) mutual=$OPTARG;; P) params+=("$OPTARG");;
-      T) dataout_timeout=$OPTARG;;
+      A) attribs+=("$OPTARG");; T) dataout_timeout=$OPTARG;;
       *) die "lio_setup: bad option";;
     esac
   done
@@ -109,6 +109,7 @@ lio_setup() {
   fi
   local kv
   for kv in "${params[@]}"; do printf '%s' "${kv#*=}" >"$tpg/param/${kv%%=*}"; done
+  for kv in "${attribs[@]}"; do echo "${kv#*=}" >"$tpg/attrib/${kv%%=*}"; done
   echo 1 >"$tpg/enable"
   echo "$iqn"
 }

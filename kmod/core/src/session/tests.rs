@@ -348,6 +348,48 @@ fn window_edges() {
     assert!(c.next_tx().is_none());
 }
 
+/// NetBSD's target after login: a command window of 1 (MaxCmdSN =
+/// ExpCmdSN), opened by one with each status, the first status repeating
+/// the last StatSN of the login. One command at a time goes out, in order,
+/// and all of them complete: nothing stalls.
+#[test]
+fn window_of_one_end_to_end() {
+    let mut c = core_with(8, 1, 1, 1);
+    let itts: Vec<Itt> = (0..4u32)
+        .map(|t| c.queue(t, TestCmd(t.into()), read(0)).unwrap())
+        .collect();
+    let first: Vec<u32> = core::iter::from_fn(|| match c.next_tx() {
+        Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
+        _ => None,
+    })
+    .collect();
+    assert_eq!(first, [1]);
+    assert_eq!(c.tx_put(0), None);
+    let mut stat_sn = 99;
+    for n in 1..=4u32 {
+        let r = ScsiResponse {
+            itt: itts[n as usize - 1].to_wire(),
+            stat_sn: Sn(stat_sn),
+            exp_cmd_sn: Sn(n + 1),
+            max_cmd_sn: Sn(n + 1),
+            ..ScsiResponse::default()
+        };
+        let (cmd, _) = c.rx_scsi_response(&r, &[]).unwrap().unwrap();
+        assert_eq!(cmd, TestCmd((n - 1).into()));
+        stat_sn = if n == 1 { 100 } else { stat_sn + 1 };
+        let next: Vec<u32> = core::iter::from_fn(|| match c.next_tx() {
+            Some(TxWork::Command { cmd_sn, .. }) => Some(cmd_sn.0),
+            _ => None,
+        })
+        .collect();
+        let want: &[u32] = if n < 4 { &[n + 1] } else { &[] };
+        assert_eq!(next, want, "after status {n}");
+        if n < 4 {
+            assert_eq!(c.tx_put(n), None);
+        }
+    }
+}
+
 #[test]
 fn closed_window_sends_nothing() {
     // MaxCmdSN = ExpCmdSN - 1: closed.
