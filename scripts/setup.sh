@@ -18,7 +18,7 @@ PKGS=(
   # guest
   qemu-system-x86 busybox-static
   # in-guest and host test tools
-  fio sg3-utils e2fsprogs tgt open-iscsi iperf3 procps util-linux iproute2
+  fio sg3-utils e2fsprogs tgt istgt open-iscsi iperf3 procps util-linux iproute2
   # the DKMS build test (scripts/test-dkms.sh)
   dkms
 )

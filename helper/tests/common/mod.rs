@@ -12,6 +12,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+pub mod istgt;
+
 /// A tgtd instance owned by one test.
 pub struct Tgtd {
     child: Option<Child>,
