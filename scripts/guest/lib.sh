@@ -243,6 +243,69 @@ tgtd_setup() {
   fi
 }
 
+# istgt_setup PORT NAME MIB [USER:SECRET [TARGET_USER:TARGET_SECRET]]: an
+# istgt (Debian's istgt 0.4) on 127.0.0.1:PORT with one target
+# NODE_BASE:NAME (one LUN of MIB MiB, a sparse file), no authentication or
+# CHAP (mutual CHAP with the second account); prints the target's IQN. Its
+# files and log are in /tmp/istgt-PORT.
+istgt_setup() {
+  local port=$1 name=$2 mib=$3 chap=${4:-} mutual=${5:-} d=/tmp/istgt-$1 auth=None
+  local base=iqn.2026-12.org.iscsi-init.istgt
+  mkdir -p "$d"; truncate -s "${mib}M" "$d/$name.img"
+  [ -z "$chap" ] || auth=CHAP
+  [ -z "$mutual" ] || auth="CHAP Mutual"
+  cat >"$d/istgt.conf" <<CONF
+[Global]
+  NodeBase "$base"
+  PidFile $d/istgt.pid
+  AuthFile $d/auth.conf
+  MediaDirectory $d
+  LogFacility "local7"
+  Timeout 30
+  NopInInterval 20
+  DiscoveryAuthMethod None
+  MaxSessions 16
+  MaxConnections 4
+  FirstBurstLength 262144
+  MaxBurstLength 1048576
+  MaxRecvDataSegmentLength 262144
+  InitialR2T Yes
+  ImmediateData Yes
+  ErrorRecoveryLevel 0
+[UnitControl]
+  AuthMethod CHAP Mutual
+  AuthGroup AuthGroup10000
+  Portal UC1 127.0.0.1:$((port + 1))
+  Netmask 127.0.0.1
+[PortalGroup1]
+  Portal DA1 127.0.0.1:$port
+[InitiatorGroup1]
+  InitiatorName "ALL"
+  Netmask 127.0.0.0/8
+[LogicalUnit1]
+  TargetName $name
+  Mapping PortalGroup1 InitiatorGroup1
+  AuthMethod $auth
+  AuthGroup AuthGroup1
+  UseDigest Auto
+  UnitType Disk
+  LUN0 Storage $d/$name.img ${mib}MB
+CONF
+  {
+    echo "[AuthGroup1]"
+    if [ -n "$chap" ]; then
+      printf '  Auth "%s" "%s"' "${chap%%:*}" "${chap#*:}"
+      [ -z "$mutual" ] || printf ' "%s" "%s"' "${mutual%%:*}" "${mutual#*:}"
+      echo
+    fi
+    echo "[AuthGroup10000]"
+    echo '  Auth "ctluser" "ctl-secret-1" "mutualuser" "ctl-secret-2"'
+  } >"$d/auth.conf"
+  istgt -c "$d/istgt.conf" -D >"$d/istgt.log" 2>&1 &
+  wait_for "istgt on port $port" 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  echo "$base:$name"
+}
+
 lio_enable() { echo 1 >"$CFS/iscsi/$1/tpgt_1/enable"; }
 
 ii_daemon() {

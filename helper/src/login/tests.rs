@@ -61,6 +61,9 @@ pub(crate) struct Model {
     pub chap_a_list: u8,
     /// StatSN of the final Login Response (NetBSD's goes back to 1).
     pub final_stat_sn: Option<u32>,
+    /// Answer a Logout Request with a Reject and close the connection
+    /// (NetBSD's target, after discovery).
+    pub reject_logout: bool,
 }
 
 fn accept_all(offers: &[(String, String)]) -> Vec<(String, String)> {
@@ -98,6 +101,7 @@ impl Default for Model {
             mangle: 0,
             chap_a_list: 0,
             final_stat_sn: None,
+            reject_logout: false,
         }
     }
 }
@@ -451,6 +455,16 @@ impl Transport for Fake {
             Pdu::NopOut(n) => {
                 assert_eq!(n.ttt, 0x5555);
                 assert_eq!(pdu.data, b"ping");
+            }
+            Pdu::LogoutRequest(_) if self.m.reject_logout => {
+                let rej = iscsi_codec::reject::Reject {
+                    reason: iscsi_codec::reject::RejectReason::ProtocolError,
+                    data_segment_length: 48,
+                    stat_sn: Sn(self.stat_sn),
+                    ..Default::default()
+                };
+                self.emit_pdu(Pdu::Reject(rej), pdu.bhs.to_vec());
+                self.closed = true;
             }
             Pdu::LogoutRequest(req) => {
                 let rsp = LogoutResponse {
@@ -1026,6 +1040,23 @@ fn discovery_with_multi_pdu_text() {
             iscsi_codec::bhs::Opcode::LogoutRequest
         );
     }
+}
+
+/// NetBSD's target rejects our immediate Logout after discovery and closes
+/// the connection: the targets are already known; the logout fails with a
+/// target error (which `discover` reports as a warning).
+#[test]
+fn discovery_logout_rejected() {
+    let m = Model {
+        send_targets: targets_text(),
+        reject_logout: true,
+        ..Default::default()
+    };
+    let (fake, li) = run(m, &discovery_settings()).unwrap();
+    let mut s = Session::new(fake, &li);
+    assert_eq!(s.send_targets("All").unwrap().len(), 41);
+    let e = s.logout().unwrap_err();
+    assert_eq!(e.kind, Kind::Target, "{e}");
 }
 
 #[test]
