@@ -483,6 +483,7 @@ pub const FAILURE_NAMES: &[&str] = &[
     "connection stopped",
     "NOP-Out ping timed out",
     "logged out at the target's request",
+    "SCSI Response SenseLength beyond its data segment",
 ];
 
 /// The text of a 1-based failure cause; "none" for 0.

@@ -74,7 +74,8 @@ failures! {
     /// Data-In BufferOffset is not where the previous one ended
     /// (DataPDUInOrder=Yes).
     BufferOffsetOrder = Protocol, "Data-In BufferOffset out of order";
-    /// StatSN is not ExpStatSN (RFC 7143 §4.2.2.2, one connection).
+    /// A status StatSN that is neither ExpStatSN nor the last StatSN (RFC
+    /// 7143 §4.2.2.2, one connection).
     StatSnOrder = Protocol, "StatSN out of order";
     /// SCSI Response for an ITT with no outstanding task.
     ResponseUnknownItt = Protocol, "SCSI Response for an unknown ITT";
@@ -122,6 +123,9 @@ failures! {
     /// The target asked for a logout (Async Message AsyncEvent 1) and the
     /// session was logged out; it reconnects after DefaultTime2Wait.
     LogoutRequested = Transport, "logged out at the target's request";
+    /// A SCSI Response whose SenseLength does not fit its data segment
+    /// (RFC 7143 §11.4.7.2).
+    SenseMalformed = Protocol, "SCSI Response SenseLength beyond its data segment";
 }
 
 impl Failure {

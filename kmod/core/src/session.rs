@@ -694,7 +694,7 @@ where
         let itt = Itt::from_wire(d.itt);
         let t = self.tasks.lookup(itt).ok_or(Failure::DataInUnknownItt)?;
         t.add_data_in(len);
-        let bufflen = t.info().bufflen;
+        let (bufflen, placed) = (t.info().bufflen, t.data_in());
         self.window.update(d.exp_cmd_sn, d.max_cmd_sn);
         if !d.status_present {
             return Ok(None);
@@ -706,7 +706,11 @@ where
             d.residual_count,
             bufflen,
         );
-        let mut c = Completion::host(HostStatus::Ok, resid);
+        let mut c = if read_data_missing(placed, bufflen, resid, d.status) {
+            Completion::host(HostStatus::Error, bufflen)
+        } else {
+            Completion::host(HostStatus::Ok, resid)
+        };
         c.status = d.status;
         Ok(self.tasks.finish(itt, c))
     }
@@ -733,17 +737,20 @@ where
             r.residual_count,
             bufflen,
         );
-        let mut c = match r.response {
-            ServiceResponse::CommandCompleted => Completion::host(HostStatus::Ok, resid),
-            _ => Completion::host(HostStatus::Error, bufflen),
+        let completed = r.response == ServiceResponse::CommandCompleted
+            && !(t.info().dir == DataDir::Read
+                && read_data_missing(t.data_in(), bufflen, resid, r.status));
+        let mut c = if completed {
+            Completion::host(HostStatus::Ok, resid)
+        } else {
+            Completion::host(HostStatus::Error, bufflen)
         };
         c.status = r.status;
-        if let Ok((sense, _)) = scsi::sense_data(data) {
-            let n = sense.len().min(SENSE_LEN);
-            if let (Some(dst), Some(src)) = (c.sense.get_mut(..n), sense.get(..n)) {
-                dst.copy_from_slice(src);
-                c.sense_len = n;
-            }
+        let sense = sense_of(data, r.data_segment_length)?;
+        let n = sense.len().min(SENSE_LEN);
+        if let (Some(dst), Some(src)) = (c.sense.get_mut(..n), sense.get(..n)) {
+            dst.copy_from_slice(src);
+            c.sense_len = n;
         }
         Ok(self.tasks.finish(itt, c))
     }
@@ -909,6 +916,45 @@ fn within(offset: u32, len: u32, bufflen: u32, beyond: Failure) -> Result<(), Fa
         Some(end) if end > bufflen => Err(beyond),
         Some(_) => Ok(()),
     }
+}
+
+/// The sense data of a SCSI Response whose data segment is
+/// `segment_len` bytes long, of which the receive thread kept `data` (the
+/// first bytes; it drops what does not fit its buffer). RFC 7143
+/// §11.4.7.2: SenseLength (2 bytes), then the sense data. What `data` holds
+/// of it is returned (the caller keeps the midlayer's 96 bytes).
+///
+/// # Errors
+///
+/// [`Failure::SenseMalformed`] when the segment cannot hold SenseLength or
+/// the sense data SenseLength announces.
+pub fn sense_of(data: &[u8], segment_len: u32) -> Result<&[u8], Failure> {
+    if segment_len == 0 {
+        return Ok(&[]);
+    }
+    let Some((len, rest)) = data.split_first_chunk::<2>() else {
+        return Err(Failure::SenseMalformed);
+    };
+    let n = u32::from(u16::from_be_bytes(*len));
+    if n.saturating_add(2) > segment_len {
+        return Err(Failure::SenseMalformed);
+    }
+    let n = usize::try_from(n).unwrap_or(usize::MAX).min(rest.len());
+    Ok(rest.get(..n).unwrap_or(rest))
+}
+
+/// Whether a read's final status GOOD lacks data the target did not
+/// declare as residual (RFC 7143 §11.4.5: an underflow is reported with the
+/// U bit and ResidualCount): `placed` bytes arrived in Data-In for a buffer
+/// of `bufflen` bytes with residual `resid`. Completed GOOD, the old memory
+/// in the buffer would reach the application as read data; the command
+/// ends with a host error instead (DID_ERROR: the midlayer retries it a
+/// bounded number of times, then fails it). Not a connection failure: the
+/// reissued command would meet the same target on the next connection, and
+/// the other commands are fine. (libiscsi takes the status as it comes.)
+pub fn read_data_missing(placed: u32, bufflen: u32, resid: u32, status: u8) -> bool {
+    const GOOD: u8 = 0;
+    status == GOOD && placed < bufflen.saturating_sub(resid)
 }
 
 /// Residual count for the midlayer: the U bit's count (bytes not

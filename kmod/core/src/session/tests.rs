@@ -531,6 +531,7 @@ fn response_sense_and_residual() {
     r.residual_underflow = true;
     r.residual_count = 1024;
     let sense = [0u8, 3, 0x70, 0, 5];
+    r.data_segment_length = sense.len() as u32;
     let (_, done) = c.rx_scsi_response(&r, &sense).unwrap().unwrap();
     assert_eq!(
         (done.status, done.resid, done.sense()),
@@ -538,6 +539,97 @@ fn response_sense_and_residual() {
     );
     assert_eq!(residual(true, true, 5, 10), 0);
     assert_eq!(residual(true, false, 50, 10), 10);
+}
+
+/// A hostile target answers a READ with GOOD and less data than the buffer,
+/// without the U bit: old memory would reach the application as read data.
+/// The command ends with a host error (the connection stays). A declared
+/// underflow, and a status other than GOOD, are taken.
+#[test]
+fn read_good_with_undeclared_shortfall_fails_the_command() {
+    let failed = |done: &Completion| (done.host, done.resid) == (HostStatus::Error, 4096);
+    // No Data-In at all, status in the SCSI Response.
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let (_, done) = c
+        .rx_scsi_response(&response(itt, 100), &[])
+        .unwrap()
+        .unwrap();
+    assert!(failed(&done), "{done:?}");
+    // The connection goes on: the next status is taken.
+    let itt = send(&mut c, 1, read(0));
+    assert!(c
+        .rx_scsi_response(&response(itt, 101), &[])
+        .unwrap()
+        .is_some());
+    // Half the data, status in the last Data-In.
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let d = data_in(itt, 0, 0, 2048, Some(100));
+    assert!(c.rx_data_in_begin(&d, 2048).unwrap().is_some());
+    let (_, done) = c.rx_data_in_end(&d, 2048).unwrap().unwrap();
+    assert!(failed(&done), "{done:?}");
+    // Half the data, declared: GOOD with residual 2048.
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let mut d = data_in(itt, 0, 0, 2048, Some(100));
+    d.residual_underflow = true;
+    d.residual_count = 2048;
+    assert!(c.rx_data_in_begin(&d, 2048).unwrap().is_some());
+    let (_, done) = c.rx_data_in_end(&d, 2048).unwrap().unwrap();
+    assert_eq!(
+        (done.host, done.status, done.resid),
+        (HostStatus::Ok, 0, 2048)
+    );
+    // A declared underflow smaller than what is missing still fails it.
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let mut r = response(itt, 100);
+    r.residual_underflow = true;
+    r.residual_count = 1024;
+    let (_, done) = c.rx_scsi_response(&r, &[]).unwrap().unwrap();
+    assert!(failed(&done), "{done:?}");
+    // CHECK CONDITION with no data: taken, with its sense.
+    let mut c = core();
+    let itt = send(&mut c, 0, read(4096));
+    let mut r = response(itt, 100);
+    r.status = 2;
+    let sense = [0u8, 2, 0x70, 0];
+    r.data_segment_length = 4;
+    let (_, done) = c.rx_scsi_response(&r, &sense).unwrap().unwrap();
+    assert_eq!(
+        (done.host, done.status, done.sense()),
+        (HostStatus::Ok, 2, &[0x70, 0][..])
+    );
+}
+
+/// SenseLength must fit the data segment (RFC 7143 §11.4.7.2); sense longer
+/// than the receive buffer keeps what arrived (the midlayer's 96 bytes).
+#[test]
+fn sense_length_beyond_the_segment_fails() {
+    for (segment, data) in [(5u32, vec![0u8, 9, 0x70, 0, 5]), (1, vec![0u8])] {
+        let mut c = core();
+        let itt = send(&mut c, 0, read(0));
+        let mut r = response(itt, 100);
+        r.status = 2;
+        r.data_segment_length = segment;
+        assert_eq!(
+            c.rx_scsi_response(&r, &data),
+            Err(Failure::SenseMalformed),
+            "segment {segment}"
+        );
+    }
+    // 6000 bytes of sense in a 6002-byte segment, of which the receive
+    // thread kept 4096: the first 96 are taken.
+    let mut c = core();
+    let itt = send(&mut c, 0, read(0));
+    let mut r = response(itt, 100);
+    r.status = 2;
+    r.data_segment_length = 6002;
+    let mut data = vec![0x70u8; 4096];
+    data[..2].copy_from_slice(&6000u16.to_be_bytes());
+    let (_, done) = c.rx_scsi_response(&r, &data).unwrap().unwrap();
+    assert_eq!(done.sense().len(), 96);
 }
 
 #[test]
