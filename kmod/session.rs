@@ -76,7 +76,7 @@ pub(crate) const MAX_QUEUE_DEPTH: u32 = 1024;
 /// the window wait, they are not failed.
 const MIN_QUEUE_DEPTH: u32 = 32;
 /// Default seconds to wait for a Logout Response.
-const DEFAULT_LOGOUT_TIMEOUT: u32 = 15;
+const DEFAULT_LOGOUT_TIMEOUT: u32 = crate::kcore::session::LOGOUT_TIMEOUT_S;
 /// Largest command timeout accepted from the helper, in seconds.
 pub(crate) const MAX_CMD_TIMEOUT: u32 = 3600;
 /// Longest sleep of the maintenance thread between checks, in milliseconds.
@@ -533,11 +533,23 @@ impl Session {
     fn maint_main(&self) {
         while !thread::should_stop() {
             let last_rx = self.last_rx.load(Ordering::Relaxed);
-            let (ka, repl, rescan) = {
+            let (ka, repl, rescan, logout) = {
                 let mut g = self.inner.lock();
-                (g.keepalive(last_rx), g.replacement(), g.take_rescan())
+                (g.keepalive(last_rx), g.replacement(), g.take_rescan(), g.logout_due())
             };
             let mut sleep = MAINT_MAX_SLEEP_MS;
+            match logout {
+                // A Logout (the target asked for) that was never answered.
+                Some(0) => {
+                    if self.mark_failed(Failure::LogoutTimeout) {
+                        if let Some(c) = self.parts.lock().conn.as_ref() {
+                            c.conn.shutdown();
+                        }
+                    }
+                }
+                Some(ms) => sleep = sleep.min(ms),
+                None => {}
+            }
             match ka {
                 Keepalive::Ping(ms) => {
                     self.tx_wait.notify_one();

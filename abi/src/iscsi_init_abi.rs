@@ -484,6 +484,7 @@ pub const FAILURE_NAMES: &[&str] = &[
     "NOP-Out ping timed out",
     "logged out at the target's request",
     "SCSI Response SenseLength beyond its data segment",
+    "Logout Response not received in time",
 ];
 
 /// The text of a 1-based failure cause; "none" for 0.

@@ -126,6 +126,9 @@ failures! {
     /// A SCSI Response whose SenseLength does not fit its data segment
     /// (RFC 7143 §11.4.7.2).
     SenseMalformed = Protocol, "SCSI Response SenseLength beyond its data segment";
+    /// Our Logout Request (one the target asked for with AsyncEvent 1)
+    /// went unanswered for `LOGOUT_TIMEOUT_S`.
+    LogoutTimeout = Transport, "Logout Response not received in time";
 }
 
 impl Failure {

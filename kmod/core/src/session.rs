@@ -202,6 +202,8 @@ where
     txq: Ring<TxItem, XB>,
     limits: Limits,
     logout_response: Option<LogoutResponseCode>,
+    /// When our Logout Request was queued (ms, [`Clock`]).
+    logout_since: u64,
     rx_running: bool,
     tx_running: bool,
     clock: Clock,
@@ -246,6 +248,7 @@ where
             txq: Ring::new(txq),
             limits,
             logout_response: None,
+            logout_since: 0,
             rx_running: false,
             tx_running: false,
             clock: no_clock,
@@ -521,7 +524,28 @@ where
     /// Queues our Logout Request (T9 from S5, T10 from S7). False if the
     /// connection is not in a state to log out, or the queue is full.
     pub fn start_logout(&mut self) -> bool {
-        self.on(Event::LogoutStart).is_ok() && self.txq.push(TxItem::Logout).is_ok()
+        let ok = self.on(Event::LogoutStart).is_ok() && self.txq.push(TxItem::Logout).is_ok();
+        if ok {
+            self.logout_since = self.now();
+        }
+        ok
+    }
+
+    /// The Logout timeout: while our Logout Request waits for its Logout
+    /// Response (S7 IN_LOGOUT), the milliseconds left of
+    /// [`LOGOUT_TIMEOUT_S`], 0 once it is over (the caller then fails the
+    /// connection with [`Failure::LogoutTimeout`]); `None` with no Logout
+    /// outstanding. This ends a logout the target asked for (AsyncEvent 1)
+    /// and then never answered: the session goes to recovery instead of
+    /// staying in `logging_out`.
+    pub fn logout_due(&self) -> Option<u64> {
+        if self.machine.conn() != ConnState::InLogout {
+            return None;
+        }
+        let end = self
+            .logout_since
+            .saturating_add(u64::from(LOGOUT_TIMEOUT_S) * 1000);
+        Some(end.saturating_sub(self.now()))
     }
 
     /// The transmit thread's next work: other work first, then the oldest
@@ -956,6 +980,10 @@ pub fn read_data_missing(placed: u32, bufflen: u32, resid: u32, status: u8) -> b
     const GOOD: u8 = 0;
     status == GOOD && placed < bufflen.saturating_sub(resid)
 }
+
+/// Seconds a Logout Request waits for its Logout Response before the
+/// connection fails (ours at removal, and one the target asked for).
+pub const LOGOUT_TIMEOUT_S: u32 = 15;
 
 /// Residual count for the midlayer: the U bit's count (bytes not
 /// transferred), 0 for an overflow (the midlayer sees the full transfer).

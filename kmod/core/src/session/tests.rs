@@ -810,6 +810,44 @@ fn async_messages() {
     assert_eq!(c.rx_async(&drop, &[]), Err(Failure::AsyncDrop));
 }
 
+/// A target asks for a logout (AsyncEvent 1), then answers nothing: the
+/// Logout times out after LOGOUT_TIMEOUT_S instead of leaving the session
+/// in `logging_out` for good. A Logout Response in time ends the wait.
+#[test]
+fn requested_logout_that_is_never_answered_times_out() {
+    static T: AtomicU64 = AtomicU64::new(1_000);
+    fn t() -> u64 {
+        T.load(Ordering::Relaxed)
+    }
+    let mut c = core();
+    c.set_clock(t);
+    assert_eq!(c.logout_due(), None);
+    let a = AsyncMessage {
+        async_event: AsyncEvent::LogoutRequest,
+        stat_sn: Sn(100),
+        ..AsyncMessage::default()
+    };
+    assert_eq!(c.rx_async(&a, &[]), Ok(AsyncEvent::LogoutRequest));
+    let full = u64::from(LOGOUT_TIMEOUT_S) * 1000;
+    assert_eq!(c.logout_due(), Some(full));
+    T.store(1_000 + full - 1, Ordering::Relaxed);
+    assert_eq!(c.logout_due(), Some(1));
+    T.store(1_000 + full + 5_000, Ordering::Relaxed);
+    assert_eq!(c.logout_due(), Some(0));
+    // The caller fails the connection: no Logout is outstanding any more.
+    c.on(Event::ConnFailed(Failure::LogoutTimeout)).unwrap();
+    assert_eq!(c.logout_due(), None);
+    // Answered in time: nothing is due.
+    let mut c = core();
+    c.set_clock(t);
+    assert!(c.start_logout());
+    assert!(matches!(c.next_tx(), Some(TxWork::Logout { .. })));
+    assert!(c.logout_due().is_some());
+    let r = logout_response(Itt::LOGOUT, LogoutResponseCode::Success);
+    assert_eq!(c.rx_logout_response(&r), Ok(RxNext::LoggedOut));
+    assert_eq!(c.logout_due(), None);
+}
+
 #[test]
 fn reject_ends_the_rejected_command() {
     let mut c = core();
