@@ -485,6 +485,7 @@ pub const FAILURE_NAMES: &[&str] = &[
     "logged out at the target's request",
     "SCSI Response SenseLength beyond its data segment",
     "Logout Response not received in time",
+    "target ping flood (NOP-In pings the target does not read the answers to)",
 ];
 
 /// The text of a 1-based failure cause; "none" for 0.

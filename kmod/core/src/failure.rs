@@ -129,6 +129,9 @@ failures! {
     /// Our Logout Request (one the target asked for with AsyncEvent 1)
     /// went unanswered for `LOGOUT_TIMEOUT_S`.
     LogoutTimeout = Transport, "Logout Response not received in time";
+    /// More target pings than `MAX_QUEUED_PING_ANSWERS` wait for their
+    /// answers while the target reads nothing.
+    PingFlood = Protocol, "target ping flood (NOP-In pings the target does not read the answers to)";
 }
 
 impl Failure {

@@ -204,6 +204,10 @@ where
     logout_response: Option<LogoutResponseCode>,
     /// When our Logout Request was queued (ms, [`Clock`]).
     logout_since: u64,
+    /// PDUs whose window values were ignored.
+    ignored_windows: u32,
+    /// NOP-Out answers to target pings waiting in `txq`.
+    ping_answers: u32,
     rx_running: bool,
     tx_running: bool,
     clock: Clock,
@@ -249,6 +253,8 @@ where
             limits,
             logout_response: None,
             logout_since: 0,
+            ignored_windows: 0,
+            ping_answers: 0,
             rx_running: false,
             tx_running: false,
             clock: no_clock,
@@ -479,6 +485,7 @@ where
         self.logout_response = None;
         self.cmdq.clear();
         self.txq.clear();
+        self.ping_answers = 0;
         self.on(Event::LoginComplete).map(|_| ())
     }
 
@@ -574,12 +581,15 @@ where
                         exp_stat_sn,
                     }
                 }
-                TxItem::NopOut { ttt, lun } => TxWork::NopOut {
-                    ttt,
-                    lun,
-                    cmd_sn: self.cmd_sn,
-                    exp_stat_sn,
-                },
+                TxItem::NopOut { ttt, lun } => {
+                    self.ping_answers = self.ping_answers.saturating_sub(1);
+                    TxWork::NopOut {
+                        ttt,
+                        lun,
+                        cmd_sn: self.cmd_sn,
+                        exp_stat_sn,
+                    }
+                }
                 TxItem::Logout => TxWork::Logout {
                     cmd_sn: self.cmd_sn,
                     exp_stat_sn,
@@ -637,10 +647,32 @@ where
     pub fn drain_one(&mut self, host: HostStatus) -> Option<(C, Completion)> {
         self.cmdq.clear();
         self.txq.clear();
+        self.ping_answers = 0;
         self.tasks.drain_one(host)
     }
 
     // ------------------------------------------------------------- receive
+
+    /// Applies a target PDU's ExpCmdSN/MaxCmdSN (RFC 7143 §4.2.2.1: values
+    /// with MaxCmdSN < ExpCmdSN - 1 are ignored). An ExpCmdSN beyond the
+    /// next CmdSN we would send acknowledges commands never sent: such a
+    /// PDU's values are ignored too (nothing of the window is trusted from
+    /// it), so the window stays as the last sane PDU left it and nothing
+    /// stalls on a bogus value. Counted in [`SessionCore::ignored_windows`].
+    fn update_window(&mut self, exp_cmd_sn: Sn, max_cmd_sn: Sn) {
+        if exp_cmd_sn.gt(self.cmd_sn) {
+            self.ignored_windows = self.ignored_windows.wrapping_add(1);
+            return;
+        }
+        if self.window.update(exp_cmd_sn, max_cmd_sn).ignored {
+            self.ignored_windows = self.ignored_windows.wrapping_add(1);
+        }
+    }
+
+    /// PDUs whose ExpCmdSN/MaxCmdSN were ignored ([`SessionCore::update_window`]).
+    pub fn ignored_windows(&self) -> u32 {
+        self.ignored_windows
+    }
 
     /// ExpStatSN after a StatSN that need not be in order (Async Message,
     /// Reject, NOP-In): it only moves forward.
@@ -719,7 +751,7 @@ where
         let t = self.tasks.lookup(itt).ok_or(Failure::DataInUnknownItt)?;
         t.add_data_in(len);
         let (bufflen, placed) = (t.info().bufflen, t.data_in());
-        self.window.update(d.exp_cmd_sn, d.max_cmd_sn);
+        self.update_window(d.exp_cmd_sn, d.max_cmd_sn);
         if !d.status_present {
             return Ok(None);
         }
@@ -750,7 +782,7 @@ where
         r: &ScsiResponse,
         data: &[u8],
     ) -> Result<Option<(C, Completion)>, Failure> {
-        self.window.update(r.exp_cmd_sn, r.max_cmd_sn);
+        self.update_window(r.exp_cmd_sn, r.max_cmd_sn);
         self.check_stat_sn(r.stat_sn)?;
         let itt = Itt::from_wire(r.itt);
         let t = self.tasks.lookup(itt).ok_or(Failure::ResponseUnknownItt)?;
@@ -785,7 +817,7 @@ where
     ///
     /// The [`Failure`] that fails the connection.
     pub fn rx_r2t(&mut self, r: &R2t) -> Result<(), Failure> {
-        self.window.update(r.exp_cmd_sn, r.max_cmd_sn);
+        self.update_window(r.exp_cmd_sn, r.max_cmd_sn);
         let max_burst = self.limits.max_burst_length;
         let itt = Itt::from_wire(r.itt);
         let t = self.tasks.lookup(itt).ok_or(Failure::R2tUnknownItt)?;
@@ -822,16 +854,20 @@ where
     ///
     /// The [`Failure`] that fails the connection.
     pub fn rx_nop_in(&mut self, n: &NopIn) -> Result<(), Failure> {
-        self.window.update(n.exp_cmd_sn, n.max_cmd_sn);
+        self.update_window(n.exp_cmd_sn, n.max_cmd_sn);
         if n.ttt != RESERVED_TAG {
             // A target ping: answer with the same TTT and LUN (§11.18).
-            return self
-                .txq
+            if self.ping_answers >= MAX_QUEUED_PING_ANSWERS {
+                return Err(Failure::PingFlood);
+            }
+            self.txq
                 .push(TxItem::NopOut {
                     ttt: n.ttt,
                     lun: n.lun.0,
                 })
-                .map_err(|_| Failure::TxQueueFull);
+                .map_err(|_| Failure::TxQueueFull)?;
+            self.ping_answers += 1;
+            return Ok(());
         }
         if n.itt == Itt::PING.to_wire() && self.rec.ping_outstanding() {
             // The answer to our keepalive ping: its StatSN is advanced.
@@ -886,7 +922,7 @@ where
     /// [`Failure::AsyncDrop`] for AsyncEvent 2 and 3.
     pub fn rx_async(&mut self, a: &AsyncMessage, data: &[u8]) -> Result<AsyncEvent, Failure> {
         self.advance_stat_sn(a.stat_sn);
-        self.window.update(a.exp_cmd_sn, a.max_cmd_sn);
+        self.update_window(a.exp_cmd_sn, a.max_cmd_sn);
         match a.async_event {
             AsyncEvent::LogoutRequest => {
                 if self.on(Event::LogoutRequested).is_ok() {
@@ -922,7 +958,7 @@ where
         let rejected = crate::codec::reject::Reject::rejected_bhs(data)
             .map(crate::codec::bhs::initiator_task_tag);
         self.advance_stat_sn(r.stat_sn);
-        self.window.update(r.exp_cmd_sn, r.max_cmd_sn);
+        self.update_window(r.exp_cmd_sn, r.max_cmd_sn);
         let done = rejected.map(Itt::from_wire).and_then(|itt| {
             let len = self.tasks.lookup(itt)?.info().bufflen;
             self.tasks
@@ -980,6 +1016,12 @@ pub fn read_data_missing(placed: u32, bufflen: u32, resid: u32, status: u8) -> b
     const GOOD: u8 = 0;
     status == GOOD && placed < bufflen.saturating_sub(resid)
 }
+
+/// NOP-Out answers to target pings (NOP-In with a TTT, RFC 7143 §11.19)
+/// that may wait in the transmit queue at once. A target that keeps pinging
+/// while it reads nothing from us fills the queue; one ping more than this
+/// fails the connection as a ping flood ([`Failure::PingFlood`]).
+pub const MAX_QUEUED_PING_ANSWERS: u32 = 64;
 
 /// Seconds a Logout Request waits for its Logout Response before the
 /// connection fails (ours at removal, and one the target asked for).

@@ -390,6 +390,25 @@ fn window_of_one_end_to_end() {
     }
 }
 
+/// A hostile target acknowledges commands we never sent (ExpCmdSN beyond
+/// our next CmdSN): those values are ignored, the window stays as it was,
+/// and the queued commands still go out as it allows.
+#[test]
+fn exp_cmd_sn_ahead_of_our_cmd_sn_is_ignored() {
+    let mut c = core_with(8, 1, 1, 2);
+    assert_eq!(queue_and_send(&mut c, 4), [1, 2]);
+    // We sent CmdSN 1 and 2 (next is 3). ExpCmdSN 9 acknowledges 3..8.
+    window_update(&mut c, 9, 20);
+    assert_eq!(c.window().exp_cmd_sn, Sn(1));
+    assert_eq!(c.window().max_cmd_sn, Sn(2));
+    assert_eq!(c.ignored_windows(), 1);
+    assert_eq!(queue_and_send(&mut c, 0), Vec::<u32>::new());
+    // A sane update (ExpCmdSN 3 = our next CmdSN) opens the window.
+    window_update(&mut c, 3, 4);
+    assert_eq!(queue_and_send(&mut c, 0), [3, 4]);
+    assert_eq!(c.ignored_windows(), 1);
+}
+
 #[test]
 fn closed_window_sends_nothing() {
     // MaxCmdSN = ExpCmdSN - 1: closed.
@@ -846,6 +865,28 @@ fn requested_logout_that_is_never_answered_times_out() {
     let r = logout_response(Itt::LOGOUT, LogoutResponseCode::Success);
     assert_eq!(c.rx_logout_response(&r), Ok(RxNext::LoggedOut));
     assert_eq!(c.logout_due(), None);
+}
+
+/// A target pings while it reads none of our answers: after
+/// MAX_QUEUED_PING_ANSWERS waiting answers the next ping fails the
+/// connection as a ping flood. Answers that went out make room again.
+#[test]
+fn ping_flood_fails_the_connection() {
+    let mut c = core_with(32, 1, 1, 64);
+    let ping = |ttt: u32| NopIn {
+        itt: 0xffff_ffff,
+        ttt,
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..NopIn::default()
+    };
+    for i in 0..MAX_QUEUED_PING_ANSWERS {
+        c.rx_nop_in(&ping(i)).unwrap();
+    }
+    assert_eq!(c.rx_nop_in(&ping(999)), Err(Failure::PingFlood));
+    assert!(matches!(c.next_tx(), Some(TxWork::NopOut { ttt: 0, .. })));
+    c.rx_nop_in(&ping(1000)).unwrap();
+    assert_eq!(c.rx_nop_in(&ping(1001)), Err(Failure::PingFlood));
 }
 
 #[test]
