@@ -63,7 +63,7 @@ if [ "$SHELL_MODE" = 1 ]; then
 fi
 
 cd "$REPO"
-if dmesg | grep -qE 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|blocked for more than'; then
+if grep -qE 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|blocked for more than' <(dmesg); then
   echo "[guest] the kernel reported a failure while booting; no scenario runs"
   touch /out/boot-failed
   finish

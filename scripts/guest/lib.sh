@@ -151,6 +151,30 @@ dmesg_clean() {
   fi
 }
 
+# Stops every tgtd and istgt and waits until they are gone (up to 10 s):
+# the next scenario's target binds the same ports and control sockets.
+targets_stop() {
+  local pids
+  pids=$(pgrep -x tgtd; pgrep -x istgt) || true
+  # tgtd ignores SIGTERM (as long as it has targets): SIGKILL it.
+  pkill -9 -x tgtd 2>/dev/null || true
+  pkill -x istgt 2>/dev/null || true
+  local end=$((SECONDS + 10))
+  while pgrep -x tgtd >/dev/null || pgrep -x istgt >/dev/null; do
+    if ((SECONDS >= end)); then
+      pkill -9 -x istgt 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.1
+  done
+  # Reap those this shell started, so that bash does not report the kill
+  # later (other pids are not its children: wait returns at once).
+  local p
+  for p in $pids; do wait "$p" 2>/dev/null || true; done
+  return 0
+}
+
 cleanup_all() {
   pkill -x fio 2>/dev/null && sleep 1
   local m
@@ -162,8 +186,10 @@ cleanup_all() {
   if [ -e /dev/iscsi_init ] && command -v "$REPO/target/debug/iscsi-init" >/dev/null; then
     "$REPO/target/debug/iscsi-init" logout --all >/dev/null 2>&1 || true
   fi
+  # A daemon a failed scenario left running would reconnect its sessions.
+  pkill -f 'iscsi-init daemon' 2>/dev/null || true
   if grep -q '^iscsi_init ' /proc/modules; then rmmod iscsi_init || true; fi
-  pkill -x tgtd 2>/dev/null || true
+  targets_stop
   local t
   for t in "$CFS"/iscsi/iqn.*; do [ -d "$t" ] && lio_teardown "$(basename "$t")"; done
   return 0

@@ -14,5 +14,5 @@ fio_verify "$disk" "${E2E_ISTGT_MIB:-16}"
 fs_check "$disk"
 ii logout -T "$iqn"
 rmmod iscsi_init
-pkill -x istgt || true
+targets_stop
 dmesg_clean

@@ -56,6 +56,6 @@ wait_for "I/O to be held" 30 grep -qx holding "$sysh/iscsi_io_state"
 timeout 60 rmmod iscsi_init || die "rmmod of a module with a session in recovery failed"
 [ ! -e "$sysh" ] || die "$sysh is still there after rmmod"
 log "rmmod with a session in recovery: clean"
-pkill -x tgtd || true
+targets_stop
 kmemleak_check
 dmesg_clean

@@ -40,7 +40,7 @@ touch "$stop"; wait "$rounds"
 fio_rounds_check /tmp/tgtd
 kill "$dpid"; wait "$dpid" 2>/dev/null || true
 ii logout -T "$IQN"
-pkill -x tgtd || true
+targets_stop
 rmmod iscsi_init
 kmemleak_check
 dmesg_clean

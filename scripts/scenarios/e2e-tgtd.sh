@@ -17,5 +17,5 @@ fio_verify "$disk" "${E2E_TGTD_MIB:-64}"
 fs_check "$disk"
 ii logout -T "$iqn"
 rmmod iscsi_init
-pkill -x tgtd
+targets_stop
 dmesg_clean
