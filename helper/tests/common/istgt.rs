@@ -3,13 +3,10 @@
 //! the iSCSI portal and the unit controller, killed when dropped.
 
 use std::fs;
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
-use super::{find_program, free_port};
+use super::{find_program, free_port, wait_listening};
 
 /// istgt's node base: a target named `disk1` is `NODE_BASE:disk1`.
 pub const NODE_BASE: &str = "iqn.2026-12.org.iscsi-init.istgt";
@@ -124,17 +121,7 @@ impl Istgt {
     }
 
     fn wait_ready(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
-                return false;
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        false
+        wait_listening(self.child.as_mut(), "127.0.0.1", self.port, || true)
     }
 
     /// `127.0.0.1:PORT`.

@@ -39,6 +39,28 @@ fn find_program(name: &str) -> Option<PathBuf> {
     found
 }
 
+/// Waits up to 10 s until `child` (a target we started) is `ready` and
+/// accepts a TCP connection on `addr:port`; false if it exited or the time
+/// ran out.
+fn wait_listening(
+    mut child: Option<&mut Child>,
+    addr: &str,
+    port: u16,
+    ready: impl Fn() -> bool,
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Some(Ok(Some(_))) = child.as_mut().map(|c| c.try_wait()) {
+            return false;
+        }
+        if ready() && TcpStream::connect((addr, port)).is_ok() {
+            return true;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind an ephemeral port")
@@ -105,24 +127,16 @@ impl Tgtd {
     }
 
     fn wait_ready(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
-                return false;
-            }
-            let ok = Command::new("tgtadm")
-                .args(["-C", &self.ctl.to_string(), "--op", "show", "--mode", "sys"])
+        let (ctl, addr, port) = (self.ctl.to_string(), self.addr.clone(), self.port);
+        wait_listening(self.child.as_mut(), &addr, port, || {
+            Command::new("tgtadm")
+                .args(["-C", &ctl, "--op", "show", "--mode", "sys"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
                 .map(|s| s.success())
-                .unwrap_or(false);
-            if ok && TcpStream::connect((self.addr.as_str(), self.port)).is_ok() {
-                return true;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        false
+                .unwrap_or(false)
+        })
     }
 
     /// `tgtadm -C N --lld iscsi ARGS`; panics on failure.
