@@ -29,6 +29,8 @@ use crate::codec::nop::NopOut;
 use crate::codec::pdu::Pdu;
 use crate::codec::scsi::{ScsiCommand, TaskAttribute};
 use crate::codec::serial::Sn;
+use crate::codec::tmf::TaskMgmtRequest;
+use crate::kcore::tmf::TmfRequest;
 use crate::kcore::failure::Failure;
 use crate::kcore::itt::Itt;
 use crate::kcore::session::{RxNext, TxWork};
@@ -185,8 +187,16 @@ impl Conn {
             Pdu::DataIn(d) => return self.rx_data_in(&d, &layout),
             Pdu::ScsiResponse(r) => {
                 let data = self.rx_segment(&layout, buf)?;
-                let done = s.inner.lock().rx_scsi_response(&r, data)?;
+                let (done, rescan) = {
+                    let mut g = s.inner.lock();
+                    let done = g.rx_scsi_response(&r, data)?;
+                    (done, r.status != 0 && g.rescan_pending())
+                };
                 s.complete(done);
+                if rescan {
+                    // The maintenance thread scans the host.
+                    s.event.notify_all();
+                }
                 RxNext::Continue
             }
             Pdu::R2t(r) => {
@@ -196,6 +206,20 @@ impl Conn {
             Pdu::NopIn(n) => {
                 self.rx_segment(&layout, buf)?;
                 s.inner.lock().rx_nop_in(&n)?;
+                RxNext::Continue
+            }
+            Pdu::TaskMgmtResponse(r) => {
+                s.inner.lock().rx_tmf_response(&r)?;
+                // The tasks the function ended, each once (those still
+                // being sent end at their last transmit reference).
+                loop {
+                    let done = s.inner.lock().take_terminated();
+                    if done.is_none() {
+                        break;
+                    }
+                    s.complete(done);
+                }
+                s.event.notify_all();
                 RxNext::Continue
             }
             Pdu::LogoutResponse(r) => {
@@ -344,6 +368,7 @@ impl Conn {
             TxWork::NopOut { ttt, lun, cmd_sn, exp_stat_sn } => self.tx_nop_out(ttt, lun, cmd_sn, exp_stat_sn),
             TxWork::Logout { cmd_sn, exp_stat_sn } => self.tx_logout(cmd_sn, exp_stat_sn),
             TxWork::Ping { cmd_sn, exp_stat_sn } => self.tx_ping(cmd_sn, exp_stat_sn),
+            TxWork::Tmf { req, cmd_sn, exp_stat_sn } => self.tx_tmf(&req, cmd_sn, exp_stat_sn),
         }
     }
 
@@ -468,6 +493,16 @@ impl Conn {
     /// Our keepalive ping (RFC 7143 §11.18): ITT `Itt::PING`, TTT
     /// 0xffffffff, immediate, LUN 0, no data; the target answers with a
     /// NOP-In carrying the same ITT.
+    /// A Task Management Function Request (RFC 7143 §11.5), immediate.
+    fn tx_tmf(&self, req: &TmfRequest, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+        let mut t = TaskMgmtRequest::new(req.kind.function(), Lun(req.lun), req.itt.to_wire(), cmd_sn, exp_stat_sn);
+        t.referenced_task_tag = req.referenced_itt.to_wire();
+        t.ref_cmd_sn = req.ref_cmd_sn;
+        let mut bhs = [0u8; BHS_LEN];
+        t.encode(&mut bhs).map_err(|_| Failure::Encode)?;
+        self.send_header(&bhs, &[], false)
+    }
+
     fn tx_ping(&self, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
         let n = NopOut {
             immediate: true,

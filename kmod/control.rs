@@ -17,7 +17,7 @@ use crate::kcore::recovery::MAX_TIMER;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::sync::{Arc, ArcBorrow, Mutex};
+use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserPtr;
 
 /// Largest data segment / burst length of RFC 7143 §13 (2^24 - 1 bytes).
@@ -121,6 +121,11 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     check_range(t.replacement_timeout, 0, MAX_TIMER, "replacement_timeout (seconds)")?;
     check_range(t.noop_out_interval, 0, MAX_TIMER, "noop_out_interval (seconds)")?;
     check_range(t.noop_out_timeout, 1, MAX_TIMER, "noop_out_timeout (seconds)")?;
+    let tmf_max = crate::kcore::tmf::MAX_TMF_TIMEOUT_S;
+    let [abort, lu, tgt] = crate::session::tmf_timeouts_of(b);
+    check_range(abort, 1, tmf_max, "abort_timeout (seconds)")?;
+    check_range(lu, 1, tmf_max, "lu_reset_timeout (seconds)")?;
+    check_range(tgt, 1, tmf_max, "tgt_reset_timeout (seconds)")?;
     check_range(p.max_burst_length, 512, MAX_LEN_24, "MaxBurstLength")?;
     check_range(p.first_burst_length, 512, p.max_burst_length, "FirstBurstLength")?;
     check_range(u32::from(p.default_time2wait), 0, 3600, "DefaultTime2Wait")?;
@@ -159,21 +164,33 @@ fn check_bind(b: &abi::ConnBind) -> Result<CmdWindow> {
     }
 }
 
+/// An open /dev/iscsi_init: the module's control state and whether the
+/// opener had CAP_SYS_ADMIN.
+pub(crate) struct ControlFile {
+    control: Arc<Control>,
+    privileged: bool,
+}
+
 impl MiscDevice for Control {
-    type Ptr = Arc<Control>;
+    type Ptr = KBox<ControlFile>;
     type RegistrationData = Arc<Control>;
 
-    /// The one privilege check: opening /dev/iscsi_init needs CAP_SYS_ADMIN.
-    /// The daemon opens it once and may then drop every capability.
-    fn open(data: &Arc<Control>) -> Result<Arc<Control>> {
-        if !sys::capable_sys_admin() {
-            return Err(EPERM);
-        }
-        Ok(data.clone())
+    /// Opening needs only the node's file mode (0600 root by default).
+    /// Whether the opener had CAP_SYS_ADMIN is recorded here: the daemon
+    /// opens the device once and may then drop every capability.
+    fn open(data: &Arc<Control>) -> Result<KBox<ControlFile>> {
+        let f = ControlFile { control: data.clone(), privileged: sys::capable_sys_admin() };
+        Ok(KBox::new(f, GFP_KERNEL)?)
     }
 
-    fn ioctl(this: ArcBorrow<'_, Control>, cmd: u32, arg: usize) -> Result<isize> {
-        this.ioctl(cmd, arg)
+    /// Every ioctl but `IOC_VERSION` needs CAP_SYS_ADMIN, of the opener or
+    /// of the caller (in the initial user namespace: a container needs the
+    /// device node and CAP_SYS_ADMIN); EPERM otherwise.
+    fn ioctl(this: &ControlFile, cmd: u32, arg: usize) -> Result<isize> {
+        if cmd != abi::IOC_VERSION && !this.privileged && !sys::capable_sys_admin() {
+            return Err(EPERM);
+        }
+        this.control.ioctl(cmd, arg)
     }
 }
 

@@ -76,6 +76,7 @@ mod kcore {
     pub mod ring;
     pub mod session;
     pub mod task;
+    pub mod tmf;
 }
 
 mod conn;

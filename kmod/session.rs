@@ -56,6 +56,8 @@ use crate::kcore::fsm::{ConnState, Event, Refused, SessionState, Transition};
 use crate::kcore::recovery::{self, Io, Keepalive, Timers};
 use crate::kcore::session::{Limits, LoginSn, QueueError, SessionCore, TxItem};
 use crate::kcore::task::{self, CmdHandle, Completion, HostStatus, Task};
+use crate::kcore::tmf::{self, TmfKind, TmfOutcome, TmfRequest};
+use crate::kcore::session::TmfStart;
 use crate::sys::scsi::{Cmd, CmdRef, DataDir, EhCmd, EhResult, Host, HostAttr, HostByte, HostData, HostOps, SysfsBuf};
 use crate::sys::thread::{self, Thread};
 use crate::sys::time::now_ms;
@@ -81,6 +83,12 @@ const DEFAULT_LOGOUT_TIMEOUT: u32 = crate::kcore::session::LOGOUT_TIMEOUT_S;
 pub(crate) const MAX_CMD_TIMEOUT: u32 = 3600;
 /// Longest sleep of the maintenance thread between checks, in milliseconds.
 const MAINT_MAX_SLEEP_MS: u64 = 10_000;
+/// How often an error-handler wait looks again at its condition, in
+/// milliseconds (it is also woken by the session's `event`).
+const EH_POLL_MS: u64 = 100;
+/// Seconds an `eh_host_reset_handler` waits beyond `replacement_timeout`
+/// for the session to come back.
+const HOST_RESET_SLACK_S: u64 = 10;
 
 impl CmdHandle for Cmd {
     type Ref = CmdRef;
@@ -105,6 +113,10 @@ pub(crate) struct Inner {
     cid: u16,
     tsih: u16,
     host_no: u32,
+    /// Seconds each task management function waits for its response,
+    /// per [`TmfKind::index`] (sysfs `iscsi_abort_timeout`,
+    /// `iscsi_lu_reset_timeout`, `iscsi_tgt_reset_timeout`).
+    tmf_timeouts: [u32; 3],
 }
 
 impl Deref for Inner {
@@ -171,6 +183,7 @@ pub(crate) struct Stats {
     aborts: AtomicU64,
     conn_failures: AtomicU64,
     requeued: AtomicU64,
+    host_resets: AtomicU64,
 }
 
 impl Stats {
@@ -274,7 +287,24 @@ fn host_byte(h: HostStatus) -> HostByte {
         HostStatus::TransportDisrupted => HostByte::TransportDisrupted,
         HostStatus::Requeue => HostByte::Requeue,
         HostStatus::TransportFailfast => HostByte::TransportFailfast,
+        HostStatus::Aborted => HostByte::Abort,
+        HostStatus::Reset => HostByte::Reset,
     }
+}
+
+/// The error handler's timeouts from a bind, seconds per [`TmfKind::index`].
+pub(crate) fn tmf_timeouts_of(b: &abi::ConnBind) -> [u32; 3] {
+    [
+        timer(b.abort_timeout, tmf::ABORT_TIMEOUT_S),
+        timer(b.lu_reset_timeout, tmf::LU_RESET_TIMEOUT_S),
+        timer(b.tgt_reset_timeout, tmf::TARGET_RESET_TIMEOUT_S),
+    ]
+}
+
+/// A LUN for the log: the flat or peripheral LUN number of the first level
+/// (SAM-5 §4.7), as `lsscsi` shows it.
+fn lun_number(l: &[u8; 8]) -> u32 {
+    (u32::from(l[0] & 0x3f) << 8) | u32::from(l[1])
 }
 
 /// A timer from a bind: `TIMER_DEFAULT` for `default`.
@@ -346,7 +376,14 @@ impl Session {
         core.set_trace(trace);
         core.set_clock(now_ms);
         core.on(Event::LoginComplete).map_err(|_| EINVAL)?;
-        let inner = Inner { core, params: bind.params, cid: bind.cid, tsih: bind.tsih, host_no: 0 };
+        let inner = Inner {
+            core,
+            params: bind.params,
+            cid: bind.cid,
+            tsih: bind.tsih,
+            host_no: 0,
+            tmf_timeouts: tmf_timeouts_of(bind),
+        };
         let ident = Identity {
             target_name: bind.target_name,
             initiator_name: bind.initiator_name,
@@ -584,6 +621,12 @@ impl Session {
                 if let Some(h) = self.parts.lock().host.as_ref() {
                     h.scan();
                 }
+                // New LUNs are added by the scan; the daemon drops removed ones.
+                self.events.post(UserEvent {
+                    kind: abi::EVENT_LUNS_CHANGED,
+                    session_id: self.id,
+                    ..UserEvent::default()
+                });
             }
             let mut g = self.inner.lock();
             if thread::should_stop() {
@@ -634,6 +677,8 @@ impl Session {
         match c.host {
             HostStatus::Ok => Stats::add(&self.stats.responses, 1),
             HostStatus::Requeue => Stats::add(&self.stats.requeued, 1),
+            // Counted by task management, which the error handler waits on.
+            HostStatus::Aborted | HostStatus::Reset => self.event.notify_all(),
             _ => Stats::add(&self.stats.transport_errors, 1),
         }
         if let Err(cmd) = cmd.complete(host_byte(c.host), c.status, c.resid, c.sense()) {
@@ -690,16 +735,6 @@ impl Session {
         g.awaits_connection() && g.threads_running() == (false, false)
     }
 
-    /// Fails the connection from outside its threads (error handler) and
-    /// waits up to `ms` milliseconds until its commands were flushed.
-    fn fail_and_wait(&self, why: Failure, ms: u32) -> bool {
-        self.mark_failed(why);
-        if let Some(c) = self.parts.lock().conn.as_ref() {
-            c.conn.shutdown();
-        }
-        self.wait_until(ms, |g| g.threads_running() == (false, false))
-    }
-
     /// Waits (interruptibly, at most `ms` milliseconds) until `cond` holds.
     fn wait_until(&self, ms: u32, cond: impl Fn(&Inner) -> bool) -> bool {
         let mut left = msecs_to_jiffies(ms);
@@ -713,27 +748,182 @@ impl Session {
         true
     }
 
-    /// eh_abort_handler: at ErrorRecoveryLevel 0 a timed-out command is
-    /// answered by dropping the connection, which completes every command.
+    /// The error handler's wait: until `cond` holds or the clock passes
+    /// `deadline` (ms, [`now_ms`]); woken by `event` and, in case a
+    /// wake-up is missed, every [`EH_POLL_MS`]. Whether `cond` holds.
+    fn eh_wait(&self, deadline: u64, cond: impl Fn(&Inner) -> bool) -> bool {
+        loop {
+            let now = now_ms();
+            if now >= deadline {
+                return cond(&self.inner.lock());
+            }
+            let slice = (deadline - now).min(EH_POLL_MS) as u32;
+            if self.wait_until(slice, &cond) {
+                return true;
+            }
+        }
+    }
+
+    /// When a task management function of `kind` started now gives up (ms).
+    fn tmf_deadline(&self, kind: TmfKind) -> u64 {
+        let secs = self.inner.lock().tmf_timeouts[kind.index()];
+        now_ms() + u64::from(secs) * 1000
+    }
+
+    /// Waits for the request `itt` of a function started with `start` until
+    /// `deadline`, then releases it. Its outcome, `None` if it timed out.
+    /// With `affected`, a successful function also waits until the tasks it
+    /// ended have left the task table (commands stay held until then).
+    fn tmf_wait(&self, itt: crate::kcore::itt::Itt, deadline: u64) -> (Option<TmfOutcome>, Option<TmfRequest>) {
+        self.tx_wait.notify_one();
+        self.eh_wait(deadline, |g| g.tmf_outcome(itt).is_some());
+        let (outcome, req) = {
+            let g = self.inner.lock();
+            (g.tmf_outcome(itt), g.tmf_request())
+        };
+        if let (Some(TmfOutcome::Answered(r)), Some(req)) = (outcome, req) {
+            if req.kind.succeeded(r) {
+                self.eh_wait(deadline, |g| !g.tmf_affected_outstanding(&req));
+            }
+        }
+        self.inner.lock().tmf_release(itt);
+        // Held commands go out again.
+        self.tx_wait.notify_one();
+        (outcome, req)
+    }
+
+    /// eh_abort_handler: ABORT TASK for a command that timed out (RFC 7143
+    /// §11.5.1, as libiscsi's `iscsi_eh_abort`). A command still queued is
+    /// taken back without the target. SUCCESS once the command is no longer
+    /// the module's; FAILED (the midlayer escalates to a LOGICAL UNIT RESET)
+    /// when the target refuses or does not answer within `abort_timeout`.
     fn eh_abort(&self, tag: u32) -> EhResult {
-        if !self.inner.lock().outstanding(tag) {
+        let Some(itt) = self.inner.lock().itt_of(tag) else {
             return EhResult::Success;
-        }
+        };
         Stats::add(&self.stats.aborts, 1);
-        self.eh_result(self.fail_and_wait(Failure::ErrorHandlerAbort, 30_000))
-    }
-
-    /// eh_device_reset/eh_target_reset/eh_host_reset: as for an abort, the
-    /// connection is dropped and every command completed.
-    fn eh_reset(&self) -> EhResult {
-        if !self.inner.lock().busy() {
-            return EhResult::Success;
+        let deadline = self.tmf_deadline(TmfKind::AbortTask);
+        let gone = |g: &Inner| !g.outstanding_itt(itt);
+        loop {
+            let start = self.inner.lock().tmf_abort(tag);
+            match start {
+                TmfStart::NotOutstanding => return EhResult::Success,
+                TmfStart::Local(cmd, c) => {
+                    pr_info!("session {}: aborted ITT {:#x} before it was sent\n", self.id, itt.to_wire());
+                    self.complete(Some((cmd, c)));
+                    return EhResult::Success;
+                }
+                TmfStart::Leaving | TmfStart::NoConnection => return self.eh_result(self.eh_wait(deadline, gone)),
+                TmfStart::Busy => {
+                    if !self.eh_wait(deadline, |g| g.tmf_idle() || gone(g)) {
+                        pr_warn!("session {}: ABORT TASK for ITT {:#x}: another function still waits\n", self.id, itt.to_wire());
+                        return EhResult::Failed;
+                    }
+                }
+                TmfStart::Queued(t) => {
+                    let (outcome, _) = self.tmf_wait(t, deadline);
+                    return match outcome {
+                        Some(TmfOutcome::Answered(r)) if TmfKind::AbortTask.succeeded(r) => {
+                            pr_info!("session {}: ABORT TASK for ITT {:#x}: {:?}\n", self.id, itt.to_wire(), r);
+                            self.eh_result(self.eh_wait(deadline, gone))
+                        }
+                        Some(TmfOutcome::Answered(r)) => {
+                            pr_warn!("session {}: ABORT TASK for ITT {:#x} refused: {:?}\n", self.id, itt.to_wire(), r);
+                            EhResult::Failed
+                        }
+                        // The flush after the failure takes the command.
+                        Some(TmfOutcome::ConnectionLost) => self.eh_result(self.eh_wait(deadline, gone)),
+                        None => {
+                            pr_warn!("session {}: ABORT TASK for ITT {:#x}: no response in time\n", self.id, itt.to_wire());
+                            EhResult::Failed
+                        }
+                    };
+                }
+            }
         }
-        self.eh_result(self.fail_and_wait(Failure::ErrorHandlerReset, 30_000))
     }
 
-    fn eh_result(&self, flushed: bool) -> EhResult {
-        if flushed {
+    /// eh_device_reset_handler (LOGICAL UNIT RESET of `lun`) and
+    /// eh_target_reset_handler (TARGET WARM RESET): as libiscsi's
+    /// `iscsi_eh_device_reset` and `iscsi_eh_target_reset`. New commands
+    /// wait while the request is outstanding; on "function complete" the
+    /// tasks it ended are completed once each (DID_RESET) and SUCCESS is
+    /// returned. A refusal, a timeout or a lost connection returns FAILED:
+    /// the midlayer escalates (in the end to `eh_host_reset`).
+    fn eh_reset(&self, kind: TmfKind, lun: [u8; 8]) -> EhResult {
+        let deadline = self.tmf_deadline(kind);
+        let n = lun_number(&lun);
+        loop {
+            let start = self.inner.lock().tmf_reset(kind, lun);
+            match start {
+                TmfStart::Queued(t) => {
+                    pr_info!("session {}: {} (LUN {})\n", self.id, kind.name(), n);
+                    let (outcome, _) = self.tmf_wait(t, deadline);
+                    return match outcome {
+                        Some(TmfOutcome::Answered(r)) if kind.succeeded(r) => {
+                            pr_info!("session {}: {} done\n", self.id, kind.name());
+                            EhResult::Success
+                        }
+                        Some(TmfOutcome::Answered(r)) => {
+                            pr_warn!("session {}: {} refused: {:?}\n", self.id, kind.name(), r);
+                            EhResult::Failed
+                        }
+                        Some(TmfOutcome::ConnectionLost) => {
+                            pr_warn!("session {}: {}: the connection failed\n", self.id, kind.name());
+                            EhResult::Failed
+                        }
+                        None => {
+                            pr_warn!("session {}: {}: no response in time\n", self.id, kind.name());
+                            EhResult::Failed
+                        }
+                    };
+                }
+                TmfStart::Busy => {
+                    if !self.eh_wait(deadline, |g| g.tmf_idle()) {
+                        return EhResult::Failed;
+                    }
+                }
+                _ => {
+                    pr_warn!("session {}: {}: no connection\n", self.id, kind.name());
+                    return EhResult::Failed;
+                }
+            }
+        }
+    }
+
+    /// eh_host_reset_handler, the last level (as libiscsi's
+    /// `iscsi_eh_session_reset`): the connection is dropped and session
+    /// recovery takes over. SUCCESS once the session has a connection
+    /// again; FAILED if `replacement_timeout` expires first (I/O fails
+    /// fast, and the midlayer takes the devices offline) or the session is
+    /// removed.
+    fn eh_host_reset(&self) -> EhResult {
+        Stats::add(&self.stats.host_resets, 1);
+        pr_warn!("session {}: host reset: dropping the connection for session recovery\n", self.id);
+        if self.mark_failed(Failure::ErrorHandlerReset) {
+            if let Some(c) = self.parts.lock().conn.as_ref() {
+                c.conn.shutdown();
+            }
+        }
+        let wait_s = u64::from(self.inner.lock().recovery().timers().replacement_timeout) + HOST_RESET_SLACK_S;
+        let deadline = now_ms() + wait_s * 1000;
+        let back = |g: &Inner| g.machine().accepts_commands() && g.recovery().io() == Io::Running;
+        let given_up = |g: &Inner| matches!(g.recovery().io(), Io::FailFast | Io::Closing);
+        // The failed connection must be gone first: until its threads end,
+        // the state still says the old connection's.
+        self.eh_wait(deadline, |g| !g.machine().accepts_commands() || given_up(g));
+        self.eh_wait(deadline, |g| back(g) || given_up(g));
+        let ok = back(&self.inner.lock());
+        if ok {
+            pr_info!("session {}: host reset done: the session is back\n", self.id);
+        } else {
+            pr_warn!("session {}: host reset failed: no connection\n", self.id);
+        }
+        self.eh_result(ok)
+    }
+
+    fn eh_result(&self, ok: bool) -> EhResult {
+        if ok {
             EhResult::Success
         } else {
             EhResult::Failed
@@ -832,7 +1022,20 @@ impl Session {
     pub(crate) fn fill_stats(&self, out: &mut abi::SessionStats) {
         let s = &self.stats;
         let r = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        out.state = self.inner.lock().short_state().1;
+        {
+            let g = self.inner.lock();
+            out.state = g.short_state().1;
+            for (o, c) in out.tmf.iter_mut().zip(g.tmf_counters().iter()) {
+                *o = abi::TmfStats {
+                    sent: c.sent,
+                    succeeded: c.succeeded,
+                    failed: c.failed,
+                    timed_out: c.timed_out,
+                    connection_lost: c.connection_lost,
+                };
+            }
+        }
+        out.host_resets = r(&s.host_resets);
         out.commands = r(&s.commands);
         out.responses = r(&s.responses);
         out.read_bytes = r(&s.read_bytes);
@@ -848,9 +1051,16 @@ impl Session {
 
     /// sysfs `show` of the host's `iscsi_*` attributes.
     fn show(&self, attr: HostAttr, out: &mut SysfsBuf<'_>) {
-        let (short, (q, s), p, rec, age) = {
+        let (short, (q, s), p, rec, age, tmf_t) = {
             let g = self.inner.lock();
-            (g.short_state().0, g.state(), g.params, *g.recovery(), g.now().saturating_sub(g.state_since()))
+            (
+                g.short_state().0,
+                g.state(),
+                g.params,
+                *g.recovery(),
+                g.now().saturating_sub(g.state_since()),
+                g.tmf_timeouts,
+            )
         };
         let now = now_ms();
         let t = rec.timers();
@@ -873,13 +1083,30 @@ impl Session {
             HostAttr::ReplacementTimeout => writeln!(out, "{}", t.replacement_timeout),
             HostAttr::NoopOutInterval => writeln!(out, "{}", t.noop_out_interval),
             HostAttr::NoopOutTimeout => writeln!(out, "{}", t.noop_out_timeout),
+            HostAttr::AbortTimeout => writeln!(out, "{}", tmf_t[TmfKind::AbortTask.index()]),
+            HostAttr::LuResetTimeout => writeln!(out, "{}", tmf_t[TmfKind::LogicalUnitReset.index()]),
+            HostAttr::TgtResetTimeout => writeln!(out, "{}", tmf_t[TmfKind::TargetWarmReset.index()]),
         };
     }
 
     /// sysfs `store` of the writable timers: seconds, 0..=3600 (the ping
-    /// timeout at least 1).
+    /// timeout and the task management timeouts at least 1).
     fn store(&self, attr: HostAttr, value: &str) -> Result {
         let v: u32 = value.trim().parse().map_err(|_| EINVAL)?;
+        let tmf = match attr {
+            HostAttr::AbortTimeout => Some(TmfKind::AbortTask),
+            HostAttr::LuResetTimeout => Some(TmfKind::LogicalUnitReset),
+            HostAttr::TgtResetTimeout => Some(TmfKind::TargetWarmReset),
+            _ => None,
+        };
+        if let Some(kind) = tmf {
+            if !(1..=tmf::MAX_TMF_TIMEOUT_S).contains(&v) {
+                return Err(EINVAL);
+            }
+            // Read at the start of each function.
+            self.inner.lock().tmf_timeouts[kind.index()] = v;
+            return Ok(());
+        }
         let lo = if matches!(attr, HostAttr::NoopOutTimeout) { 1 } else { 0 };
         if v < lo || v > recovery::MAX_TIMER {
             return Err(EINVAL);
@@ -915,16 +1142,16 @@ impl HostOps for SessionHost {
         s.eh_abort(cmd.tag())
     }
 
-    fn eh_device_reset(s: HostData<'_, Self>, _cmd: &EhCmd<'_>) -> EhResult {
-        s.eh_reset()
+    fn eh_device_reset(s: HostData<'_, Self>, cmd: &EhCmd<'_>) -> EhResult {
+        s.eh_reset(TmfKind::LogicalUnitReset, cmd.lun())
     }
 
     fn eh_target_reset(s: HostData<'_, Self>, _cmd: &EhCmd<'_>) -> EhResult {
-        s.eh_reset()
+        s.eh_reset(TmfKind::TargetWarmReset, [0; 8])
     }
 
     fn eh_host_reset(s: HostData<'_, Self>) -> EhResult {
-        s.eh_reset()
+        s.eh_host_reset()
     }
 
     fn show(s: HostData<'_, Self>, attr: HostAttr, out: &mut SysfsBuf<'_>) {

@@ -18,9 +18,11 @@ PKGS=(
   # guest
   qemu-system-x86 busybox-static
   # in-guest and host test tools
-  fio sg3-utils e2fsprogs tgt istgt open-iscsi iperf3 procps util-linux iproute2
+  fio sg3-utils e2fsprogs tgt istgt open-iscsi iperf3 procps util-linux iproute2 jq dmsetup
   # the DKMS build test (scripts/test-dkms.sh)
   dkms
+  # dm-multipath scenarios (multipathd, multipath) and the netns scenario (ip netns)
+  multipath-tools
 )
 
 missing=()

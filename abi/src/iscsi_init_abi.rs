@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// The kernel/helper ioctl ABI of /dev/iscsi_init, version 2.
+// The kernel/helper ioctl ABI of /dev/iscsi_init, version 3.
 //
 // This file is compiled into the helper (through the `iscsi-init-abi` crate)
 // and into the kernel module (`include!` in kmod/iscsi_init.rs). It must stay
@@ -14,11 +14,15 @@
 //
 // Version 2 added session recovery: the timers in `ConnBind`, the recovery
 // figures in `SessionInfo`, `IOC_EVENT_WAIT`, and rebinding a failed
-// session with a new TSIH (reinstatement). /dev/iscsi_init checks
-// CAP_SYS_ADMIN once, at open; the ioctls of an open file need nothing more.
+// session with a new TSIH (reinstatement). Version 3 added task management:
+// the error handler's timeouts in `ConnBind` (`abort_timeout`,
+// `lu_reset_timeout`, `tgt_reset_timeout`) and its counters in
+// `SessionStats` (`tmf`, `host_resets`). Every ioctl but
+// `IOC_VERSION` needs CAP_SYS_ADMIN, of the opener or of the caller (EPERM
+// otherwise); opening needs only the node's file mode.
 
 /// ABI version implemented by this file.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// The ioctl "type" byte of /dev/iscsi_init (unused in ioctl-number.rst).
 pub const IOC_TYPE: u32 = 0xE6;
@@ -213,8 +217,17 @@ pub struct ConnBind {
     pub target_alias: [u8; ALIAS_LEN],
     /// In: portal the connection went to, "host:port" or "[v6]:port".
     pub portal: [u8; PORTAL_LEN],
+    /// In: seconds an ABORT TASK waits for its response before the error
+    /// handler escalates (1..=3600). `TIMER_DEFAULT` for 15.
+    pub abort_timeout: u32,
+    /// In: seconds a LOGICAL UNIT RESET waits (1..=3600). `TIMER_DEFAULT`
+    /// for 30.
+    pub lu_reset_timeout: u32,
+    /// In: seconds a TARGET WARM RESET waits (1..=3600). `TIMER_DEFAULT`
+    /// for 30.
+    pub tgt_reset_timeout: u32,
     /// Must be zero.
-    pub reserved: [u32; 5],
+    pub reserved: [u32; 2],
 }
 
 impl ConnBind {
@@ -243,7 +256,10 @@ impl ConnBind {
             initiator_name: [0; NAME_LEN],
             target_alias: [0; ALIAS_LEN],
             portal: [0; PORTAL_LEN],
-            reserved: [0; 5],
+            abort_timeout: TIMER_DEFAULT,
+            lu_reset_timeout: TIMER_DEFAULT,
+            tgt_reset_timeout: TIMER_DEFAULT,
+            reserved: [0; 2],
         }
     }
 }
@@ -426,12 +442,45 @@ pub struct SessionStats {
     pub protocol_errors: u64,
     /// Commands completed with a transport error (connection failure).
     pub transport_errors: u64,
-    /// Commands aborted by the SCSI error handler.
+    /// Commands the SCSI error handler asked to abort (`eh_abort_handler`
+    /// calls for a command still outstanding).
     pub aborts: u64,
     /// Times the connection failed.
     pub conn_failures: u64,
+    /// Task management, per function: `[TMF_ABORT_TASK]`,
+    /// `[TMF_LU_RESET]`, `[TMF_TARGET_RESET]`.
+    pub tmf: [TmfStats; 3],
+    /// `eh_host_reset_handler` calls: the connection was dropped for
+    /// session recovery.
+    pub host_resets: u64,
     /// Must be zero.
     pub reserved: [u64; 4],
+}
+
+/// `SessionStats::tmf` index of ABORT TASK.
+pub const TMF_ABORT_TASK: usize = 0;
+/// `SessionStats::tmf` index of LOGICAL UNIT RESET.
+pub const TMF_LU_RESET: usize = 1;
+/// `SessionStats::tmf` index of TARGET WARM RESET.
+pub const TMF_TARGET_RESET: usize = 2;
+
+/// Counters of one task management function (RFC 7143 §11.5).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TmfStats {
+    /// Requests sent to the target.
+    pub sent: u64,
+    /// Requests that succeeded ("function complete"; for ABORT TASK also
+    /// "task does not exist", and aborts of commands that had not been
+    /// sent yet, answered without a request).
+    pub succeeded: u64,
+    /// Requests the target answered with another response (the error
+    /// handler escalated).
+    pub failed: u64,
+    /// Requests with no response within their timeout (escalated).
+    pub timed_out: u64,
+    /// Requests cut short by a connection failure.
+    pub connection_lost: u64,
 }
 
 /// `SessionInfo::io`: commands go to the connection.
@@ -486,6 +535,7 @@ pub const FAILURE_NAMES: &[&str] = &[
     "SCSI Response SenseLength beyond its data segment",
     "Logout Response not received in time",
     "target ping flood (NOP-In pings the target does not read the answers to)",
+    "Task Management Function Response for an ITT that is not a TMF request",
 ];
 
 /// The text of a 1-based failure cause; "none" for 0.
@@ -514,6 +564,10 @@ pub const EVENT_REPLACEMENT_TIMEOUT: u32 = 2;
 pub const EVENT_RECOVERED: u32 = 3;
 /// The session was removed.
 pub const EVENT_REMOVED: u32 = 4;
+/// The target reported REPORTED LUNS DATA HAS CHANGED (a unit attention, or
+/// an Async Message): the module scanned the host for new LUNs; the daemon
+/// runs `rescan` for the session, which also drops removed LUNs (ABI 3).
+pub const EVENT_LUNS_CHANGED: u32 = 5;
 
 /// Argument of `IOC_EVENT_WAIT`.
 #[repr(C)]
@@ -554,5 +608,6 @@ const _: () = assert!(core::mem::size_of::<ConnBind>() == 904);
 const _: () = assert!(core::mem::size_of::<SessionRemove>() == 32);
 const _: () = assert!(core::mem::size_of::<SessionInfo>() == 892);
 const _: () = assert!(core::mem::size_of::<SessionList>() == 40);
-const _: () = assert!(core::mem::size_of::<SessionStats>() == 136);
+const _: () = assert!(core::mem::size_of::<SessionStats>() == 264);
+const _: () = assert!(core::mem::size_of::<TmfStats>() == 40);
 const _: () = assert!(core::mem::size_of::<EventWait>() == 64);

@@ -14,7 +14,7 @@ fn ioctl_numbers() {
     assert_eq!(IOC_CONN_BIND, ioc(3, 1, 904));
     assert_eq!(IOC_SESSION_REMOVE, ioc(1, 2, 32));
     assert_eq!(IOC_SESSION_LIST, ioc(3, 3, 40));
-    assert_eq!(IOC_SESSION_STATS, ioc(3, 4, 136));
+    assert_eq!(IOC_SESSION_STATS, ioc(3, 4, 264));
     assert_eq!(IOC_EVENT_WAIT, ioc(3, 5, 64));
     assert_eq!(IOC_CONN_BIND, 0xc388_e601);
 }
@@ -32,7 +32,10 @@ fn conn_bind_layout() {
     assert_eq!(offset_of!(ConnBind, noop_out_timeout), 112);
     assert_eq!(offset_of!(ConnBind, target_name), 116);
     assert_eq!(offset_of!(ConnBind, portal), 820);
-    assert_eq!(offset_of!(ConnBind, reserved), 884);
+    // Version 3: the error handler's timeouts, from the old reserved words.
+    assert_eq!(offset_of!(ConnBind, abort_timeout), 884);
+    assert_eq!(offset_of!(ConnBind, tgt_reset_timeout), 892);
+    assert_eq!(offset_of!(ConnBind, reserved), 896);
     assert_eq!(size_of::<ConnBind>(), 904);
     let b = ConnBind::new();
     assert_eq!(
@@ -44,11 +47,23 @@ fn conn_bind_layout() {
     );
     assert_eq!(b.fd, -1);
     assert_eq!(b.replacement_timeout, TIMER_DEFAULT);
+    assert_eq!(b.lu_reset_timeout, TIMER_DEFAULT);
+}
+
+#[test]
+fn version_3_layouts() {
+    assert_eq!(ABI_VERSION, 3);
+    assert_eq!(offset_of!(SessionStats, conn_failures), 96);
+    assert_eq!(offset_of!(SessionStats, tmf), 104);
+    assert_eq!(offset_of!(SessionStats, host_resets), 224);
+    assert_eq!(offset_of!(SessionStats, reserved), 232);
+    assert_eq!(size_of::<SessionStats>(), 264);
+    assert_eq!(size_of::<TmfStats>(), 40);
+    assert_eq!(offset_of!(TmfStats, connection_lost), 32);
 }
 
 #[test]
 fn version_2_layouts() {
-    assert_eq!(ABI_VERSION, 2);
     assert_eq!(offset_of!(SessionInfo, io), 860);
     assert_eq!(offset_of!(SessionInfo, noop_out_timeout), 888);
     assert_eq!(size_of::<SessionInfo>(), 892);

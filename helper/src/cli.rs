@@ -66,6 +66,10 @@ pub enum Command {
     /// List the module's sessions with their parameters and devices.
     #[command(after_help = EXIT_CODES)]
     List(ListArgs),
+    /// Scan sessions for new LUNs and drop the LUNs the target no longer
+    /// reports (as `iscsiadm -m session -R`); every session by default.
+    #[command(after_help = EXIT_CODES)]
+    Rescan(RescanArgs),
     /// Run the recovery daemon: reconnect sessions whose connection failed
     /// (the iscsid of FreeBSD and OpenBSD).
     #[command(after_help = EXIT_CODES)]
@@ -228,6 +232,16 @@ pub struct LoginArgs {
     /// dropped and recovered (default 5).
     #[arg(long, value_name = "SECONDS")]
     pub noop_out_timeout: Option<u32>,
+    /// Seconds an ABORT TASK for a timed-out command waits for its answer
+    /// before the error handler escalates (default 15).
+    #[arg(long, value_name = "SECONDS")]
+    pub abort_timeout: Option<u32>,
+    /// Seconds a LOGICAL UNIT RESET waits for its answer (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub lu_reset_timeout: Option<u32>,
+    /// Seconds a TARGET WARM RESET waits for its answer (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub tgt_reset_timeout: Option<u32>,
     /// Seconds to wait for the LUN scan to create block devices (default 15).
     #[arg(long, value_name = "SECONDS")]
     pub scan_timeout: Option<u64>,
@@ -261,6 +275,23 @@ pub struct LogoutArgs {
     /// Tear the session down without a Logout exchange (dead connection).
     #[arg(long)]
     pub force: bool,
+}
+
+/// `rescan`.
+#[derive(Debug, Args)]
+pub struct RescanArgs {
+    /// Rescan the sessions to this target.
+    #[arg(short = 'T', long, value_name = "IQN", conflicts_with_all = ["session", "all"])]
+    pub target: Option<String>,
+    /// Rescan this session.
+    #[arg(long, value_name = "ID", conflicts_with = "all")]
+    pub session: Option<u32>,
+    /// Rescan every session (the default).
+    #[arg(long)]
+    pub all: bool,
+    /// Seconds to wait for the block devices of new LUNs (default 15).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15)]
+    pub scan_timeout: u64,
 }
 
 /// `list`.

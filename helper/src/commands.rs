@@ -8,12 +8,14 @@ use std::time::Duration;
 use iscsi_init_abi as abi;
 use serde_json::{json, Map, Value};
 
-use crate::cli::{Cli, Command, DiscoverArgs, ListArgs, LoginArgs, LogoutArgs, ParamArgs};
+use crate::cli::{
+    Cli, Command, DiscoverArgs, ListArgs, LoginArgs, LogoutArgs, ParamArgs, RescanArgs,
+};
 use crate::config::{build_offer, AuthSettings, Config, Defaults, Startup, TargetRecord};
 use crate::diag::{trace, warn};
 use crate::discovery::{DiscoveredTarget, Session};
 use crate::error::{Error, Result};
-use crate::identity::{self, check_name, derive_isid, format_isid, parse_isid};
+use crate::identity::{self, check_name, derive_isid, derive_path_isid, format_isid, parse_isid};
 use crate::kernel::{
     abi_params, conn_bind_for, get_str, io_name, state_name, BindRequest, Device, RecoveryTimers,
 };
@@ -50,6 +52,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Login(a) => login_cmd(&cli, &mut config, a),
         Command::Logout(a) => logout_cmd(&config, a),
         Command::List(a) => list_cmd(a),
+        Command::Rescan(a) => rescan_cmd(a),
         Command::Daemon(a) => crate::daemon::run(&cli, config, a),
     }
 }
@@ -351,6 +354,8 @@ struct Prepared {
     queue_depth: u32,
     cmd_timeout: u32,
     timers: RecoveryTimers,
+    /// The ISID is derived (no `--isid`, none in the record).
+    isid_derived: bool,
 }
 
 /// Resolves a login's settings: command line over target record over
@@ -425,9 +430,26 @@ fn prepare(ctx: &LoginContext, config: &mut Config, a: &LoginArgs) -> Result<Pre
             rec.and_then(|r| r.noop_out_timeout),
             f.defaults.noop_out_timeout,
         ),
+        abort_timeout: pick(
+            a.abort_timeout,
+            rec.and_then(|r| r.abort_timeout),
+            f.defaults.abort_timeout,
+        ),
+        lu_reset_timeout: pick(
+            a.lu_reset_timeout,
+            rec.and_then(|r| r.lu_reset_timeout),
+            f.defaults.lu_reset_timeout,
+        ),
+        tgt_reset_timeout: pick(
+            a.tgt_reset_timeout,
+            rec.and_then(|r| r.tgt_reset_timeout),
+            f.defaults.tgt_reset_timeout,
+        ),
     };
     check_timers(&timers)?;
+    let isid_derived = a.isid.is_none() && rec.and_then(|r| r.isid.as_deref()).is_none();
     Ok(Prepared {
+        isid_derived,
         target: r.target,
         portal: r.portal,
         initiator_name,
@@ -449,6 +471,61 @@ fn prepare(ctx: &LoginContext, config: &mut Config, a: &LoginArgs) -> Result<Pre
     })
 }
 
+/// The ISID of a new login, and the failed session it recovers, if any.
+///
+/// A session to the same target with the same ISID that has no connection
+/// is recovered; one that is logged in through the same portal is an error.
+/// With a derived ISID, one logged in through another portal is another
+/// path (dm-multipath): the login takes the next derived path ISID
+/// ([`derive_path_isid`]) that no live session through another portal
+/// uses. An explicit ISID is used as it is.
+fn choose_isid(p: &Prepared, sessions: &[abi::SessionInfo]) -> Result<([u8; 6], Option<u32>)> {
+    let portal = p.portal.to_string();
+    let paths = if p.isid_derived {
+        identity::MAX_DERIVED_PATHS
+    } else {
+        1
+    };
+    for n in 0..paths {
+        let isid = if p.isid_derived {
+            derive_path_isid(&p.initiator_name, &p.target, n)
+        } else {
+            p.settings.isid
+        };
+        let same = sessions
+            .iter()
+            .find(|si| get_str(&si.target_name) == p.target && si.isid == isid);
+        let Some(si) = same else {
+            return Ok((isid, None));
+        };
+        let same_portal = get_str(&si.portal) == portal;
+        if si.state == abi::STATE_FAILED && (same_portal || !p.isid_derived) {
+            return Ok((isid, Some(si.session_id)));
+        }
+        if same_portal || !p.isid_derived {
+            return Err(Error::other(format!(
+                "already logged in to {} through {} (session {}); log out first",
+                p.target,
+                get_str(&si.portal),
+                si.session_id
+            )));
+        }
+        trace(|| {
+            format!(
+                "ISID {} is session {}'s (through {}): trying path {}",
+                format_isid(&isid),
+                si.session_id,
+                get_str(&si.portal),
+                n + 1
+            )
+        });
+    }
+    Err(Error::other(format!(
+        "{} sessions to {} already: give an explicit --isid",
+        paths, p.target
+    )))
+}
+
 /// The timers' ranges (the module checks them too).
 fn check_timers(t: &RecoveryTimers) -> Result<()> {
     let max = 3600;
@@ -456,6 +533,9 @@ fn check_timers(t: &RecoveryTimers) -> Result<()> {
         ("replacement_timeout", t.replacement_timeout, 0),
         ("noop_out_interval", t.noop_out_interval, 0),
         ("noop_out_timeout", t.noop_out_timeout, 1),
+        ("abort_timeout", t.abort_timeout, 1),
+        ("lu_reset_timeout", t.lu_reset_timeout, 1),
+        ("tgt_reset_timeout", t.tgt_reset_timeout, 1),
     ] {
         if let Some(v) = v {
             if v < lo || v > max {
@@ -483,24 +563,18 @@ pub(crate) fn attach(
     dev: &Device,
     recover: Option<u32>,
 ) -> Result<Attached> {
-    let p = prepare(ctx, config, a)?;
-    let isid = p.settings.isid;
+    let mut p = prepare(ctx, config, a)?;
     let mut session_id = recover;
     if recover.is_none() {
-        for si in dev.session_list()? {
-            if get_str(&si.target_name) == p.target && si.isid == isid {
-                if si.state == abi::STATE_FAILED {
-                    trace(|| format!("recovering failed session {}", si.session_id));
-                    session_id = Some(si.session_id);
-                } else {
-                    return Err(Error::other(format!(
-                        "already logged in to {} (session {}); log out first",
-                        p.target, si.session_id
-                    )));
-                }
-            }
+        let sessions = dev.session_list()?;
+        let (isid, existing) = choose_isid(&p, &sessions)?;
+        p.settings.isid = isid;
+        if let Some(id) = existing {
+            trace(|| format!("recovering failed session {id}"));
+            session_id = Some(id);
         }
     }
+    let isid = p.settings.isid;
     let (t, li) = login(
         connect_fn(&p.timing),
         &p.portal,
@@ -535,6 +609,7 @@ pub(crate) fn attach(
         config: ctx.config_path.map(Path::to_path_buf),
         initiator_name: ctx.initiator_override.map(str::to_string),
         login,
+        netns: runtime::current_netns(),
     };
     Ok(Attached {
         target: p.target,
@@ -751,6 +826,76 @@ fn login_output(
 
 // ------------------------------------------------------------ logout, list
 
+/// `rescan`: [`crate::rescan::rescan_host`] for each chosen session.
+fn rescan_cmd(a: &RescanArgs) -> Result<Output> {
+    let dev = Device::open()?;
+    let sessions = dev.session_list()?;
+    let chosen: Vec<&abi::SessionInfo> = sessions
+        .iter()
+        .filter(|s| match (&a.target, a.session) {
+            (Some(t), _) => get_str(&s.target_name) == *t,
+            (None, Some(id)) => s.session_id == id,
+            _ => true,
+        })
+        .collect();
+    if chosen.is_empty() {
+        return match (&a.target, a.session) {
+            (Some(t), _) => Err(Error::not_found(format!("no session to {t}"))),
+            (None, Some(id)) => Err(Error::not_found(format!("no session {id}"))),
+            _ => Ok(Output {
+                json: json!({"sessions": []}),
+                text: "no sessions\n".into(),
+            }),
+        };
+    }
+    let mut text = String::new();
+    let mut arr = Vec::new();
+    for s in chosen {
+        let r = crate::rescan::rescan_host(s.host_no, Duration::from_secs(a.scan_timeout))?;
+        text.push_str(&rescan_text(s.session_id, &r));
+        arr.push(
+            json!({"session_id": s.session_id, "target": get_str(&s.target_name), "rescan": r}),
+        );
+    }
+    Ok(Output {
+        json: json!({"sessions": arr}),
+        text,
+    })
+}
+
+/// One session's rescan, for the terminal (and the daemon's log).
+pub(crate) fn rescan_text(id: u32, r: &crate::rescan::HostRescan) -> String {
+    let name = |d: &crate::sysfs::ScsiDevice| match &d.block {
+        Some(b) => format!("{} (LUN {}, {b})", d.hctl, d.lun),
+        None => format!("{} (LUN {})", d.hctl, d.lun),
+    };
+    let mut t = format!("session {id} (host {}): ", r.host_no);
+    if r.added.is_empty() && r.removed.is_empty() {
+        t.push_str("no change");
+    }
+    if !r.added.is_empty() {
+        t.push_str(&format!(
+            "added {}",
+            r.added.iter().map(name).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !r.removed.is_empty() {
+        if !r.added.is_empty() {
+            t.push_str("; ");
+        }
+        t.push_str(&format!(
+            "removed {}",
+            r.removed.iter().map(name).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    t.push_str(&format!("; {} LUN(s)", r.devices.len()));
+    if let Some(why) = &r.removal_skipped {
+        t.push_str(&format!(" (removed LUNs not checked: {why})"));
+    }
+    t.push('\n');
+    t
+}
+
 fn logout_cmd(config: &Config, a: &LogoutArgs) -> Result<Output> {
     let target = match (&a.name, &a.target) {
         (_, Some(t)) => Some(t.clone()),
@@ -923,6 +1068,29 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
                 st.pdus_received, st.digest_errors, st.protocol_errors, st.transport_errors,
                 st.aborts, st.conn_failures
             ));
+            let names = ["ABORT TASK", "LOGICAL UNIT RESET", "TARGET WARM RESET"];
+            let mut tmf = serde_json::Map::new();
+            for (name, (key, c)) in names.iter().zip(
+                ["abort_task", "lu_reset", "target_reset"]
+                    .iter()
+                    .zip(st.tmf.iter()),
+            ) {
+                text.push_str(&format!(
+                    "    {name}: sent {} succeeded {} failed {} timed out {} connection lost {}\n",
+                    c.sent, c.succeeded, c.failed, c.timed_out, c.connection_lost
+                ));
+                tmf.insert(
+                    key.to_string(),
+                    json!({
+                        "sent": c.sent,
+                        "succeeded": c.succeeded,
+                        "failed": c.failed,
+                        "timed_out": c.timed_out,
+                        "connection_lost": c.connection_lost,
+                    }),
+                );
+            }
+            text.push_str(&format!("    host resets {}\n", st.host_resets));
             o["stats"] = json!({
                 "commands": st.commands,
                 "responses": st.responses,
@@ -935,6 +1103,8 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
                 "transport_errors": st.transport_errors,
                 "aborts": st.aborts,
                 "conn_failures": st.conn_failures,
+                "tmf": Value::Object(tmf),
+                "host_resets": st.host_resets,
             });
         }
         arr.push(o);

@@ -236,6 +236,12 @@ pub struct Defaults {
     /// Seconds a NOP-Out ping may go unanswered before the connection
     /// fails (default 5).
     pub noop_out_timeout: Option<u32>,
+    /// Seconds an ABORT TASK waits for its answer (default 15).
+    pub abort_timeout: Option<u32>,
+    /// Seconds a LOGICAL UNIT RESET waits for its answer (default 30).
+    pub lu_reset_timeout: Option<u32>,
+    /// Seconds a TARGET WARM RESET waits for its answer (default 30).
+    pub tgt_reset_timeout: Option<u32>,
     /// Authentication of normal sessions.
     pub auth: Option<AuthSettings>,
     /// Operational parameters (RFC 7143 key names).
@@ -285,6 +291,12 @@ pub struct TargetRecord {
     pub noop_out_interval: Option<u32>,
     /// `noop_out_timeout`, seconds (see `[defaults]`).
     pub noop_out_timeout: Option<u32>,
+    /// `abort_timeout`, seconds (see `[defaults]`).
+    pub abort_timeout: Option<u32>,
+    /// `lu_reset_timeout`, seconds (see `[defaults]`).
+    pub lu_reset_timeout: Option<u32>,
+    /// `tgt_reset_timeout`, seconds (see `[defaults]`).
+    pub tgt_reset_timeout: Option<u32>,
     /// `"automatic"`: `login --all` and the daemon's start log this record
     /// in (open-iscsi's node.startup); `"manual"` (the default): only
     /// by name.

@@ -1,7 +1,8 @@
 //! `iscsi-init daemon`: the recovery daemon (the iscsid of FreeBSD and
 //! OpenBSD, Documentation/helper.rst "Recovery").
 //!
-//! It opens /dev/iscsi_init once (the module checks CAP_SYS_ADMIN there),
+//! It opens /dev/iscsi_init once (while it has CAP_SYS_ADMIN, which the
+//! module then grants the open file),
 //! optionally logs in every `startup = "automatic"` record, drops every
 //! capability, and then waits for the module's events (`IOC_EVENT_WAIT`).
 //! When a session's connection fails it logs in again with the same ISID
@@ -81,7 +82,13 @@ fn single_instance() -> Result<nix::fcntl::Flock<std::fs::File>> {
         .mode(0o700)
         .create(&base)
         .map_err(io)?;
-    let path = base.join("daemon.lock");
+    // One per network namespace: a daemon recovers only the sessions
+    // logged in from its own namespace (their sockets connect there).
+    let name = match runtime::current_netns() {
+        Some(ns) if !runtime::in_initial_netns() => format!("daemon-net{ns}.lock"),
+        _ => "daemon.lock".to_string(),
+    };
+    let path = base.join(name);
     let f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -95,6 +102,18 @@ fn single_instance() -> Result<nix::fcntl::Flock<std::fs::File>> {
             path.display()
         ))
     })
+}
+
+/// Whether session `id` was logged in from another network namespace than
+/// the daemon's (its runtime record says so): a daemon there recovers it.
+fn foreign(id: u32) -> bool {
+    match (
+        runtime::read(id).ok().and_then(|r| r.netns),
+        runtime::current_netns(),
+    ) {
+        (Some(theirs), Some(ours)) => theirs != ours,
+        _ => false,
+    }
 }
 
 /// Logs session `id` in again from its runtime record and binds it.
@@ -144,7 +163,7 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
     let mut pending: BTreeMap<u32, Pending> = BTreeMap::new();
     let catch_up = |pending: &mut BTreeMap<u32, Pending>| -> Result<()> {
         for s in dev.session_list()? {
-            if s.state == abi::STATE_FAILED && s.io != abi::IO_CLOSING {
+            if s.state == abi::STATE_FAILED && s.io != abi::IO_CLOSING && !foreign(s.session_id) {
                 pending.entry(s.session_id).or_insert(Pending {
                     due: Instant::now(),
                     backoff: FIRST_BACKOFF,
@@ -180,6 +199,10 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
                     catch_up(&mut pending)?;
                 }
                 handle(&ev, &mut pending);
+                if ev.kind == abi::EVENT_LUNS_CHANGED && !foreign(ev.session_id) {
+                    let (dev, id) = (dev.clone(), ev.session_id);
+                    thread::spawn(move || rescan(&dev, id));
+                }
             }
         }
         while let Ok((id, r)) = done_rx.try_recv() {
@@ -213,10 +236,35 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
     }
 }
 
+/// The target of session `id` reported changed LUNs: the module scanned
+/// for new ones; `rescan` also drops the removed ones.
+fn rescan(dev: &Device, id: u32) {
+    let host = dev
+        .session_list()
+        .ok()
+        .and_then(|l| l.into_iter().find(|s| s.session_id == id))
+        .map(|s| s.host_no);
+    let Some(host) = host else { return };
+    match crate::rescan::rescan_host(host, Duration::from_secs(15)) {
+        Ok(r) => log(&format!(
+            "LUNs changed: {}",
+            crate::commands::rescan_text(id, &r).trim_end()
+        )),
+        Err(e) => log(&format!(
+            "session {id}: rescan after changed LUNs failed: {e}"
+        )),
+    }
+}
+
 /// Applies one event to the pending sessions.
 fn handle(ev: &abi::EventWait, pending: &mut BTreeMap<u32, Pending>) {
     let id = ev.session_id;
     match ev.kind {
+        abi::EVENT_CONN_FAILED if foreign(id) => {
+            log(&format!(
+                "session {id}: connection failed; it was logged in from another network namespace, whose daemon recovers it"
+            ));
+        }
         abi::EVENT_CONN_FAILED => {
             let cause = abi::failure_name(ev.cause).to_string();
             log(&format!(
@@ -249,8 +297,11 @@ fn handle(ev: &abi::EventWait, pending: &mut BTreeMap<u32, Pending>) {
             ));
         }
         abi::EVENT_REMOVED => {
-            pending.remove(&id);
-            runtime::remove(id);
+            // The record goes with the session (the daemon of the session's
+            // namespace, or any if it had none recorded, removes it).
+            if pending.remove(&id).is_some() || !foreign(id) {
+                runtime::remove(id);
+            }
             log(&format!("session {id}: removed"));
         }
         _ => {}

@@ -173,14 +173,28 @@ pub fn initiator_name(
 /// The derived ISID for `initiator` talking to `target` (see the module
 /// documentation). `target` is empty for discovery sessions.
 pub fn derive_isid(initiator: &str, target: &str) -> [u8; 6] {
+    derive_path_isid(initiator, target, 0)
+}
+
+/// The derived ISID of path `n` to `target`: path 0 is [`derive_isid`];
+/// path `n > 0` (a further session to the same target through another
+/// portal, for multipath) also hashes `"\0"` and `n` in decimal.
+pub fn derive_path_isid(initiator: &str, target: &str, n: u32) -> [u8; 6] {
     let mut h = Sha256::new();
     h.update(b"iscsi-init isid v1\0");
     h.update(initiator.as_bytes());
     h.update(b"\0");
     h.update(target.as_bytes());
+    if n > 0 {
+        h.update(b"\0");
+        h.update(n.to_string().as_bytes());
+    }
     let d = h.finalize();
     [0x80, d[0], d[1], d[2], d[3], d[4]]
 }
+
+/// How many derived path ISIDs a login tries ([`derive_path_isid`]).
+pub const MAX_DERIVED_PATHS: u32 = 16;
 
 /// Parse an explicit ISID: 12 hex digits, optionally with `0x` and `:`/`-`
 /// separators.
@@ -303,5 +317,20 @@ mod tests {
         assert_eq!(format_isid(&[0x80, 0x12, 0x34, 0x56, 0, 1]), "801234560001");
         assert!(parse_isid("801234").is_err());
         assert!(parse_isid("c01234560001").is_err());
+    }
+
+    #[test]
+    fn path_isids_are_distinct_and_path_0_is_the_old_rule() {
+        let (i, t) = ("iqn.2026-11.org.iscsi-init:1", "iqn.2001-04.com.example:t1");
+        assert_eq!(derive_path_isid(i, t, 0), derive_isid(i, t));
+        let all: Vec<_> = (0..MAX_DERIVED_PATHS)
+            .map(|n| derive_path_isid(i, t, n))
+            .collect();
+        for (k, a) in all.iter().enumerate() {
+            assert_eq!(a[0], 0x80);
+            assert!(all[k + 1..].iter().all(|b| b != a), "path {k} repeats");
+        }
+        // Stable across releases: records and target ACLs depend on it.
+        assert_eq!(format_isid(&derive_path_isid(i, t, 1)), "800fa95b3d25");
     }
 }

@@ -394,6 +394,15 @@ pub struct RecoveryTimers {
     pub noop_out_interval: Option<u32>,
     /// Seconds a ping may go unanswered (default 5).
     pub noop_out_timeout: Option<u32>,
+    /// Seconds an ABORT TASK waits for its answer (default 15).
+    #[serde(default)]
+    pub abort_timeout: Option<u32>,
+    /// Seconds a LOGICAL UNIT RESET waits for its answer (default 30).
+    #[serde(default)]
+    pub lu_reset_timeout: Option<u32>,
+    /// Seconds a TARGET WARM RESET waits for its answer (default 30).
+    #[serde(default)]
+    pub tgt_reset_timeout: Option<u32>,
 }
 
 /// What `IOC_CONN_BIND` needs besides the login result.
@@ -442,6 +451,9 @@ pub fn conn_bind_for(li: &LoggedIn, r: &BindRequest) -> Result<abi::ConnBind> {
     b.replacement_timeout = t(r.timers.replacement_timeout);
     b.noop_out_interval = t(r.timers.noop_out_interval);
     b.noop_out_timeout = t(r.timers.noop_out_timeout);
+    b.abort_timeout = t(r.timers.abort_timeout);
+    b.lu_reset_timeout = t(r.timers.lu_reset_timeout);
+    b.tgt_reset_timeout = t(r.timers.tgt_reset_timeout);
     b.params = to_abi(&li.negotiated);
     put_str(&mut b.target_name, r.target_name, "target name")?;
     put_str(&mut b.initiator_name, r.initiator_name, "initiator name")?;

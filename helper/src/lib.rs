@@ -18,6 +18,7 @@ pub mod login;
 pub mod negotiate;
 pub mod params;
 pub mod portal;
+pub mod rescan;
 pub mod runtime;
 pub mod sysfs;
 pub mod textval;

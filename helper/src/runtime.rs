@@ -36,6 +36,28 @@ pub struct SessionRecord {
     pub initiator_name: Option<String>,
     /// The login's arguments, with the ISID made explicit.
     pub login: LoginArgs,
+    /// The network namespace the login ran in (the inode of
+    /// `/proc/self/ns/net`): the session's socket lives there, and only a
+    /// daemon in the same namespace recovers it. Absent in records of
+    /// helpers before it.
+    #[serde(default)]
+    pub netns: Option<u64>,
+}
+
+/// The network namespace of the calling process: the inode number of
+/// `/proc/self/ns/net` (what `ip netns identify` compares). `None` if
+/// /proc is not mounted.
+pub fn current_netns() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/proc/self/ns/net").ok().map(|m| m.ino())
+}
+
+/// Whether the calling process is in the network namespace of PID 1 (the
+/// initial one, on a host).
+pub fn in_initial_netns() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let init = fs::metadata("/proc/1/ns/net").ok().map(|m| m.ino());
+    init.is_none() || init == current_netns()
 }
 
 /// The records' directory.
@@ -122,6 +144,7 @@ mod tests {
             target: "iqn.2003-01.org.example:t".into(),
             config: None,
             initiator_name: Some("iqn.2003-01.org.example:i".into()),
+            netns: Some(4026531840),
             login: LoginArgs {
                 target: Some("iqn.2003-01.org.example:t".into()),
                 portal: Some("10.0.0.1".into()),

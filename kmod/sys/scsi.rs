@@ -33,8 +33,13 @@ pub(crate) enum HostByte {
     Ok = 0x00,
     /// DID_NO_CONNECT: no connection to the target.
     NoConnect = 0x01,
+    /// DID_ABORT: the command was aborted (ABORT TASK).
+    Abort = 0x05,
     /// DID_ERROR: internal error (protocol violation by the target).
     Error = 0x07,
+    /// DID_RESET: the command was terminated by a reset; the midlayer
+    /// retries it.
+    Reset = 0x08,
     /// DID_REQUEUE: requeue without using up a retry (the midlayer sends
     /// it again once the device is unblocked).
     Requeue = 0x0d,
@@ -268,10 +273,22 @@ pub(crate) struct EhCmd<'a> {
 }
 
 impl EhCmd<'_> {
-    /// The command's blk-mq tag.
+    /// The command's blk-mq tag; `u32::MAX` for the command of a reset
+    /// ioctl, which has none.
     pub(crate) fn tag(&self) -> u32 {
         // SAFETY: the command is valid for the callback's duration.
         unsafe { bindings::iscsi_init_cmd_tag(self.ptr.as_ptr()) }
+    }
+
+    /// The LUN of the command's device, 8 bytes as on the wire. (The only
+    /// field a reset from `sg_reset`'s ioctl may be asked for: that command
+    /// has no request, so no tag.)
+    pub(crate) fn lun(&self) -> [u8; 8] {
+        let mut lun = [0u8; 8];
+        // SAFETY: the command and its device are valid for the callback's
+        // duration; `lun` has room for the 8 bytes written.
+        unsafe { bindings::iscsi_init_cmd_lun(self.ptr.as_ptr(), lun.as_mut_ptr()) };
+        lun
     }
 
     /// Whether the driver still holds a handle of it.
@@ -323,6 +340,12 @@ pub(crate) enum HostAttr {
     NoopOutInterval,
     /// `iscsi_noop_out_timeout` (writable)
     NoopOutTimeout,
+    /// `iscsi_abort_timeout` (writable)
+    AbortTimeout,
+    /// `iscsi_lu_reset_timeout` (writable)
+    LuResetTimeout,
+    /// `iscsi_tgt_reset_timeout` (writable)
+    TgtResetTimeout,
 }
 
 /// A sysfs `show` buffer (one page).
@@ -738,6 +761,9 @@ fn attr_of(which: c_uint) -> Option<HostAttr> {
         bindings::ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT => HostAttr::ReplacementTimeout,
         bindings::ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL => HostAttr::NoopOutInterval,
         bindings::ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT => HostAttr::NoopOutTimeout,
+        bindings::ISCSI_INIT_ATTR_ABORT_TIMEOUT => HostAttr::AbortTimeout,
+        bindings::ISCSI_INIT_ATTR_LU_RESET_TIMEOUT => HostAttr::LuResetTimeout,
+        bindings::ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT => HostAttr::TgtResetTimeout,
         _ => return None,
     })
 }

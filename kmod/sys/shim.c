@@ -78,7 +78,10 @@ static DEVICE_ATTR_RW(_name)
 #define ISCSI_INIT_SHOST_TIMER_ATTRS(X)						\
 	X(iscsi_replacement_timeout, ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT)	\
 	X(iscsi_noop_out_interval, ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL)		\
-	X(iscsi_noop_out_timeout, ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT)
+	X(iscsi_noop_out_timeout, ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT)		\
+	X(iscsi_abort_timeout, ISCSI_INIT_ATTR_ABORT_TIMEOUT)			\
+	X(iscsi_lu_reset_timeout, ISCSI_INIT_ATTR_LU_RESET_TIMEOUT)		\
+	X(iscsi_tgt_reset_timeout, ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT)
 
 #define ISCSI_INIT_SHOST_ATTR_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR(_name, _which);
 #define ISCSI_INIT_SHOST_ATTR_RW_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR_RW(_name, _which);
@@ -114,6 +117,8 @@ static struct scsi_host_template iscsi_init_sht = {
 	.eh_device_reset_handler = iscsi_init_rust_eh_device_reset,
 	.eh_target_reset_handler = iscsi_init_rust_eh_target_reset,
 	.eh_host_reset_handler = iscsi_init_rust_eh_host_reset,
+	/* Our host reset returns once the session is logged in again: no bus to settle. */
+	.skip_settle_delay = 1,
 	.device_configure = iscsi_init_device_configure,
 	.cmd_size = sizeof(u32),
 	.change_queue_depth = scsi_change_queue_depth,
@@ -208,9 +213,22 @@ void iscsi_init_cmd_info(struct scsi_cmnd *cmd, struct iscsi_init_cmd_info *info
 	memcpy(info->lun, lun.scsi_lun, 8);
 }
 
+void iscsi_init_cmd_lun(struct scsi_cmnd *cmd, u8 *lun)
+{
+	struct scsi_lun l;
+
+	int_to_scsilun(cmd->device->lun, &l);
+	memcpy(lun, l.scsi_lun, 8);
+}
+
 u32 iscsi_init_cmd_tag(struct scsi_cmnd *cmd)
 {
-	return blk_mq_unique_tag_to_tag(blk_mq_unique_tag(scsi_cmd_to_rq(cmd)));
+	struct request *rq = scsi_cmd_to_rq(cmd);
+
+	/* The command of a reset ioctl (scsi_ioctl_reset) has no hardware queue. */
+	if (!rq->mq_hctx)
+		return U32_MAX;
+	return blk_mq_unique_tag_to_tag(blk_mq_unique_tag(rq));
 }
 
 struct Scsi_Host *iscsi_init_cmd_host(struct scsi_cmnd *cmd)

@@ -50,6 +50,9 @@ enum {
 	ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT = 12,
 	ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL = 13,
 	ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT = 14,
+	ISCSI_INIT_ATTR_ABORT_TIMEOUT = 15,
+	ISCSI_INIT_ATTR_LU_RESET_TIMEOUT = 16,
+	ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT = 17,
 };
 
 /* ---- misc device ---- */
@@ -89,6 +92,8 @@ void iscsi_init_cmd_info(struct scsi_cmnd *cmd, struct iscsi_init_cmd_info *info
 void iscsi_init_cmd_complete(struct scsi_cmnd *cmd, u8 host_byte, u8 status, u32 resid,
 			     const u8 *sense, u32 sense_len);
 u32 iscsi_init_cmd_tag(struct scsi_cmnd *cmd);
+/* The LUN of the command's device, 8 bytes as on the wire (int_to_scsilun). */
+void iscsi_init_cmd_lun(struct scsi_cmnd *cmd, u8 *lun);
 struct Scsi_Host *iscsi_init_cmd_host(struct scsi_cmnd *cmd);
 
 /* ---- sockets ---- */

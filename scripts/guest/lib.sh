@@ -54,12 +54,13 @@ wait_for() {
 
 lio_setup() {
   local iqn=$LIO_DEFAULT_IQN luns=${LIO_LUNS:-1} mib=256 port=3260 init="" chap=${LIO_CHAP:-} mutual=${LIO_MUTUAL:-}
-  local OPTIND opt params=() attribs=() dataout_timeout=""
-  while getopts "t:l:s:p:i:c:m:P:A:T:" opt; do
+  local OPTIND opt params=() attribs=() dataout_timeout="" bdev="" portals=()
+  while getopts "t:l:s:p:i:c:m:P:A:T:b:a:" opt; do
     case $opt in
       t) iqn=$OPTARG;; l) luns=$OPTARG;; s) mib=$OPTARG;; p) port=$OPTARG;;
       i) init=$OPTARG;; c) chap=$OPTARG;; m) mutual=$OPTARG;; P) params+=("$OPTARG");;
-      A) attribs+=("$OPTARG");; T) dataout_timeout=$OPTARG;;
+      A) attribs+=("$OPTARG");; T) dataout_timeout=$OPTARG;; b) bdev=$OPTARG;;
+      a) portals+=("$OPTARG");;
       *) die "lio_setup: bad option";;
     esac
   done
@@ -71,13 +72,22 @@ lio_setup() {
   mkdir -p "$tpg"
   for ((i = 0; i < luns; i++)); do
     local dev=$CFS/core/rd_mcp_$tag/lun$i
-    mkdir -p "$dev"
-    echo "rd_pages=$(( mib * 256 ))" >"$dev/control"
+    if [ "$i" = 0 ] && [ -n "$bdev" ]; then
+      # LUN 0 on a block device (iblock backstore), e.g. a dm-delay device.
+      dev=$CFS/core/iblock_$tag/lun0
+      mkdir -p "$dev"
+      echo "udev_path=$bdev" >"$dev/control"
+    else
+      mkdir -p "$dev"
+      echo "rd_pages=$(( mib * 256 ))" >"$dev/control"
+    fi
     echo 1 >"$dev/enable"
     mkdir -p "$tpg/lun/lun_$i"
     ln -s "$dev" "$tpg/lun/lun_$i/$tag-$i"
   done
-  mkdir -p "$tpg/np/127.0.0.1:$port"
+  ((${#portals[@]})) || portals=("127.0.0.1:$port")
+  local np
+  for np in "${portals[@]}"; do mkdir -p "$tpg/np/$np"; done
   local authdir=$tpg/auth
   if [ -n "$init" ]; then
     echo 0 >"$tpg/attrib/generate_node_acls"
@@ -134,7 +144,7 @@ lio_teardown() {
   done
   rmdir "$tpg" "$CFS/iscsi/$iqn"
   for d in "${devs[@]}"; do rmdir "$d"; done
-  for d in "$CFS"/core/rd_mcp_*/; do rmdir "$d" 2>/dev/null || true; done
+  for d in "$CFS"/core/rd_mcp_*/ "$CFS"/core/iblock_*/; do rmdir "$d" 2>/dev/null || true; done
 }
 
 disk_for_host() {
@@ -188,10 +198,15 @@ cleanup_all() {
   fi
   # A daemon a failed scenario left running would reconnect its sessions.
   pkill -f 'iscsi-init daemon' 2>/dev/null || true
+  pkill -x multipathd 2>/dev/null || true
   if grep -q '^iscsi_init ' /proc/modules; then rmmod iscsi_init || true; fi
   targets_stop
   local t
   for t in "$CFS"/iscsi/iqn.*; do [ -d "$t" ] && lio_teardown "$(basename "$t")"; done
+  # device-mapper devices (dm-delay, multipath maps) and loop devices a
+  # scenario left behind
+  dmsetup remove_all --noudevsync 2>/dev/null || true
+  losetup -D 2>/dev/null || true
   return 0
 }
 
@@ -366,6 +381,15 @@ kill_and_time() {
 }
 
 ii_recoveries() { cat "/sys/class/scsi_host/host$(ii_host "$1")/iscsi_recoveries"; }
+
+# ii_stat IQN JQ_PATH: one figure of our session to IQN from `list --stats
+# --json`, e.g. ii_stat "$IQN" .stats.tmf.abort_task.sent
+ii_stat() {
+  ii list --stats --json | jq -er --arg t "$1" ".sessions[] | select(.target == \$t) | $2"
+}
+
+# The SCSI generic node (/dev/sgN) of a disk /dev/sdX.
+sg_of() { echo "/dev/$(ls "/sys/block/$(basename "$1")/device/scsi_generic/")"; }
 
 now() { date +%s.%N; }
 

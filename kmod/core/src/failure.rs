@@ -110,10 +110,12 @@ failures! {
     OutOfMemory = Local, "out of memory";
     /// A connection thread could not be started.
     ThreadStart = Local, "cannot start a connection thread";
-    /// The SCSI error handler aborted a command (ERL 0: the connection is
-    /// dropped).
+    /// The SCSI error handler aborted a command by dropping the connection
+    /// (ABI 2; since ABI 3 a timed-out command gets an ABORT TASK, and this
+    /// cause is no longer raised).
     ErrorHandlerAbort = Local, "SCSI command timed out; dropping the connection";
-    /// The SCSI error handler asked for a reset.
+    /// The SCSI error handler's last level (`eh_host_reset_handler`): the
+    /// connection is dropped and session recovery takes over.
     ErrorHandlerReset = Local, "reset requested by the SCSI error handler";
     /// A new connection replaces this one, or the session is removed.
     Stopped = Local, "connection stopped";
@@ -132,6 +134,9 @@ failures! {
     /// More target pings than `MAX_QUEUED_PING_ANSWERS` wait for their
     /// answers while the target reads nothing.
     PingFlood = Protocol, "target ping flood (NOP-In pings the target does not read the answers to)";
+    /// A Task Management Function Response whose ITT is not that of a task
+    /// management request (RFC 7143 §11.6).
+    TmfResponseUnknownItt = Protocol, "Task Management Function Response for an ITT that is not a TMF request";
 }
 
 impl Failure {

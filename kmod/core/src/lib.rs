@@ -25,6 +25,7 @@
 //!     pub mod ring;
 //!     pub mod session;
 //!     pub mod task;
+//!     pub mod tmf;
 //! }
 //! ```
 #![no_std]
@@ -44,3 +45,4 @@ pub mod recovery;
 pub mod ring;
 pub mod session;
 pub mod task;
+pub mod tmf;

@@ -284,6 +284,11 @@ impl Recovery {
         self.rescan = true;
     }
 
+    /// Whether a LUN rescan is requested (not taken).
+    pub fn rescan_pending(&self) -> bool {
+        self.rescan
+    }
+
     /// Whether a LUN rescan was requested since the last call.
     pub fn take_rescan(&mut self) -> bool {
         core::mem::replace(&mut self.rescan, false)

@@ -13,16 +13,20 @@ use super::ring::Ring;
 use super::task::{
     CmdHandle, CmdInfo, Completion, DataDir, HostStatus, StartError, Task, TaskTable, SENSE_LEN,
 };
+use super::tmf::{TmfCounters, TmfKind, TmfOutcome, TmfRequest, TmfSlot};
 use crate::codec::async_msg::{AsyncEvent, AsyncMessage};
 use crate::codec::data::{DataIn, R2t};
 use crate::codec::logout::{LogoutResponse, LogoutResponseCode};
 use crate::codec::nop::NopIn;
 use crate::codec::scsi::{self, ScsiResponse, ServiceResponse};
 use crate::codec::serial::{CmdWindow, Sn};
+use crate::codec::tmf::TaskMgmtResponse;
 use core::ops::DerefMut;
 
 /// Reserved tag value 0xffffffff (RFC 7143 §11.2.1.8), as a raw field.
 const RESERVED_TAG: u32 = 0xffff_ffff;
+/// SCSI status CHECK CONDITION (SAM-5 §5.3).
+const CHECK_CONDITION: u8 = 0x02;
 
 /// Transmit work other than new commands, queued by the receive path and by
 /// logout.
@@ -52,6 +56,12 @@ pub enum TxItem {
     /// Our keepalive ping: a NOP-Out with ITT [`Itt::PING`] (RFC 7143
     /// §11.18).
     Ping,
+    /// The task management request with ITT `itt` (RFC 7143 §11.5); sent
+    /// only if it is still queued in the session's [`TmfSlot`].
+    Tmf {
+        /// The request's ITT.
+        itt: Itt,
+    },
 }
 
 /// What the transmit thread sends next, with the sequence numbers to put
@@ -113,6 +123,16 @@ pub enum TxWork<R> {
         /// ExpStatSN to acknowledge.
         exp_stat_sn: Sn,
     },
+    /// A Task Management Function Request, immediate (CmdSN is not
+    /// advanced; RFC 7143 §11.5).
+    Tmf {
+        /// Function, ITT, LUN, Referenced Task Tag, RefCmdSN.
+        req: TmfRequest,
+        /// CmdSN to carry.
+        cmd_sn: Sn,
+        /// ExpStatSN to acknowledge.
+        exp_stat_sn: Sn,
+    },
 }
 
 impl<R> TxWork<R> {
@@ -134,6 +154,28 @@ pub enum QueueError<C> {
     Refuse(C, HostStatus),
     /// Try again later (SCSI_MLQUEUE_HOST_BUSY).
     Busy(C),
+}
+
+/// What [`SessionCore::tmf_abort`] and [`SessionCore::tmf_reset`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TmfStart<C> {
+    /// ABORT TASK: the command is not outstanding (it already completed):
+    /// nothing to abort.
+    NotOutstanding,
+    /// ABORT TASK: the command was still queued, its PDU never sent: it was
+    /// taken out here; complete it (the midlayer owns it again).
+    Local(C, Completion),
+    /// ABORT TASK: the command is already leaving the task table by itself
+    /// (its status arrived while a Data-Out was being sent, or the
+    /// connection failed and the flush takes it): wait until it is gone.
+    Leaving,
+    /// The request was queued: wait for [`SessionCore::tmf_outcome`] of
+    /// this ITT, then [`SessionCore::tmf_release`] it.
+    Queued(Itt),
+    /// Another request is outstanding: wait and try again.
+    Busy,
+    /// A reset with no connection to send it on.
+    NoConnection,
 }
 
 /// What a receive handler asks the receive thread to do next.
@@ -208,6 +250,8 @@ where
     ignored_windows: u32,
     /// NOP-Out answers to target pings waiting in `txq`.
     ping_answers: u32,
+    /// The one task management request.
+    tmf: TmfSlot,
     rx_running: bool,
     tx_running: bool,
     clock: Clock,
@@ -255,6 +299,7 @@ where
             logout_since: 0,
             ignored_windows: 0,
             ping_answers: 0,
+            tmf: TmfSlot::new(),
             rx_running: false,
             tx_running: false,
             clock: no_clock,
@@ -316,6 +361,7 @@ where
         if t.is_some() {
             let now = self.now();
             self.rec.failed(why, now);
+            self.tmf.connection_failed();
         }
         t
     }
@@ -374,8 +420,14 @@ where
         k
     }
 
-    /// Whether a LUN rescan was asked for (Async Message, REPORTED LUNS
-    /// DATA HAS CHANGED) since the last call.
+    /// Whether a LUN rescan is pending (without taking it): the receive
+    /// thread wakes the maintenance thread then.
+    pub fn rescan_pending(&self) -> bool {
+        self.rec.rescan_pending()
+    }
+
+    /// Whether a LUN rescan was asked for (REPORTED LUNS DATA HAS CHANGED,
+    /// in an Async Message or a unit attention) since the last call.
     pub fn take_rescan(&mut self) -> bool {
         self.rec.take_rescan()
     }
@@ -519,7 +571,7 @@ where
             Err(StartError::BadTag(cmd)) => return Err(QueueError::Refuse(cmd, HostStatus::Error)),
             Err(StartError::Busy(cmd)) => return Err(QueueError::Busy(cmd)),
         };
-        if self.cmdq.push(tag).is_err() {
+        if self.cmdq.push(itt.to_wire()).is_err() {
             return match self.tasks.unstart(tag) {
                 Some(cmd) => Err(QueueError::Busy(cmd)),
                 None => Ok(itt),
@@ -598,27 +650,45 @@ where
                     cmd_sn: self.cmd_sn,
                     exp_stat_sn,
                 },
+                TxItem::Tmf { itt } => match self.tmf.take_to_send(itt) {
+                    Some(req) => TxWork::Tmf {
+                        req,
+                        cmd_sn: self.cmd_sn,
+                        exp_stat_sn,
+                    },
+                    // Its waiter gave up before it went out.
+                    None => return self.next_tx(),
+                },
             });
         }
-        if !self.machine.accepts_commands() {
+        if !self.machine.accepts_commands() || self.tmf.holds_commands() {
             return None;
         }
-        while let Some(tag) = self.cmdq.peek() {
+        while let Some(queued) = self.cmdq.peek() {
             if !self.window.may_send(self.cmd_sn) {
                 return None;
             }
             self.cmdq.pop();
+            // The queue holds ITTs: an entry whose command was taken back
+            // (an ABORT TASK before it went out) no longer matches its tag,
+            // even when the tag is in use again.
+            let queued = Itt::from_wire(queued);
+            let tag = u32::from(queued.tag());
             // Sent even if its status already arrived: its transmit
             // reference is given back, and the command completed, after.
             let Some(t) = self.tasks.by_tag(tag) else {
                 continue;
             };
+            if t.itt() != queued || t.sent() {
+                continue;
+            }
             let (itt, info) = (t.itt(), *t.info());
             let Some(cmd) = t.cmd().map(|c| c.new_ref()) else {
                 continue;
             };
             let cmd_sn = self.cmd_sn;
             self.cmd_sn = cmd_sn.next();
+            self.tasks.mark_sent(tag, cmd_sn.0);
             return Some(TxWork::Command {
                 itt,
                 cmd,
@@ -628,6 +698,134 @@ where
             });
         }
         None
+    }
+
+    // ------------------------------------------------------ task management
+
+    /// ABORT TASK for the command of `tag` (the error handler's
+    /// `eh_abort_handler`; RFC 7143 §11.5.1): a command still queued is
+    /// taken back here; one on the wire gets a request with its ITT as
+    /// Referenced Task Tag and its CmdSN as RefCmdSN, for its LUN.
+    pub fn tmf_abort(&mut self, tag: u32) -> TmfStart<C> {
+        let Some(t) = self.tasks.by_tag(tag) else {
+            return TmfStart::NotOutstanding;
+        };
+        if t.finished() {
+            return TmfStart::Leaving;
+        }
+        if !t.sent() {
+            return match self.tasks.take_unsent(tag) {
+                Some((cmd, c)) => {
+                    self.tmf.count_local_abort();
+                    TmfStart::Local(cmd, c)
+                }
+                None => TmfStart::Leaving,
+            };
+        }
+        if !self.machine.accepts_commands() {
+            // The connection failed: the flush after it takes the command.
+            return TmfStart::Leaving;
+        }
+        let (lun, itt, cmd_sn) = (t.info().lun, t.itt(), Sn(t.cmd_sn()));
+        self.tmf_queue(TmfKind::AbortTask, lun, itt, cmd_sn)
+    }
+
+    /// LOGICAL UNIT RESET of `lun` or TARGET WARM RESET (`lun` ignored):
+    /// the error handler's `eh_device_reset_handler` and
+    /// `eh_target_reset_handler` (RFC 7143 §11.5.1). New commands wait
+    /// until it is answered.
+    pub fn tmf_reset(&mut self, kind: TmfKind, lun: [u8; 8]) -> TmfStart<C> {
+        if !self.machine.accepts_commands() {
+            return TmfStart::NoConnection;
+        }
+        let lun = if kind == TmfKind::TargetWarmReset {
+            [0; 8]
+        } else {
+            lun
+        };
+        self.tmf_queue(kind, lun, Itt::RESERVED, Sn(0))
+    }
+
+    fn tmf_queue(
+        &mut self,
+        kind: TmfKind,
+        lun: [u8; 8],
+        referenced: Itt,
+        ref_cmd_sn: Sn,
+    ) -> TmfStart<C> {
+        if !self.tmf.is_idle() {
+            return TmfStart::Busy;
+        }
+        let req = self.tmf.start(kind, lun, referenced, ref_cmd_sn);
+        if self.txq.push(TxItem::Tmf { itt: req.itt }).is_err() {
+            self.tmf.release(req.itt);
+            return TmfStart::Busy;
+        }
+        TmfStart::Queued(req.itt)
+    }
+
+    /// The outcome of request `itt`, once the target answered or the
+    /// connection failed.
+    pub fn tmf_outcome(&self, itt: Itt) -> Option<TmfOutcome> {
+        self.tmf.outcome(itt)
+    }
+
+    /// The waiter of request `itt` is done with it (after its outcome, or
+    /// when its timeout expired: then it counts as timed out, and a late
+    /// response is ignored). New commands go out again.
+    pub fn tmf_release(&mut self, itt: Itt) {
+        self.tmf.release(itt);
+    }
+
+    /// Whether a request can start now.
+    pub fn tmf_idle(&self) -> bool {
+        self.tmf.is_idle()
+    }
+
+    /// Task management counters, per [`TmfKind::index`].
+    pub fn tmf_counters(&self) -> &TmfCounters {
+        self.tmf.counters()
+    }
+
+    /// TMF Responses that answered no waiting request.
+    pub fn tmf_ignored(&self) -> u32 {
+        self.tmf.ignored()
+    }
+
+    /// Whether the task with ITT `itt` (this use of its tag) is still
+    /// outstanding (an error handler waits for it to leave).
+    pub fn outstanding_itt(&self, itt: Itt) -> bool {
+        self.tasks
+            .by_tag(u32::from(itt.tag()))
+            .is_some_and(|t| t.itt() == itt)
+    }
+
+    /// The ITT of the command outstanding under `tag`.
+    pub fn itt_of(&self, tag: u32) -> Option<Itt> {
+        self.tasks.by_tag(tag).map(|t| t.itt())
+    }
+
+    /// Whether a task that the completed request `req` ended is still in
+    /// the task table (a Data-Out of it is being sent); the error handler
+    /// waits until none is before it hands the commands back.
+    pub fn tmf_affected_outstanding(&self, req: &TmfRequest) -> bool {
+        (0..self.tasks.len() as u32).any(|tag| {
+            self.tasks
+                .by_tag(tag)
+                .is_some_and(|t| t.finished() && req.affects(t.itt(), &t.info().lun))
+        })
+    }
+
+    /// The request in the slot (waiting, answered or cut short), if any.
+    pub fn tmf_request(&self) -> Option<TmfRequest> {
+        self.tmf.request().copied()
+    }
+
+    /// Takes one task that a completed task management function ended and
+    /// that no transmit work holds; the receive thread completes them all
+    /// after [`SessionCore::rx_tmf_response`].
+    pub fn take_terminated(&mut self) -> Option<(C, Completion)> {
+        self.tasks.take_done()
     }
 
     /// Whether the transmit thread should leave its loop (the connection is
@@ -803,6 +1001,12 @@ where
         };
         c.status = r.status;
         let sense = sense_of(data, r.data_segment_length)?;
+        // A unit attention REPORTED LUNS DATA HAS CHANGED (SPC-4 §6.37: LIO
+        // reports LUN map changes this way) asks for a rescan, as the same
+        // sense in an Async Message does.
+        if r.status == CHECK_CONDITION && recovery::luns_changed(sense) {
+            self.rec.request_rescan();
+        }
         let n = sense.len().min(SENSE_LEN);
         if let (Some(dst), Some(src)) = (c.sense.get_mut(..n), sense.get(..n)) {
             dst.copy_from_slice(src);
@@ -905,6 +1109,40 @@ where
             }
             _ => Err(Failure::LogoutRefused),
         }
+    }
+
+    /// Task Management Function Response (RFC 7143 §11.6). If it answers
+    /// the waiting request and the function succeeded, the tasks it
+    /// affected end (ABORT TASK with [`HostStatus::Aborted`], the resets
+    /// with [`HostStatus::Reset`]): take them with
+    /// [`SessionCore::take_terminated`]. Tasks whose own response came
+    /// first are already gone; each task ends once. A response for a
+    /// request whose waiter gave up is ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::TmfResponseUnknownItt`] when the ITT is not a TMF
+    /// request's; a StatSN out of order.
+    pub fn rx_tmf_response(&mut self, r: &TaskMgmtResponse) -> Result<(), Failure> {
+        self.update_window(r.exp_cmd_sn, r.max_cmd_sn);
+        self.check_stat_sn(r.stat_sn)?;
+        let itt = Itt::from_wire(r.itt);
+        if itt.tag() != super::tmf::TMF_TAG {
+            return Err(Failure::TmfResponseUnknownItt);
+        }
+        let Some(req) = self.tmf.answer(itt, r.response) else {
+            return Ok(());
+        };
+        if req.kind.succeeded(r.response) {
+            let host = if req.kind == TmfKind::AbortTask {
+                HostStatus::Aborted
+            } else {
+                HostStatus::Reset
+            };
+            self.tasks
+                .terminate(|t| req.affects(t.itt(), &t.info().lun), host);
+        }
+        Ok(())
     }
 
     /// Async Message (RFC 7143 §11.9) with its data segment `data`.

@@ -65,6 +65,12 @@ pub enum HostStatus {
     Requeue,
     /// DID_TRANSPORT_FAILFAST: no connection within `replacement_timeout`.
     TransportFailfast,
+    /// DID_ABORT: the target aborted the command (ABORT TASK, RFC 7143
+    /// §11.5.1); the error handler that asked for it owns the command.
+    Aborted,
+    /// DID_RESET: the target terminated the command in a LOGICAL UNIT RESET
+    /// or TARGET WARM RESET; the midlayer sends it again.
+    Reset,
 }
 
 /// How a command ends.
@@ -133,6 +139,9 @@ pub struct Task<C> {
     data_in: u32,
     tx_refs: u32,
     finished: bool,
+    /// Whether its SCSI Command PDU went out (it then has `cmd_sn`).
+    sent: bool,
+    cmd_sn: u32,
     done: Completion,
 }
 
@@ -148,6 +157,8 @@ impl<C> Task<C> {
             data_in: 0,
             tx_refs: 0,
             finished: false,
+            sent: false,
+            cmd_sn: 0,
             done: Completion::host(HostStatus::Ok, 0),
         }
     }
@@ -175,6 +186,17 @@ impl<C> Task<C> {
     /// Whether the final status arrived.
     pub fn finished(&self) -> bool {
         self.finished
+    }
+
+    /// Whether its SCSI Command PDU was handed to the transmit thread.
+    pub fn sent(&self) -> bool {
+        self.sent
+    }
+
+    /// The CmdSN its SCSI Command PDU carried (valid once [`Task::sent`]):
+    /// the RefCmdSN of an ABORT TASK for it.
+    pub fn cmd_sn(&self) -> u32 {
+        self.cmd_sn
     }
 
     /// DataSN the next Data-In must carry.
@@ -314,6 +336,58 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
     /// Whether any command is outstanding.
     pub fn any_outstanding(&self) -> bool {
         self.tasks.iter().any(|t| t.cmd.is_some())
+    }
+
+    /// Records that the SCSI Command PDU of `tag` goes out with `cmd_sn`.
+    pub fn mark_sent(&mut self, tag: u32, cmd_sn: u32) {
+        if let Some(t) = self.tasks.get_mut(tag as usize) {
+            t.sent = true;
+            t.cmd_sn = cmd_sn;
+        }
+    }
+
+    /// Takes back the command of `tag` if its SCSI Command PDU never went
+    /// out and no transmit work holds it (an ABORT TASK for a command still
+    /// queued is answered here, without the target). It ends with
+    /// [`HostStatus::Aborted`].
+    pub fn take_unsent(&mut self, tag: u32) -> Option<(C, Completion)> {
+        let t = self.tasks.get_mut(tag as usize)?;
+        if t.cmd.is_none() || t.sent || t.finished || t.tx_refs > 1 {
+            return None;
+        }
+        t.tx_refs = 0;
+        let c = Completion::host(HostStatus::Aborted, t.info.bufflen);
+        t.cmd.take().map(|cmd| (cmd, c))
+    }
+
+    /// Ends every outstanding, unfinished task that was sent and for which
+    /// `affected` holds, with `host` and the whole buffer as residual: the
+    /// target terminated them (a task management function completed). They
+    /// are taken out with [`TaskTable::take_done`], or by the last
+    /// [`TaskTable::tx_put`] of one still being sent. Returns how many.
+    pub fn terminate(&mut self, affected: impl Fn(&Task<C>) -> bool, host: HostStatus) -> usize {
+        let mut n = 0;
+        for t in self.tasks.iter_mut() {
+            if t.cmd.is_some() && t.sent && !t.finished && affected(t) {
+                t.finished = true;
+                t.done = Completion::host(host, t.info.bufflen);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Takes one task that [`TaskTable::terminate`] ended and that no
+    /// transmit work holds.
+    pub fn take_done(&mut self) -> Option<(C, Completion)> {
+        self.tasks
+            .iter_mut()
+            .find(|t| t.cmd.is_some() && t.finished && t.tx_refs == 0)
+            .and_then(|t| {
+                t.finished = false;
+                let done = t.done;
+                t.cmd.take().map(|cmd| (cmd, done))
+            })
     }
 
     /// Adds a transmit reference to the outstanding task `itt` (an R2T's

@@ -938,3 +938,289 @@ fn status_before_the_command_went_out() {
     assert!(matches!(c.next_tx(), Some(TxWork::Command { cmd: 0, .. })));
     assert_eq!(c.tx_put(0).map(|d| d.0), Some(TestCmd(0)));
 }
+
+// ------------------------------------------------------ task management
+
+use super::super::tmf::{TmfKind, TmfOutcome};
+use crate::codec::tmf::{TaskMgmtResponse, TmfResponse};
+
+fn lun(n: u8) -> [u8; 8] {
+    [0, n, 0, 0, 0, 0, 0, 0]
+}
+
+fn on_lun(info: CmdInfo, n: u8) -> CmdInfo {
+    CmdInfo {
+        lun: lun(n),
+        ..info
+    }
+}
+
+fn tmf_response(itt: Itt, response: TmfResponse, stat_sn: u32) -> TaskMgmtResponse {
+    TaskMgmtResponse {
+        response,
+        itt: itt.to_wire(),
+        stat_sn: Sn(stat_sn),
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+    }
+}
+
+/// The TMF request the transmit side sends next.
+fn sent_tmf(c: &mut Core) -> (TmfRequest, Sn) {
+    match c.next_tx() {
+        Some(TxWork::Tmf { req, cmd_sn, .. }) => (req, cmd_sn),
+        other => panic!("expected a TMF request, got {other:?}"),
+    }
+}
+
+fn terminated(c: &mut Core) -> Vec<(u64, HostStatus)> {
+    let mut v: Vec<_> = core::iter::from_fn(|| c.take_terminated())
+        .map(|(cmd, d)| (cmd.0, d.host))
+        .collect();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+#[test]
+fn abort_task_names_the_task_and_its_cmd_sn() {
+    let mut c = core();
+    send(&mut c, 0, read(512));
+    let itt = send(&mut c, 1, on_lun(read(512), 2));
+    let TmfStart::Queued(tmf_itt) = c.tmf_abort(1) else {
+        panic!("not queued")
+    };
+    let (req, cmd_sn) = sent_tmf(&mut c);
+    assert_eq!(req.kind, TmfKind::AbortTask);
+    assert_eq!(
+        (req.itt, req.referenced_itt, req.ref_cmd_sn),
+        (tmf_itt, itt, Sn(2))
+    );
+    assert_eq!(req.lun, lun(2));
+    // Immediate: it carries the next CmdSN without taking it.
+    assert_eq!(cmd_sn, Sn(3));
+    assert_eq!(c.cmd_sn(), Sn(3));
+    // An ABORT TASK holds no other command.
+    c.queue(2, TestCmd(2), read(0)).unwrap();
+    assert!(matches!(c.next_tx(), Some(TxWork::Command { cmd: 2, .. })));
+    c.tx_put(2);
+    assert_eq!(c.tmf_outcome(tmf_itt), None);
+    c.rx_tmf_response(&tmf_response(tmf_itt, TmfResponse::FunctionComplete, 100))
+        .unwrap();
+    assert_eq!(
+        c.tmf_outcome(tmf_itt),
+        Some(TmfOutcome::Answered(TmfResponse::FunctionComplete))
+    );
+    assert_eq!(terminated(&mut c), [(1, HostStatus::Aborted)]);
+    assert!(!c.outstanding_itt(itt));
+    assert!(c.outstanding(0) && c.outstanding(2));
+    c.tmf_release(tmf_itt);
+    assert!(c.tmf_idle());
+    let n = c.tmf_counters()[TmfKind::AbortTask.index()];
+    assert_eq!((n.sent, n.succeeded), (1, 1));
+}
+
+#[test]
+fn abort_of_a_command_still_queued_is_answered_locally() {
+    let mut c = core_with(4, 1, 1, 1);
+    // The window holds one command: the second stays queued.
+    send(&mut c, 0, read(0));
+    let itt1 = c.queue(1, TestCmd(1), read(4096)).unwrap();
+    assert!(c.next_tx().is_none());
+    match c.tmf_abort(1) {
+        TmfStart::Local(cmd, d) => assert_eq!(
+            (cmd, d.host, d.resid),
+            (TestCmd(1), HostStatus::Aborted, 4096)
+        ),
+        other => panic!("expected a local abort, got {other:?}"),
+    }
+    assert!(!c.outstanding(1));
+    // The midlayer reissues it under the same tag: it goes out once, with
+    // the new ITT, when the window opens (the stale queue entry is skipped).
+    let itt1b = c.queue(1, TestCmd(11), read(4096)).unwrap();
+    assert_ne!(itt1, itt1b);
+    window_update(&mut c, 2, 8);
+    match c.next_tx() {
+        Some(TxWork::Command {
+            itt,
+            cmd: 11,
+            cmd_sn,
+            ..
+        }) => assert_eq!((itt, cmd_sn), (itt1b, Sn(2))),
+        other => panic!("expected the reissued command, got {other:?}"),
+    }
+    c.tx_put(1);
+    assert!(c.next_tx().is_none());
+    assert_eq!(c.tmf_counters()[0].succeeded, 1);
+    assert_eq!(c.tmf_counters()[0].sent, 0);
+    // Nothing to abort for a tag with no command.
+    assert_eq!(c.tmf_abort(3), TmfStart::NotOutstanding);
+}
+
+#[test]
+fn lu_reset_ends_the_lun_tasks_once_when_responses_race() {
+    let mut c = core();
+    let a = send(&mut c, 0, on_lun(read(512), 1));
+    let b = send(&mut c, 1, on_lun(write(8192), 1));
+    send(&mut c, 2, on_lun(read(512), 1));
+    send(&mut c, 3, on_lun(read(512), 0));
+    // The write's R2T: a Data-Out is being sent while the reset runs.
+    c.rx_r2t(&R2t {
+        itt: b.to_wire(),
+        ttt: 7,
+        r2t_sn: Sn(0),
+        buffer_offset: 0,
+        desired_data_transfer_length: 8192,
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..R2t::default()
+    })
+    .unwrap();
+    assert!(matches!(
+        c.next_tx(),
+        Some(TxWork::DataOut { cmd: Some(_), .. })
+    ));
+    let TmfStart::Queued(t) = c.tmf_reset(TmfKind::LogicalUnitReset, lun(1)) else {
+        panic!("not queued")
+    };
+    // Commands wait while the reset is outstanding.
+    c.queue(4, TestCmd(4), on_lun(read(0), 0)).unwrap();
+    let (req, _) = sent_tmf(&mut c);
+    assert_eq!(
+        (req.kind, req.lun, req.referenced_itt),
+        (TmfKind::LogicalUnitReset, lun(1), Itt::RESERVED)
+    );
+    assert!(c.next_tx().is_none());
+    // Task 0's own status arrives before the TMF Response: it completes
+    // normally, and the reset does not end it a second time.
+    assert_eq!(
+        c.rx_scsi_response(&response(a, 100), &[])
+            .unwrap()
+            .map(|d| d.0),
+        Some(TestCmd(0))
+    );
+    c.rx_tmf_response(&tmf_response(t, TmfResponse::FunctionComplete, 101))
+        .unwrap();
+    // Task 2 ends now; task 1 when its Data-Out is sent; task 3 (LUN 0) stays.
+    assert_eq!(terminated(&mut c), [(2, HostStatus::Reset)]);
+    assert_eq!(
+        c.tx_put(1).map(|d| (d.0, d.1.host)),
+        Some((TestCmd(1), HostStatus::Reset))
+    );
+    assert!(terminated(&mut c).is_empty());
+    assert!(c.outstanding(3));
+    assert!(!c.tmf_affected_outstanding(&req));
+    // A status for an ended task is not this connection's any more.
+    assert!(c.rx_scsi_response(&response(b, 102), &[]).is_err());
+}
+
+#[test]
+fn reset_released_after_timeout_lets_commands_go_and_ignores_the_late_answer() {
+    let mut c = core();
+    send(&mut c, 0, read(512));
+    let TmfStart::Queued(t) = c.tmf_reset(TmfKind::TargetWarmReset, lun(3)) else {
+        panic!()
+    };
+    let (req, _) = sent_tmf(&mut c);
+    assert_eq!(req.lun, [0; 8]);
+    assert_eq!(
+        c.tmf_reset(TmfKind::LogicalUnitReset, lun(0)),
+        TmfStart::Busy
+    );
+    c.queue(1, TestCmd(1), read(0)).unwrap();
+    assert!(c.next_tx().is_none());
+    // The waiter gives up.
+    c.tmf_release(t);
+    assert!(matches!(c.next_tx(), Some(TxWork::Command { cmd: 1, .. })));
+    c.tx_put(1);
+    c.rx_tmf_response(&tmf_response(t, TmfResponse::FunctionComplete, 100))
+        .unwrap();
+    assert!(terminated(&mut c).is_empty());
+    assert!(c.outstanding(0));
+    assert_eq!(c.tmf_ignored(), 1);
+    assert_eq!(
+        c.tmf_counters()[TmfKind::TargetWarmReset.index()].timed_out,
+        1
+    );
+}
+
+#[test]
+fn refused_reset_and_connection_loss() {
+    let mut c = core();
+    send(&mut c, 0, read(512));
+    let TmfStart::Queued(t) = c.tmf_reset(TmfKind::TargetWarmReset, [0; 8]) else {
+        panic!()
+    };
+    sent_tmf(&mut c);
+    // LIO refuses TARGET WARM RESET unless the ACL allows it.
+    c.rx_tmf_response(&tmf_response(t, TmfResponse::AuthorizationFailed, 100))
+        .unwrap();
+    assert_eq!(
+        c.tmf_outcome(t),
+        Some(TmfOutcome::Answered(TmfResponse::AuthorizationFailed))
+    );
+    assert!(terminated(&mut c).is_empty());
+    assert!(c.outstanding(0));
+    c.tmf_release(t);
+    assert_eq!(c.tmf_counters()[2].failed, 1);
+    // An abort waiting when the connection fails: the waiter learns it, and
+    // the command leaves with the flush.
+    let TmfStart::Queued(a) = c.tmf_abort(0) else {
+        panic!()
+    };
+    c.fail(Failure::Socket);
+    assert_eq!(c.tmf_outcome(a), Some(TmfOutcome::ConnectionLost));
+    c.tmf_release(a);
+    assert_eq!(c.tmf_abort(0), TmfStart::Leaving);
+    assert_eq!(
+        c.tmf_reset(TmfKind::LogicalUnitReset, lun(0)),
+        TmfStart::NoConnection
+    );
+    assert!(c.drain_one(HostStatus::Requeue).is_some());
+    assert_eq!(c.tmf_abort(0), TmfStart::NotOutstanding);
+}
+
+#[test]
+fn tmf_response_for_a_task_itt_fails_the_connection() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(512));
+    assert_eq!(
+        c.rx_tmf_response(&tmf_response(itt, TmfResponse::FunctionComplete, 100)),
+        Err(Failure::TmfResponseUnknownItt)
+    );
+}
+
+#[test]
+fn unit_attention_luns_changed_asks_for_a_rescan() {
+    let mut c = core();
+    let itt = send(&mut c, 0, read(512));
+    let mut seg = vec![0u8, 18];
+    let mut sense = [0u8; 18];
+    sense[0] = 0x70;
+    sense[2] = 0x06; // UNIT ATTENTION
+    sense[12] = 0x3f;
+    sense[13] = 0x0e;
+    seg.extend_from_slice(&sense);
+    let r = ScsiResponse {
+        status: 0x02,
+        data_segment_length: seg.len() as u32,
+        ..response(itt, 100)
+    };
+    let done = c.rx_scsi_response(&r, &seg).unwrap().unwrap();
+    assert_eq!(done.1.status, 0x02);
+    assert_eq!(done.1.sense(), &sense[..]);
+    assert!(c.rescan_pending());
+    assert!(c.take_rescan());
+    assert!(!c.take_rescan());
+    // Other sense data asks for nothing.
+    let itt = send(&mut c, 1, read(512));
+    sense[13] = 0x03;
+    let mut seg = vec![0u8, 18];
+    seg.extend_from_slice(&sense);
+    let r = ScsiResponse {
+        status: 0x02,
+        data_segment_length: seg.len() as u32,
+        ..response(itt, 101)
+    };
+    c.rx_scsi_response(&r, &seg).unwrap();
+    assert!(!c.take_rescan());
+}
