@@ -288,6 +288,10 @@ fn handle(ev: &abi::EventWait, pending: &mut BTreeMap<u32, Pending>) {
         }
         abi::EVENT_RECOVERED => {
             let p = pending.remove(&id);
+            if p.is_none() && foreign(id) {
+                // Recovered by the daemon of its own namespace.
+                return;
+            }
             let (cause, attempts) = p
                 .map(|p| (p.cause, p.attempts))
                 .unwrap_or_else(|| ("unknown".into(), 0));

@@ -43,6 +43,10 @@ log() { printf '[%8s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
 # To stderr too: a die inside $(...) must not vanish into the captured output.
 die() { log "FAILED: $*" | tee /dev/stderr; exit 1; }
 
+# wait_for DESC SECONDS COMMAND...: runs COMMAND every 0.5 s until it
+# succeeds. COMMAND is run again each time: a check with a command
+# substitution must be quoted for `eval` (wait_for D 30 eval 'test -n "$(f)"'),
+# or "$(f)" would be expanded once, before the first try.
 wait_for() {
   local desc=$1 secs=$2; shift 2
   local end=$(( $(date +%s) + secs ))
@@ -125,6 +129,26 @@ lio_setup() {
 }
 
 lio_disable() { echo 0 >"$CFS/iscsi/$1/tpgt_1/enable"; }
+
+# lio_add_lun IQN N MIB: a ramdisk LUN N of MIB MiB added to the target's TPG
+# while it runs (LIO then reports REPORTED LUNS DATA HAS CHANGED to the
+# sessions, as a unit attention); lio_remove_lun IQN N takes it away again.
+lio_add_lun() {
+  local iqn=$1 n=$2 mib=$3 tag tpg=$CFS/iscsi/$1/tpgt_1
+  tag=$(( 16#$(echo "$iqn" | md5sum | cut -c1-6) ))
+  local dev=$CFS/core/rd_mcp_$tag/lun$n
+  mkdir -p "$dev"
+  echo "rd_pages=$(( mib * 256 ))" >"$dev/control"
+  echo 1 >"$dev/enable"
+  mkdir -p "$tpg/lun/lun_$n"
+  ln -s "$dev" "$tpg/lun/lun_$n/$tag-$n"
+}
+lio_remove_lun() {
+  local iqn=$1 n=$2 tag tpg=$CFS/iscsi/$1/tpgt_1
+  tag=$(( 16#$(echo "$iqn" | md5sum | cut -c1-6) ))
+  rm "$tpg/lun/lun_$n/$tag-$n"
+  rmdir "$tpg/lun/lun_$n" "$CFS/core/rd_mcp_$tag/lun$n"
+}
 
 lio_teardown() {
   local iqn=$1 tpg=$CFS/iscsi/$1/tpgt_1 d l
@@ -227,11 +251,20 @@ ii_host() {
 
 ii_disks() { local h; h=$(ii_host "$1") && disk_for_host "$h"; }
 
+# Every SCSI host of our sessions to IQN (several with multipath), one per line.
+ii_hosts() {
+  local f
+  for f in /sys/class/scsi_host/host*/iscsi_target_name; do
+    [ -f "$f" ] && [ "$(cat "$f")" = "$1" ] && basename "$(dirname "$f")" | sed 's/^host//'
+  done
+  return 0
+}
+
 ii_login() {
   local iqn=$1 portal=$2; shift 2
   grep -q '^iscsi_init ' /proc/modules || insmod "$ISCSI_INIT_KO"
   ii login -T "$iqn" -p "$portal" "$@" >&2
-  wait_for "the LUN scan of $iqn" 30 test -n "$(ii_disks "$iqn")"
+  wait_for "the LUN scan of $iqn" 30 eval 'test -n "$(ii_disks "$iqn")"'
   ii_disks "$iqn" | sed -n 1p
 }
 
@@ -433,7 +466,7 @@ oi_login() {
   local sid host
   sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); print $2 }')
   host=$(basename "$(readlink -f /sys/class/iscsi_session/session"$sid"/device/..)" | sed 's/host//')
-  wait_for "the open-iscsi LUN scan" 30 test -n "$(disk_for_host "$host")"
+  wait_for "the open-iscsi LUN scan" 30 eval 'test -n "$(disk_for_host "$host")"'
   disk_for_host "$host" | sed -n 1p
 }
 

@@ -18,7 +18,7 @@ iscsiadm -m node -T "$iqn" -p 127.0.0.1:3260 --login
 sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); print $2 }')
 [ -n "$sid" ] || die "no open-iscsi session"
 host=$(basename "$(readlink -f /sys/class/iscsi_session/session"$sid"/device/..)" | sed 's/host//')
-wait_for "the LUN scan" 30 test -n "$(disk_for_host "$host")"
+wait_for "the LUN scan" 30 eval 'test -n "$(disk_for_host "$host")"'
 disk=$(disk_for_host "$host" | sed -n 1p)
 log "open-iscsi session $sid on host$host: $disk ($(blockdev --getsize64 "$disk") bytes)"
 

@@ -5,7 +5,7 @@ iqn1=$(lio_setup -t iqn.2003-01.org.linux-iscsi.guest:multi1 -l 2 -s 64)
 iqn2=$(lio_setup -t iqn.2003-01.org.linux-iscsi.guest:multi2 -l 2 -s 64 -p 3262)
 ii_login "$iqn1" 127.0.0.1:3260 >/dev/null
 ii_login "$iqn2" 127.0.0.1:3262 >/dev/null
-wait_for "2 disks on each session" 30 test "$(ii_disks "$iqn1" | wc -l)$(ii_disks "$iqn2" | wc -l)" = 22
+wait_for "2 disks on each session" 30 eval 'test "$(ii_disks "$iqn1" | wc -l)$(ii_disks "$iqn2" | wc -l)" = 22'
 ii list
 [ "$(ii_host "$iqn1")" != "$(ii_host "$iqn2")" ] || die "both sessions on one SCSI host"
 pids=()
