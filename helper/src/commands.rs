@@ -413,38 +413,19 @@ fn prepare(ctx: &LoginContext, config: &mut Config, a: &LoginArgs) -> Result<Pre
         offer,
         chap,
     );
-    let pick = |cli: Option<u32>, rec: Option<u32>, def: Option<u32>| cli.or(rec).or(def);
+    // Command line over target record over [defaults], key by key.
+    macro_rules! pick {
+        ($key:ident) => {
+            a.$key.or(rec.and_then(|r| r.$key)).or(f.defaults.$key)
+        };
+    }
     let timers = RecoveryTimers {
-        replacement_timeout: pick(
-            a.replacement_timeout,
-            rec.and_then(|r| r.replacement_timeout),
-            f.defaults.replacement_timeout,
-        ),
-        noop_out_interval: pick(
-            a.noop_out_interval,
-            rec.and_then(|r| r.noop_out_interval),
-            f.defaults.noop_out_interval,
-        ),
-        noop_out_timeout: pick(
-            a.noop_out_timeout,
-            rec.and_then(|r| r.noop_out_timeout),
-            f.defaults.noop_out_timeout,
-        ),
-        abort_timeout: pick(
-            a.abort_timeout,
-            rec.and_then(|r| r.abort_timeout),
-            f.defaults.abort_timeout,
-        ),
-        lu_reset_timeout: pick(
-            a.lu_reset_timeout,
-            rec.and_then(|r| r.lu_reset_timeout),
-            f.defaults.lu_reset_timeout,
-        ),
-        tgt_reset_timeout: pick(
-            a.tgt_reset_timeout,
-            rec.and_then(|r| r.tgt_reset_timeout),
-            f.defaults.tgt_reset_timeout,
-        ),
+        replacement_timeout: pick!(replacement_timeout),
+        noop_out_interval: pick!(noop_out_interval),
+        noop_out_timeout: pick!(noop_out_timeout),
+        abort_timeout: pick!(abort_timeout),
+        lu_reset_timeout: pick!(lu_reset_timeout),
+        tgt_reset_timeout: pick!(tgt_reset_timeout),
     };
     check_timers(&timers)?;
     let isid_derived = a.isid.is_none() && rec.and_then(|r| r.isid.as_deref()).is_none();
@@ -455,18 +436,8 @@ fn prepare(ctx: &LoginContext, config: &mut Config, a: &LoginArgs) -> Result<Pre
         initiator_name,
         settings,
         timing,
-        queue_depth: pick(
-            a.queue_depth,
-            rec.and_then(|r| r.queue_depth),
-            f.defaults.queue_depth,
-        )
-        .unwrap_or(0),
-        cmd_timeout: pick(
-            a.cmd_timeout,
-            rec.and_then(|r| r.cmd_timeout),
-            f.defaults.cmd_timeout,
-        )
-        .unwrap_or(0),
+        queue_depth: pick!(queue_depth).unwrap_or(0),
+        cmd_timeout: pick!(cmd_timeout).unwrap_or(0),
         timers,
     })
 }

@@ -41,7 +41,9 @@ LIO_DEFAULT_IQN=iqn.2003-01.org.linux-iscsi.guest:lio0
 
 log() { printf '[%8s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
 # To stderr too: a die inside $(...) must not vanish into the captured output.
-die() { log "FAILED: $*" | tee /dev/stderr; exit 1; }
+# (Through fd 2, not by opening /dev/stderr: that opens the scenario's log
+# file again at offset 0 and overwrote its beginning.)
+die() { local m; m=$(log "FAILED: $*"); echo "$m"; echo "$m" >&2; exit 1; }
 
 # wait_for DESC SECONDS COMMAND...: runs COMMAND every 0.5 s until it
 # succeeds. COMMAND is run again each time: a check with a command
@@ -54,6 +56,14 @@ wait_for() {
     (( $(date +%s) < end )) || die "timed out after ${secs}s waiting for $desc"
     sleep 0.5
   done
+}
+
+# lio_serial DEVDIR SEED: a VPD unit serial number for an LIO backstore, as
+# targetcli sets one (a UUID, here derived from SEED): without it LIO
+# reports no VPD pages (page 0 lists none), so the disk has no WWID.
+lio_serial() {
+  local h; h=$(echo "$2" | md5sum | cut -c1-32)
+  echo "${h:0:8}-${h:8:4}-${h:12:4}-${h:16:4}-${h:20:12}" >"$1/wwn/vpd_unit_serial"
 }
 
 lio_setup() {
@@ -86,6 +96,7 @@ lio_setup() {
       echo "rd_pages=$(( mib * 256 ))" >"$dev/control"
     fi
     echo 1 >"$dev/enable"
+    lio_serial "$dev" "$iqn-$i"
     mkdir -p "$tpg/lun/lun_$i"
     ln -s "$dev" "$tpg/lun/lun_$i/$tag-$i"
   done
@@ -140,6 +151,7 @@ lio_add_lun() {
   mkdir -p "$dev"
   echo "rd_pages=$(( mib * 256 ))" >"$dev/control"
   echo 1 >"$dev/enable"
+  lio_serial "$dev" "$iqn-$n"
   mkdir -p "$tpg/lun/lun_$n"
   ln -s "$dev" "$tpg/lun/lun_$n/$tag-$n"
 }
@@ -223,6 +235,7 @@ cleanup_all() {
   # A daemon a failed scenario left running would reconnect its sessions.
   pkill -f 'iscsi-init daemon' 2>/dev/null || true
   pkill -x multipathd 2>/dev/null || true
+  udev_stop
   if grep -q '^iscsi_init ' /proc/modules; then rmmod iscsi_init || true; fi
   targets_stop
   local t
@@ -419,6 +432,18 @@ ii_recoveries() { cat "/sys/class/scsi_host/host$(ii_host "$1")/iscsi_recoveries
 # --json`, e.g. ii_stat "$IQN" .stats.tmf.abort_task.sent
 ii_stat() {
   ii list --stats --json | jq -er --arg t "$1" ".sessions[] | select(.target == \$t) | $2"
+}
+
+# udevd, for the scenarios that need udev's device properties (multipathd).
+udev_start() {
+  mkdir -p /run/udev
+  /lib/systemd/systemd-udevd --daemon 2>/dev/null
+  udevadm settle -t 30
+}
+udev_stop() {
+  pkill -x systemd-udevd 2>/dev/null || return 0
+  local end=$((SECONDS + 10))
+  while pgrep -x systemd-udevd >/dev/null && ((SECONDS < end)); do sleep 0.1; done
 }
 
 # The SCSI generic node (/dev/sgN) of a disk /dev/sdX.

@@ -14,7 +14,11 @@
 # - The same portal fault with open-iscsi's sessions in the same boot: its
 #   failover time is printed next to ours (RESULT line).
 kmemleak_start
-export DM_DISABLE_UDEV=1
+# multipath-tools take the paths' identity from udev (SCSI_IDENT_*, ID_WWN,
+# ID_SERIAL from 55-scsi-sg3_id.rules and 60-persistent-storage.rules), as
+# on any distribution: run udevd.
+udev_start
+trap 'rc=$?; if ((rc)); then echo "--- multipathd log"; tail -40 /tmp/multipathd.log; multipath -ll; fi' EXIT
 IQN=iqn.2026-12.org.iscsi-init:mpath
 RT=5
 lio_setup -t "$IQN" -s 128 -a 127.0.0.1:3260 -a 127.0.0.2:3260 >/dev/null
@@ -24,6 +28,7 @@ cp "$REPO/Documentation/examples/multipath.conf" /etc/multipath.conf
 grep -q '^iscsi_init ' /proc/modules || insmod "$ISCSI_INIT_KO"
 ii login -T "$IQN" -p 127.0.0.1 --replacement-timeout "$RT" >&2
 ii login -T "$IQN" -p 127.0.0.2 --replacement-timeout "$RT" >&2
+udevadm settle -t 30
 [ "$(ii list --json | jq --arg t "$IQN" '[.sessions[] | select(.target == $t) | .isid] | unique | length')" = 2 ] \
   || die "the two paths do not have two ISIDs: $(ii list)"
 mapfile -t hosts < <(ii_hosts "$IQN")
@@ -70,6 +75,21 @@ portal_fault() {
   mkdir "$tpg/np/127.0.0.2:3260"
   echo "$gap"
 }
+# failover WHO DEV1 DEV2: the portal fault under a read probe on the map;
+# waits until DEV2 is reinstated; prints the longest I/O gap.
+failover() {
+  local who=$1 d1=$2 d2=$3 pstop=/tmp/probe-$1.stop pr g
+  rm -f "$pstop"
+  probe "/dev/mapper/$map" "/tmp/probe.$who" "$pstop" &
+  pr=$!
+  sleep 3
+  g=$(portal_fault "$d2" "/tmp/probe.$who")
+  log "$who: path 2's portal removed: longest I/O gap $g s (replacement_timeout $RT s)" >&2
+  wait_for "$who's path 2 to be reinstated" 120 both_active "$d1" "$d2"
+  log "$who: path 2 reinstated" >&2
+  touch "$pstop"; wait "$pr"
+  echo "$g"
+}
 
 mpath_start
 log "map $map: $(multipath -ll "$map" | tr -s ' ' | tr '\n' '|')"
@@ -79,13 +99,9 @@ mapdev=/dev/mapper/$map
 stop=/tmp/mp.stop; rm -f "$stop"
 fio_rounds "$mapdev" "$stop" /tmp/mp &
 rounds=$!
+gap=$(failover iscsi-init "$p1" "$p2")
 probe "$mapdev" /tmp/probe.ours "$stop" &
 pr=$!
-sleep 3
-gap=$(portal_fault "$p2" /tmp/probe.ours)
-log "iscsi-init: path 2's portal removed: longest I/O gap $gap s (replacement_timeout $RT s)"
-wait_for "path 2 to be reinstated" 90 both_active "$p1" "$p2"
-log "iscsi-init: path 2 reinstated"
 for i in 1 2 3; do
   rec=$(cat "/sys/class/scsi_host/host$(ii_host "$IQN")/iscsi_recoveries")
   t0=$EPOCHREALTIME
@@ -100,7 +116,7 @@ fio_rounds_check /tmp/mp
 ours=$gap
 kill "$dpid"; wait "$dpid" 2>/dev/null || true
 pkill -x multipathd; sleep 1
-multipath -F >/dev/null 2>&1 || dmsetup remove_all --noudevsync
+multipath -F >/dev/null 2>&1 || dmsetup remove_all
 ii logout -T "$IQN" >/dev/null
 
 # --- open-iscsi, the same setup and the same fault
@@ -122,24 +138,19 @@ oi_disk_of() { # PORTAL
   done
 }
 wait_for "open-iscsi's two disks" 30 bash -c 'for s in /sys/class/iscsi_session/session*; do h=$(basename "$(readlink -f "$s/device/..")" | sed s/host//); ls /sys/bus/scsi/devices/$h:0:0:0/block >/dev/null 2>&1 || exit 1; done; [ $(ls -d /sys/class/iscsi_session/session* | wc -l) = 2 ]'
+udevadm settle -t 30
 o1=$(basename "$(oi_disk_of 127.0.0.1:3260)"); o2=$(basename "$(oi_disk_of 127.0.0.2:3260)")
 [ -n "$o1" ] && [ -n "$o2" ] || die "open-iscsi disks: '$o1' '$o2'"
 cmp /tmp/vpd83.ours1 "/sys/block/$o1/device/vpd_pg83" || die "our VPD 0x83 (path 1) differs from open-iscsi's"
 cmp /tmp/vpd83.ours2 "/sys/block/$o2/device/vpd_pg83" || die "our VPD 0x83 (path 2) differs from open-iscsi's"
 mpath_start
 wait_for "both open-iscsi paths active" 60 both_active "$o1" "$o2"
-stop=/tmp/mp-oi.stop; rm -f "$stop"
-probe "/dev/mapper/$map" /tmp/probe.oi "$stop" &
-pr=$!
-sleep 3
-theirs=$(portal_fault "$o2" /tmp/probe.oi)
-log "open-iscsi: path 2's portal removed: longest I/O gap $theirs s (replacement_timeout $RT s)"
-wait_for "open-iscsi's path 2 to be reinstated" 120 both_active "$o1" "$o2"
-touch "$stop"; wait "$pr"
+theirs=$(failover open-iscsi "$o1" "$o2")
 log "RESULT multipath failover (portal removed, replacement_timeout $RT s): iscsi-init $ours s, open-iscsi $theirs s"
 pkill -x multipathd; sleep 1
-multipath -F >/dev/null 2>&1 || dmsetup remove_all --noudevsync
+multipath -F >/dev/null 2>&1 || dmsetup remove_all
 iscsiadm -m node --logoutall=all >/dev/null
+udev_stop
 pkill -x iscsid || true
 rmmod iscsi_init
 kmemleak_check
