@@ -441,9 +441,13 @@ udev_start() {
   udevadm settle -t 30
 }
 udev_stop() {
-  pkill -x systemd-udevd 2>/dev/null || return 0
-  local end=$((SECONDS + 10))
-  while pgrep -x systemd-udevd >/dev/null && ((SECONDS < end)); do sleep 0.1; done
+  if pkill -x systemd-udevd 2>/dev/null; then
+    local end=$((SECONDS + 10))
+    while pgrep -x systemd-udevd >/dev/null && ((SECONDS < end)); do sleep 0.1; done
+  fi
+  # Its control socket and database would make libdevmapper believe it
+  # still runs (and wait for it).
+  rm -rf /run/udev
 }
 
 # The SCSI generic node (/dev/sgN) of a disk /dev/sdX.
