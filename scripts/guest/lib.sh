@@ -191,6 +191,15 @@ disk_for_host() {
   return 0
 }
 
+# dmesg_mark remembers the time now; dmesg_new prints the kernel log lines
+# from then on. dmesg is not cleared between scenarios: a scenario that looks
+# for errors of its own must not see those an earlier one caused on purpose
+# (dm-multipath's failed path, the rescan's removed LUN).
+dmesg_mark() { DMESG_MARK=$(cut -d' ' -f1 /proc/uptime); }
+dmesg_new() {
+  dmesg | awk -v m="${DMESG_MARK:-0}" '{ t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t); if (t + 0 >= m) print }'
+}
+
 dmesg_clean() {
   if dmesg | grep -E 'BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic|blocked for more than'; then
     die "kernel log is not clean"

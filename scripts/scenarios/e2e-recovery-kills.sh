@@ -6,6 +6,7 @@
 # copies, with identical sha256 sums and no ext4 error. The same kills
 # against open-iscsi in the same boot give the comparison figures.
 kmemleak_start
+dmesg_mark
 KILLS=${E2E_RECOVERY_KILLS:-10}
 FS_KILLS=${E2E_RECOVERY_FS_KILLS:-5}
 iqn=$(lio_setup -l 1 -s 128)
@@ -63,7 +64,7 @@ for ((i = 1; i <= $(cat /tmp/cp.n); i++)); do
   (cd "/mnt/r/copy$i" && sha256sum -c --quiet /tmp/src.sums) || die "copy $i differs after the kills"
 done
 umount /mnt/r
-! dmesg | grep -E "EXT4-fs (error|warning)|Buffer I/O error|I/O error, dev" || die "the kernel log shows I/O or ext4 errors"
+! dmesg_new | grep -E "EXT4-fs (error|warning)|Buffer I/O error|I/O error, dev" || die "the kernel log shows I/O or ext4 errors"
 log "ext4: $FS_KILLS kills during $(cat /tmp/cp.n) copies of $(wc -l </tmp/src.sums) files, all identical, no ext4 error (recovery ${fs[*]} s)"
 
 kill "$dpid"; wait "$dpid" 2>/dev/null || true

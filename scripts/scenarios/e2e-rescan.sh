@@ -6,6 +6,7 @@
 # the module scan (a new LUN appears by itself) and the daemon drop a
 # removed LUN. dmesg and kmemleak clean.
 kmemleak_start
+dmesg_mark
 IQN=iqn.2026-12.org.iscsi-init:rescan
 lio_setup -t "$IQN" -l 2 -s 64 >/dev/null
 disk0=$(ii_login "$IQN" 127.0.0.1:3260)
@@ -56,7 +57,7 @@ log "daemon: $(grep "LUNs changed" /tmp/daemon.log | tail -1)"
 touch "$stop"; wait "$rounds"
 fio_rounds_check /tmp/rescan
 # Only the removed LUNs' devices went: LUN 0 saw no I/O error.
-if dmesg | grep -E "\[$(basename "$disk0")\].*(I/O error|critical)"; then die "I/O errors on LUN 0"; fi
+if dmesg_new | grep -E "\[$(basename "$disk0")\].*(I/O error|critical)|I/O error, dev $(basename "$disk0")"; then die "I/O errors on LUN 0"; fi
 kill "$dpid"; wait "$dpid" 2>/dev/null || true
 ii logout -T "$IQN"
 rmmod iscsi_init

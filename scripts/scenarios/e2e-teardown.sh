@@ -11,9 +11,10 @@ ii logout -T "$iqn"
 # A session still up when the module goes: rmmod logs it out.
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 dd if="$disk" of=/dev/null bs=1M count=16 iflag=direct status=none
+dmesg_mark
 rmmod iscsi_init
 [ ! -e "$disk" ] || die "$disk still there after rmmod"
-grep -q "logged out" <(dmesg) || { dmesg | tail -n 30; die "no logout logged by rmmod"; }
+grep -q "logged out" <(dmesg_new) || { dmesg | tail -n 30; die "no logout logged by rmmod"; }
 # Unreferenced objects need two scans to be reported.
 echo scan >"$kl"; sleep 5; echo scan >"$kl"
 if grep -q unreferenced "$kl"; then
