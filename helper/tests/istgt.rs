@@ -110,16 +110,19 @@ fn istgt_mutual_chap() {
 #[test]
 fn istgt_crc32c_digests() {
     let t = istgt("None");
-    let j = check(&t, "disk1")
+    let r = check(&t, "disk1")
         .json()
         .args(&["--header-digest", "CRC32C", "--data-digest", "CRC32C"])
         .run(&t.config())
-        .ok()
-        .json();
+        .ok();
+    let stderr = r.stderr.clone();
+    let j = r.json();
     assert_eq!(j["negotiated"]["HeaderDigest"], "CRC32C");
     assert_eq!(j["negotiated"]["DataDigest"], "CRC32C");
-    // The Logout exchange ran with digests on.
-    assert_eq!(j["logged_out"], true);
+    // The Logout exchange ran with digests on. (It failed once in a full
+    // CI run under load and passed in every rerun: the helper's warning
+    // says why, next time.)
+    assert_eq!(j["logged_out"], true, "logout warning: {stderr}");
 }
 
 #[test]
