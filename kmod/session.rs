@@ -56,7 +56,7 @@ use crate::kcore::fsm::{ConnState, Event, Refused, SessionState, Transition};
 use crate::kcore::recovery::{self, Io, Keepalive, Timers};
 use crate::kcore::session::{Limits, LoginSn, QueueError, SessionCore, TxItem};
 use crate::kcore::task::{self, CmdHandle, Completion, HostStatus, Task};
-use crate::kcore::tmf::{self, TmfKind, TmfOutcome, TmfRequest};
+use crate::kcore::tmf::{self, TmfKind, TmfOutcome};
 use crate::kcore::session::TmfStart;
 use crate::sys::scsi::{Cmd, CmdRef, DataDir, EhCmd, EhResult, Host, HostAttr, HostByte, HostData, HostOps, SysfsBuf};
 use crate::sys::thread::{self, Thread};
@@ -770,11 +770,11 @@ impl Session {
         now_ms() + u64::from(secs) * 1000
     }
 
-    /// Waits for the request `itt` of a function started with `start` until
-    /// `deadline`, then releases it. Its outcome, `None` if it timed out.
-    /// With `affected`, a successful function also waits until the tasks it
-    /// ended have left the task table (commands stay held until then).
-    fn tmf_wait(&self, itt: crate::kcore::itt::Itt, deadline: u64) -> (Option<TmfOutcome>, Option<TmfRequest>) {
+    /// Waits until `deadline` for the outcome of the queued request `itt`,
+    /// then releases it. A successful function also waits until the tasks
+    /// it ended have left the task table (commands stay held until then).
+    /// The outcome, `None` if it timed out.
+    fn tmf_wait(&self, itt: crate::kcore::itt::Itt, deadline: u64) -> Option<TmfOutcome> {
         self.tx_wait.notify_one();
         self.eh_wait(deadline, |g| g.tmf_outcome(itt).is_some());
         let (outcome, req) = {
@@ -789,7 +789,7 @@ impl Session {
         self.inner.lock().tmf_release(itt);
         // Held commands go out again.
         self.tx_wait.notify_one();
-        (outcome, req)
+        outcome
     }
 
     /// eh_abort_handler: ABORT TASK for a command that timed out (RFC 7143
@@ -821,7 +821,7 @@ impl Session {
                     }
                 }
                 TmfStart::Queued(t) => {
-                    let (outcome, _) = self.tmf_wait(t, deadline);
+                    let outcome = self.tmf_wait(t, deadline);
                     return match outcome {
                         Some(TmfOutcome::Answered(r)) if TmfKind::AbortTask.succeeded(r) => {
                             pr_info!("session {}: ABORT TASK for ITT {:#x}: {:?}\n", self.id, itt.to_wire(), r);
@@ -858,7 +858,7 @@ impl Session {
             match start {
                 TmfStart::Queued(t) => {
                     pr_info!("session {}: {} (LUN {})\n", self.id, kind.name(), n);
-                    let (outcome, _) = self.tmf_wait(t, deadline);
+                    let outcome = self.tmf_wait(t, deadline);
                     return match outcome {
                         Some(TmfOutcome::Answered(r)) if kind.succeeded(r) => {
                             pr_info!("session {}: {} done\n", self.id, kind.name());

@@ -236,10 +236,11 @@ pub fn rescan_host(host_no: u32, timeout: Duration) -> Result<HostRescan> {
             removed.push(d);
         }
     }
-    let (devices, _) = if reported.as_ref().is_some_and(|l| l.is_empty()) {
-        (sysfs::devices_of_host(sys, host_no), true)
+    // With no LUN left there is nothing to wait for.
+    let devices = if reported.as_ref().is_some_and(|l| l.is_empty()) {
+        sysfs::devices_of_host(sys, host_no)
     } else {
-        sysfs::wait_for_devices(sys, host_no, timeout, Duration::from_millis(300))
+        sysfs::wait_for_devices(sys, host_no, timeout, Duration::from_millis(300)).0
     };
     let added = devices
         .iter()

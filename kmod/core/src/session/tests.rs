@@ -86,6 +86,21 @@ fn data_in(itt: Itt, sn: u32, offset: u32, len: u32, stat: Option<u32>) -> DataI
     }
 }
 
+/// An R2T for `itt` with TTT `ttt`, R2TSN `sn`, `len` bytes at BufferOffset
+/// `offset` (ExpCmdSN 1, MaxCmdSN 64).
+fn r2t(itt: Itt, ttt: u32, sn: u32, offset: u32, len: u32) -> R2t {
+    R2t {
+        itt: itt.to_wire(),
+        ttt,
+        r2t_sn: Sn(sn),
+        buffer_offset: offset,
+        desired_data_transfer_length: len,
+        exp_cmd_sn: Sn(1),
+        max_cmd_sn: Sn(64),
+        ..R2t::default()
+    }
+}
+
 fn response(itt: Itt, stat_sn: u32) -> ScsiResponse {
     ScsiResponse {
         itt: itt.to_wire(),
@@ -655,16 +670,7 @@ fn sense_length_beyond_the_segment_fails() {
 fn r2t_queues_data_out_and_holds_the_command() {
     let mut c = core();
     let itt = send(&mut c, 0, write(8192));
-    let r2t = R2t {
-        itt: itt.to_wire(),
-        ttt: 77,
-        r2t_sn: Sn(0),
-        buffer_offset: 0,
-        desired_data_transfer_length: 8192,
-        exp_cmd_sn: Sn(1),
-        max_cmd_sn: Sn(64),
-        ..R2t::default()
-    };
+    let r2t = r2t(itt, 77, 0, 0, 8192);
     c.rx_r2t(&r2t).unwrap();
     // The response arrives before the Data-Out went out: held.
     assert_eq!(c.rx_scsi_response(&response(itt, 100), &[]), Ok(None));
@@ -682,15 +688,7 @@ fn r2t_violations() {
     let mut c = core();
     let w = send(&mut c, 0, write(4096));
     let rd = send(&mut c, 1, read(4096));
-    let r2t = |itt: Itt, sn: u32, off: u32, len: u32| R2t {
-        itt: itt.to_wire(),
-        r2t_sn: Sn(sn),
-        buffer_offset: off,
-        desired_data_transfer_length: len,
-        exp_cmd_sn: Sn(1),
-        max_cmd_sn: Sn(64),
-        ..R2t::default()
-    };
+    let r2t = |itt: Itt, sn: u32, off: u32, len: u32| r2t(itt, 0, sn, off, len);
     assert_eq!(
         c.rx_r2t(&r2t(Itt::new(4, 1), 0, 0, 512)),
         Err(Failure::R2tUnknownItt)
@@ -1064,17 +1062,7 @@ fn lu_reset_ends_the_lun_tasks_once_when_responses_race() {
     send(&mut c, 2, on_lun(read(512), 1));
     send(&mut c, 3, on_lun(read(512), 0));
     // The write's R2T: a Data-Out is being sent while the reset runs.
-    c.rx_r2t(&R2t {
-        itt: b.to_wire(),
-        ttt: 7,
-        r2t_sn: Sn(0),
-        buffer_offset: 0,
-        desired_data_transfer_length: 8192,
-        exp_cmd_sn: Sn(1),
-        max_cmd_sn: Sn(64),
-        ..R2t::default()
-    })
-    .unwrap();
+    c.rx_r2t(&r2t(b, 7, 0, 0, 8192)).unwrap();
     assert!(matches!(
         c.next_tx(),
         Some(TxWork::DataOut { cmd: Some(_), .. })
