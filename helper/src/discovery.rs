@@ -297,7 +297,9 @@ impl<T: Transport> Session<T> {
     }
 
     /// Logout with reason "close the session" (§11.14) and wait for the
-    /// Logout Response.
+    /// Logout Response. A target that closes the connection (end of stream)
+    /// instead of answering has ended the session too: that is `Ok`, noted
+    /// under `-v`.
     pub fn logout(&mut self) -> Result<()> {
         let itt = self.itt();
         let req = LogoutRequest {
@@ -310,7 +312,24 @@ impl<T: Transport> Session<T> {
         };
         trace(|| "-> Logout Request (close session)".into());
         self.send(Pdu::LogoutRequest(req), &[])?;
-        let (pdu, _) = self.recv_for(itt)?;
+        let (pdu, _) = match self.recv_for(itt) {
+            Ok(p) => p,
+            // The target closed the connection after our Logout Request
+            // instead of answering it: the connection, and with it the
+            // session (one connection, ERL 0), is gone, which is what the
+            // Logout asked for. istgt does this now and then: its worker
+            // closes the socket before its sender thread wrote the queued
+            // Logout Response.
+            Err(e) if e.closed_by_target => {
+                trace(|| {
+                    format!(
+                        "no Logout Response, the target closed the connection ({e}); logged out"
+                    )
+                });
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         let rsp = match pdu {
             Pdu::LogoutResponse(r) => r,
             other => return Err(unexpected("a Logout Response", &other)),

@@ -94,6 +94,9 @@ pub struct Error {
     /// connection, or answered with a value we did not offer, as NetBSD's
     /// target does; RFC 7143 §12.1.3): `login` then retries once so.
     pub chap_md5_retry: bool,
+    /// The target closed the connection in an orderly way (a FIN: end of
+    /// stream) while we read from it.
+    pub closed_by_target: bool,
 }
 
 impl Error {
@@ -109,6 +112,7 @@ impl Error {
             message,
             login_status: None,
             chap_md5_retry: false,
+            closed_by_target: false,
         }
     }
     constructors! {
@@ -161,7 +165,9 @@ pub fn io_network(what: impl fmt::Display, e: &std::io::Error) -> Error {
         K::BrokenPipe => "connection closed by the target (broken pipe)".to_string(),
         _ => strip_os_error(e),
     };
-    Error::network(format!("{what}: {detail}"))
+    let mut err = Error::network(format!("{what}: {detail}"));
+    err.closed_by_target = e.kind() == K::UnexpectedEof;
+    err
 }
 
 /// `e.to_string()` without the " (os error N)" suffix std appends.

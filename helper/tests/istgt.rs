@@ -119,10 +119,16 @@ fn istgt_crc32c_digests() {
     let j = r.json();
     assert_eq!(j["negotiated"]["HeaderDigest"], "CRC32C");
     assert_eq!(j["negotiated"]["DataDigest"], "CRC32C");
-    // The Logout exchange ran with digests on. (It failed once in a full
-    // CI run under load and passed in every rerun: the helper's warning
-    // says why, next time.)
-    assert_eq!(j["logged_out"], true, "logout warning: {stderr}");
+    // The Logout exchange ran with digests on. Under load istgt sometimes
+    // closes the connection instead of sending its Logout Response (its
+    // worker closes the socket before its sender thread wrote the queued
+    // response): the helper takes that close as the end of the session.
+    assert_eq!(
+        j["logged_out"],
+        true,
+        "logout warning: {stderr}\nistgt log:\n{}",
+        t.log()
+    );
 }
 
 #[test]

@@ -64,6 +64,10 @@ pub(crate) struct Model {
     /// Answer a Logout Request with a Reject and close the connection
     /// (NetBSD's target, after discovery).
     pub reject_logout: bool,
+    /// Close the connection on a Logout Request without answering it
+    /// (istgt, when its worker thread closes before its sender wrote the
+    /// Logout Response).
+    pub close_on_logout: bool,
 }
 
 fn accept_all(offers: &[(String, String)]) -> Vec<(String, String)> {
@@ -102,6 +106,7 @@ impl Default for Model {
             chap_a_list: 0,
             final_stat_sn: None,
             reject_logout: false,
+            close_on_logout: false,
         }
     }
 }
@@ -466,6 +471,7 @@ impl Transport for Fake {
                 self.emit_pdu(Pdu::Reject(rej), pdu.bhs.to_vec());
                 self.closed = true;
             }
+            Pdu::LogoutRequest(_) if self.m.close_on_logout => self.closed = true,
             Pdu::LogoutRequest(req) => {
                 let rsp = LogoutResponse {
                     itt: req.itt,
@@ -483,9 +489,11 @@ impl Transport for Fake {
     }
 
     fn recv(&mut self) -> Result<RawPdu> {
-        self.pending
-            .pop_front()
-            .ok_or_else(|| Error::network("reading from fake: connection closed by the target"))
+        self.pending.pop_front().ok_or_else(|| {
+            let mut e = Error::network("reading from fake: connection closed by the target");
+            e.closed_by_target = true;
+            e
+        })
     }
 
     fn set_digests(&mut self, header: bool, data: bool) {
@@ -1057,6 +1065,22 @@ fn discovery_logout_rejected() {
     assert_eq!(s.send_targets("All").unwrap().len(), 41);
     let e = s.logout().unwrap_err();
     assert_eq!(e.kind, Kind::Target, "{e}");
+}
+
+/// A target that closes the connection on our Logout Request instead of
+/// answering it (istgt's race) has ended the session: the logout succeeds.
+/// A reset or an error before the close still fails it (above).
+#[test]
+fn logout_answered_by_a_close_is_done() {
+    let m = Model {
+        close_on_logout: true,
+        ..Default::default()
+    };
+    let (fake, li) = run(m, &settings(None)).unwrap();
+    let mut s = Session::new(fake, &li);
+    s.logout().unwrap();
+    let fake = s.into_transport();
+    assert!(fake.closed);
 }
 
 #[test]

@@ -124,6 +124,11 @@ impl Istgt {
         wait_listening(self.child.as_mut(), "127.0.0.1", self.port, || true)
     }
 
+    /// What istgt logged so far (its stdout and stderr, `-D`).
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("istgt.log")).unwrap_or_default()
+    }
+
     /// `127.0.0.1:PORT`.
     pub fn portal(&self) -> String {
         format!("127.0.0.1:{}", self.port)
