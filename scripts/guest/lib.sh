@@ -26,7 +26,11 @@
 #   ii_recoveries IQN         the session's recovery count (sysfs iscsi_recoveries)
 #   fio_rounds DISK STOP OUT  fio verify rounds (4k randwrite QD16, crc32c) until file STOP exists
 #   fio_rounds_check OUT      fail unless every round of fio_rounds ended with 0 errors
-#   oi_login IQN PORTAL       open-iscsi: start iscsid if needed, log in, print the disk
+#   oi_login IQN PORTAL [NAME=VALUE...]   open-iscsi: start iscsid if needed, set the
+#                             node settings given (iscsiadm -o update, e.g.
+#                             node.conn[0].iscsi.HeaderDigest=CRC32C), log in, print the disk
+#   oi_host IQN               SCSI host number of open-iscsi's session to IQN
+#   oi_disks IQN              its /dev/sdX nodes, one per line
 #   oi_logout IQN PORTAL      open-iscsi: log out
 #   oi_session_state IQN      open-iscsi: the session's state (LOGGED_IN, FAILED, ...)
 #   oi_state_file IQN         open-iscsi: the sysfs file of that state
@@ -488,7 +492,7 @@ fio_rounds_check() {
 }
 
 oi_login() {
-  local iqn=$1 portal=$2
+  local iqn=$1 portal=$2 kv; shift 2
   modprobe iscsi_tcp
   mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
   [ -f /etc/iscsi/initiatorname.iscsi ] ||
@@ -500,6 +504,7 @@ oi_login() {
   # a lockdep report (scripts/scenarios/README.md). 20 s, our helper's value,
   # keeps the comparison free of it; it does not change open-iscsi's recovery.
   iscsiadm -m node -T "$iqn" -p "$portal" -o update -n node.session.iscsi.DefaultTime2Retain -v 20
+  for kv in "$@"; do iscsiadm -m node -T "$iqn" -p "$portal" -o update -n "${kv%%=*}" -v "${kv#*=}"; done
   iscsiadm -m node -T "$iqn" -p "$portal" --login >/dev/null
   local sid host
   sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); print $2 }')
@@ -509,6 +514,17 @@ oi_login() {
 }
 
 oi_logout() { iscsiadm -m node -T "$1" -p "$2" --logout >/dev/null; }
+
+oi_host() {
+  local s
+  for s in /sys/class/iscsi_session/session*; do
+    [ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] &&
+      { basename "$(readlink -f "$s/device/..")" | sed 's/^host//'; return 0; }
+  done
+  return 1
+}
+
+oi_disks() { local h; h=$(oi_host "$1") && disk_for_host "$h"; }
 
 oi_state_file() {
   local s
