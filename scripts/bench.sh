@@ -1,36 +1,115 @@
 #!/usr/bin/env bash
-# Benchmark: boots the release test kernel once and, against the same LIO
-# ramdisk LUN, runs the same fio jobs through iscsi-init and through open-iscsi
-# (iscsi_tcp), queue depths matched, plus iperf3 over guest loopback. Prints
-# one table: IOPS, MiB/s, p50/p99 completion latency for both, and the ratio
-# ours/open-iscsi. Measured, not pass/fail.
+# Benchmark: boots the test kernel (release by default) once, logs in to the
+# same LIO ramdisk LUN(s) with both initiators at the same time, iscsi-init
+# (ours) and open-iscsi (iscsi_tcp, theirs), and runs the same fio jobs
+# through each, queue depths matched, REPS times in interleaved order (rep 1
+# ours then theirs, rep 2 theirs then ours, ...); then iperf3 over guest
+# loopback. Prints one table: per job and initiator the median over the reps
+# of IOPS, MiB/s, p50/p99/p99.9 completion latency (µs) and guest CPU µs per
+# I/O, the IOPS spread, and the ratios ours/open-iscsi (a "~" marks a ratio
+# whose two min..max ranges overlap: within noise). Measured, not pass/fail.
+# The table lands in out/bench/bench-table.txt, the medians and ratios in
+# out/bench/bench.json. Documentation/performance.rst explains the columns.
 #
-#   scripts/bench.sh [--runtime SECONDS] [--flavour release|debug]
+#   scripts/bench.sh [--runtime SECONDS] [--reps N] [--flavour release|debug]
+#                    [--digests] [--sessions N --luns M]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
+#
+# Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
+# under TCG on the project's 2-core machine, estimated (the same sum as
+# estimate() below; the fio runtime is exact, the other figures are
+# generous allowances, not measurements):
+#   48 fio runs x (10 s + 3 s for fio's start, exit and JSON)   624 s
+#   boot to the first scenario, LIO, insmod, iscsid, 2 logins     60 s
+#   filling the 1 GiB LUN once (dd, 1 MiB direct writes)          60 s
+#   iperf3 (10 s and its start), the table, logout, power-off     22 s
+#   total                                                        766 s = about 12 min 46 s
+# which is within the 25 minutes allowed for it. --digests costs the same
+# guest time (fio runs are time-based); --sessions N adds about 6 s per
+# session beyond the first, for the logins.
 set -euo pipefail
 # cargo and bindgen live in ~/.cargo/bin (rustup, cargo install).
 export HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
-runtime=15 flavour=release
+usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
+  cat >&2 <<USAGE
+usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
+          [--sessions N --luns M]
+  --runtime SECONDS  length of each fio run (default 10)
+  --reps N           runs of each job per initiator, interleaved (default 3)
+  --flavour F        test kernel: release (default) or debug
+  --digests          HeaderDigest and DataDigest CRC32C on both initiators
+  --sessions N       scaling variant: N targets (default 1), one session to each per
+  --luns M           initiator, M LUNs each (default 1); one fio run of 4k randread
+                     QD32 on every disk at once
+  BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
+USAGE
+  local j
+  for j in "${bench_jobs[@]}"; do echo "                     ${j%% *}" >&2; done
+  exit "${1:-2}"
+}
+# shellcheck source=bench/jobs.sh
+. scripts/bench/jobs.sh
+posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
+runtime=10 reps=3 flavour=release digests=0 sessions="" luns=""
 while (($#)); do
   case "$1" in
-    --runtime) runtime=$2; shift 2;;
-    --flavour) flavour=$2; shift 2;;
-    *) echo "usage: $0 [--runtime SECONDS] [--flavour release|debug]" >&2; exit 2;;
+    --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
+    --reps) (($# >= 2)) && posint "$2" || usage; reps=$2; shift 2;;
+    --flavour) (($# >= 2)) && [[ "$2" == release || "$2" == debug ]] || usage; flavour=$2; shift 2;;
+    --digests) digests=1; shift;;
+    --sessions) (($# >= 2)) && posint "$2" || usage; sessions=$2; shift 2;;
+    --luns) (($# >= 2)) && posint "$2" || usage; luns=$2; shift 2;;
+    -h|--help) usage 0;;
+    *) echo "bench: unknown argument $1" >&2; usage;;
   esac
 done
+scale=0
+if [ -n "$sessions$luns" ]; then
+  scale=1 sessions=${sessions:-1} luns=${luns:-1}
+  ((sessions * luns <= 32)) || { echo "bench: at most 32 disks per initiator (--sessions x --luns)" >&2; usage; }
+  [ -z "${BENCH_JOBS:-}" ] || { echo "bench: BENCH_JOBS does not apply to the scaling variant" >&2; usage; }
+else
+  sessions=1 luns=1
+fi
+njobs=${#bench_jobs[@]}
+if [ -n "${BENCH_JOBS:-}" ]; then
+  njobs=0
+  for name in $BENCH_JOBS; do
+    found=0
+    for j in "${bench_jobs[@]}"; do [ "${j%% *}" = "$name" ] && found=1; done
+    ((found)) || { echo "bench: no job $name in BENCH_JOBS" >&2; usage; }
+    njobs=$((njobs + 1))
+  done
+fi
+((scale)) && njobs=1
+# The guest time the run should take, in seconds (see the top of this file).
+estimate() {
+  echo $(( njobs * 2 * reps * (runtime + 3) + 60 + 6 * (sessions - 1) + 60 + 22 ))
+}
+est=$(estimate)
+echo "bench: $njobs job$( ((njobs == 1)) || echo s) x 2 initiators x $reps reps x ${runtime}s; about $((est / 60)) min $((est % 60)) s of guest time" >&2
 scripts/setup.sh >/dev/null
 cargo build --release -p iscsi-init
 scripts/build-kernel.sh "$flavour" >/dev/null
 make FLAVOUR="$flavour" modules
 out=out/bench
 mkdir -p "$out"
-printf 'BENCH_RUNTIME=%q\nBENCH_JOBS=%q\nISCSI_INIT_BIN=%q\n' "$runtime" "${BENCH_JOBS:-}" "$PWD/target/release/iscsi-init" >"$out/bench.env"
-scripts/qemu-test.sh --flavour "$flavour" --out "$out" --timeout 3000 \
+# Results of an earlier run must not be counted as this run's (table.py
+# reads every fio-*.json and cpu-*.txt there).
+rm -f "$out"/fio-*.json "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt \
+  "$out"/bench-table.txt "$out"/bench.json
+printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nISCSI_INIT_BIN=%q\n' \
+  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$PWD/target/release/iscsi-init" \
+  >"$out/bench.env"
+# The guest's limit for the run: twice the estimate, at least 25 minutes.
+limit=$((2 * est)); ((limit >= 1500)) || limit=1500
+scripts/qemu-test.sh --flavour "$flavour" --out "$out" --timeout "$limit" \
   scripts/bench/guest-bench.sh || true
 if [ -f "$out/bench-table.txt" ]; then
   cat "$out/bench-table.txt"
+  echo "bench: table in $out/bench-table.txt, figures in $out/bench.json" >&2
 else
   echo "bench: no table produced; see $out/guest-bench.log" >&2
   exit 1

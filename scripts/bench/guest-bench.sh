@@ -1,60 +1,174 @@
-# Guest side of scripts/bench.sh (runs as a qemu-test.sh scenario).
-runtime=${BENCH_RUNTIME:-15}
+# Guest side of scripts/bench.sh (runs as a qemu-test.sh scenario: lib.sh is
+# sourced, under set -euo pipefail). Both initiators log in to the same LIO
+# LUN(s) at the same time, the LUNs are filled once, then each job runs REPS
+# times per initiator in interleaved order (rep 1: ours, theirs; rep 2:
+# theirs, ours; ...), each run in its own fio process with a /proc/stat
+# snapshot right before and right after it. Then iperf3 over loopback, and
+# scripts/bench/table.py makes the table and bench.json.
+#
+# Files in /out (out/bench on the host), WHO being iscsi-init or open-iscsi:
+#   fio-WHO-JOB-rREP.json   fio --output-format=json of that run
+#   cpu-WHO-JOB-rREP.txt    "clk_tck N" (USER_HZ), "delta cpu ..." (the change of
+#                           each field of the /proc/stat "cpu " line over the
+#                           run), then "before cpu ..." and "after cpu ...": the
+#                           line right before and right after the run
+#   iperf3.json             iperf3 -J
+#   bench-run.txt           the run's settings (key=value), for the table
+#   bench-table.txt, bench.json   scripts/bench/table.py's output
+# A fio run that fails is logged and leaves no fio JSON: the table counts
+# the runs it has and shows n/a where it has none.
+
 # Values from scripts/bench.sh come through the guest environment file.
 [ -f /out/bench.env ] && . /out/bench.env
-iqn=$(lio_setup -l 1 -s 1024)
-jobs=(
-  "4k-randread-qd1    --rw=randread  --bs=4k   --iodepth=1"
-  "4k-randread-qd32   --rw=randread  --bs=4k   --iodepth=32"
-  "4k-randwrite-qd1   --rw=randwrite --bs=4k   --iodepth=1"
-  "4k-randwrite-qd32  --rw=randwrite --bs=4k   --iodepth=32"
-  "128k-read-qd8      --rw=read      --bs=128k --iodepth=8"
-  "128k-write-qd8     --rw=write     --bs=128k --iodepth=8"
-  "1m-read-qd8        --rw=read      --bs=1m   --iodepth=8"
-  "1m-write-qd8       --rw=write     --bs=1m   --iodepth=8"
-)
-run_jobs() { # initiator disk
-  local who=$1 disk=$2 j name
-  # Fill the LUN once so reads hit allocated ramdisk pages for both.
-  dd if=/dev/zero of="$disk" bs=1M count=1024 oflag=direct status=none || true
-  for j in "${jobs[@]}"; do
+runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
+scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
+. "$REPO/scripts/bench/jobs.sh"
+
+# LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
+# (at least 64 MiB each).
+mib=1024
+if ((scale)); then mib=$((1024 / (sessions * luns))); ((mib >= 64)) || mib=64; fi
+
+jobs=()
+if ((scale)); then
+  jobs=("scale-${sessions}x${luns}-4k-randread-qd32 $bench_scale_opts")
+else
+  for j in "${bench_jobs[@]}"; do
     name=${j%% *}
     # BENCH_JOBS (space-separated names) selects a subset.
     [ -z "${BENCH_JOBS:-}" ] || [[ " $BENCH_JOBS " == *" $name "* ]] || continue
-    # shellcheck disable=SC2086
-    fio --name="$name" --filename="$disk" --direct=1 --ioengine=libaio ${j#* } \
-      --time_based --runtime="$runtime" --ramp_time=2 --size=1g --group_reporting \
-      --output-format=json --output="/out/fio-$who-$name.json" >/dev/null
-    log "$who $name done"
+    jobs+=("$j")
   done
+fi
+
+# --- targets: one per session, each on its own port, LUNS ramdisk LUNs each
+iqns=()
+for ((s = 0; s < sessions; s++)); do
+  iqns+=("$(lio_setup -t "iqn.2003-01.org.linux-iscsi.guest:bench$s" -p $((3260 + s)) -l "$luns" -s "$mib")")
+done
+
+# --- both initiators logged in at once, to the same LUNs. Distinct initiator
+# names: two I_T nexuses that LIO keeps apart.
+ii_args=(--initiator-name iqn.2026-11.org.iscsi-init:bench-ours)
+oi_settings=()
+if ((digests)); then
+  ii_args+=(--header-digest CRC32C --data-digest CRC32C)
+  oi_settings=("node.conn[0].iscsi.HeaderDigest=CRC32C" "node.conn[0].iscsi.DataDigest=CRC32C")
+fi
+mkdir -p /etc/iscsi
+echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench-open-iscsi" >/etc/iscsi/initiatorname.iscsi
+ours=() theirs=()
+for s in "${!iqns[@]}"; do
+  iqn=${iqns[$s]} portal=127.0.0.1:$((3260 + s))
+  ii_login "$iqn" "$portal" "${ii_args[@]}" >/dev/null
+  wait_for "$luns disks of our session to $iqn" 30 eval 'test "$(ii_disks "$iqn" | wc -l)" -ge "$luns"'
+  mapfile -t d < <(ii_disks "$iqn")
+  ours+=("${d[@]}")
+  oi_login "$iqn" "$portal" "${oi_settings[@]}" >/dev/null
+  wait_for "$luns disks of open-iscsi's session to $iqn" 30 eval 'test "$(oi_disks "$iqn" | wc -l)" -ge "$luns"'
+  mapfile -t d < <(oi_disks "$iqn")
+  theirs+=("${d[@]}")
+done
+log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
+
+# With --digests, both must really run with CRC32C both ways.
+if ((digests)); then
+  for iqn in "${iqns[@]}"; do
+    p=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_params
+    grep -qx HeaderDigest=CRC32C "$p" && grep -qx DataDigest=CRC32C "$p" ||
+      { cat "$p" || true; die "iscsi-init: digests not CRC32C on the session to $iqn"; }
+  done
+  # libiscsi shows the negotiated digests as 1 (CRC32C) or 0 (None).
+  for c in /sys/class/iscsi_connection/connection*; do
+    for f in header_digest data_digest; do
+      v=$(cat "$c/$f")
+      [ "$v" = 1 ] || [ "$v" = CRC32C ] || die "open-iscsi: $f is $v on $(basename "$c")"
+    done
+  done
+  log "digests: HeaderDigest and DataDigest CRC32C on every session of both initiators"
+fi
+
+# --- fill the LUNs once, through our disks (the LUNs are shared: both
+# initiators read the same pages).
+t0=$SECONDS
+for disk in "${ours[@]}"; do
+  dd if=/dev/zero of="$disk" bs=1M count="$mib" oflag=direct status=none
+done
+log "filled ${#ours[@]} LUNs of $mib MiB in $((SECONDS - t0)) s"
+
+clk_tck=$(getconf CLK_TCK)
+names=()
+for j in "${jobs[@]}"; do names+=("${j%% *}"); done
+{
+  echo "flavour=${FLAVOUR:-}"
+  echo "kernel=${KVER:-}"
+  echo "runtime=$runtime"
+  echo "reps=$reps"
+  if ((digests)); then echo "digests=CRC32C"; else echo "digests=None"; fi
+  echo "sessions=$sessions"
+  echo "luns=$luns"
+  echo "lun_mib=$mib"
+  echo "jobs=${names[*]}"
+  echo "clk_tck=$clk_tck"
+} >/out/bench-run.txt
+
+# No --ramp_time: fio does not count the I/Os of its ramp time, while the
+# /proc/stat window around the fio process would count their CPU time. Without
+# a ramp the I/Os fio reports (total_ios) are all those of the CPU window.
+# The window also holds fio's own start and exit (the same for both
+# initiators).
+common=(--direct=1 --ioengine=libaio --time_based --runtime="$runtime" --size="${mib}m"
+  --group_reporting --percentile_list=50:99:99.9 --output-format=json)
+run_fio() { # WHO NAME REP "FIO OPTIONS" DISK...: one fio process, one job section per disk
+  local who=$1 name=$2 rep=$3 opts=$4; shift 4
+  local json=/out/fio-$who-$name-r$rep.json cpu=/out/cpu-$who-$name-r$rep.txt
+  local args=() d before after rc=0
+  for d in "$@"; do args+=(--name="$name-${d##*/}" --filename="$d"); done
+  # `read` is a builtin: no fork between the snapshots and fio.
+  read -r before </proc/stat
+  # Options before the first --name are global (every section's).
+  # shellcheck disable=SC2086  # opts is a list of fio options
+  fio $opts "${common[@]}" --output="$json" "${args[@]}" >/dev/null 2>/tmp/fio-err.txt || rc=$?
+  read -r after </proc/stat
+  if ((rc)); then
+    log "$who $name rep $rep: fio failed (exit $rc); this run is left out"
+    cat /tmp/fio-err.txt
+    rm -f "$json"
+    return 0
+  fi
+  # The deltas, field by field (user nice system idle iowait irq softirq
+  # steal guest guest_nice, in USER_HZ ticks), after the snapshots the lines.
+  local b a i delta=cpu
+  read -r -a b <<<"$before"
+  read -r -a a <<<"$after"
+  for ((i = 1; i < ${#a[@]}; i++)); do delta+=" $((a[i] - b[i]))"; done
+  printf 'clk_tck %s\ndelta %s\nbefore %s\nafter %s\n' "$clk_tck" "$delta" "$before" "$after" >"$cpu"
+  log "$who $name rep $rep: done"
 }
 
-# --- iscsi-init
-insmod "$ISCSI_INIT_KO"
-disk=$(ii_login "$iqn" 127.0.0.1:3260)
-log "iscsi-init disk $disk"
-run_jobs iscsi-init "$disk"
-ii logout --all
+for j in "${jobs[@]}"; do
+  name=${j%% *} opts=${j#* }
+  for ((rep = 1; rep <= reps; rep++)); do
+    # Odd reps ours first, even reps theirs first: a drift over the run (the
+    # host's load, the target's state) does not favour one side.
+    if ((rep % 2)); then order=(iscsi-init open-iscsi); else order=(open-iscsi iscsi-init); fi
+    for who in "${order[@]}"; do
+      if [ "$who" = iscsi-init ]; then
+        run_fio "$who" "$name" "$rep" "$opts" "${ours[@]}"
+      else
+        run_fio "$who" "$name" "$rep" "$opts" "${theirs[@]}"
+      fi
+    done
+  done
+done
 
-# --- open-iscsi
-modprobe iscsi_tcp
-mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
-echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench" >/etc/iscsi/initiatorname.iscsi
-iscsid; sleep 1
-iscsiadm -m discovery -t sendtargets -p 127.0.0.1:3260 >/dev/null
-iscsiadm -m node -T "$iqn" -p 127.0.0.1:3260 --login >/dev/null
-sid=$(iscsiadm -m session | awk -v t="$iqn" '$4 == t { gsub(/[\[\]]/, "", $2); print $2 }')
-host=$(basename "$(readlink -f /sys/class/iscsi_session/session"$sid"/device/..)" | sed 's/host//')
-wait_for "the LUN scan" 30 test -n "$(disk_for_host "$host")"
-disk=$(disk_for_host "$host" | sed -n 1p)
-log "open-iscsi disk $disk"
-run_jobs open-iscsi "$disk"
-iscsiadm -m node -T "$iqn" -p 127.0.0.1:3260 --logout >/dev/null
-pkill -x iscsid
+ii logout --all >/dev/null || log "iscsi-init logout failed"
+for s in "${!iqns[@]}"; do oi_logout "${iqns[$s]}" "127.0.0.1:$((3260 + s))" || log "open-iscsi logout failed"; done
+pkill -x iscsid || true
 
-# --- iperf3 over loopback
+# --- iperf3 over loopback: what one TCP stream gets in this guest
 iperf3 -s -D -1 -B 127.0.0.1 >/dev/null; sleep 1
-iperf3 -c 127.0.0.1 -t 10 -J >/out/iperf3.json || true
+iperf3 -c 127.0.0.1 -t 10 -J >/out/iperf3.json || log "iperf3 failed"
 
-python3 "$REPO/scripts/bench/table.py" /out >/out/bench-table.txt
+python3 "$REPO/scripts/bench/table.py" /out --json /out/bench.json >/out/bench-table.txt
 cat /out/bench-table.txt

@@ -1,51 +1,262 @@
 #!/usr/bin/env python3
-"""Turns the fio/iperf3 JSON of scripts/bench/guest-bench.sh into one table."""
+"""The table of scripts/bench.sh, from the files its guest side leaves in DIR.
+
+    table.py DIR [--json FILE]
+
+Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
+
+  fio-WHO-JOB-rREP.json  fio --output-format=json of one run
+  cpu-WHO-JOB-rREP.txt   USER_HZ ("clk_tck N") and the change of each field
+                         of the /proc/stat "cpu " line over that run
+                         ("delta cpu ..."; the lines before and after follow)
+  iperf3.json            iperf3 -J over loopback
+  bench-run.txt          the run's settings, key=value (jobs, reps, ...)
+
+and prints the table on stdout; with --json, writes the medians, spreads
+and ratios to FILE. Each figure of a job and initiator is the median over
+the reps that have it; a missing or unreadable file leaves that rep out, and
+a figure with no rep left is n/a. Documentation/performance.rst describes
+the columns. Standard library only.
+"""
+import argparse
 import glob
 import json
 import os
+import re
+import statistics
 import sys
 
-out = sys.argv[1]
-rows = {}
-for path in sorted(glob.glob(os.path.join(out, "fio-*.json"))):
-    base = os.path.basename(path)[4:-5]
-    who = next((w for w in ("iscsi-init", "open-iscsi") if base.startswith(w + "-")), None)
-    if who is None:
-        continue
-    name = base[len(who) + 1:]
-    try:
-        job = json.load(open(path))["jobs"][0]
-    except (ValueError, KeyError, IndexError):
-        continue
-    side = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
-    pct = side.get("clat_ns", {}).get("percentile", {})
-    rows.setdefault(name, {})[who] = {
-        "iops": side["iops"],
-        "mibs": side["bw_bytes"] / 1048576.0,
-        "p50": pct.get("50.000000", 0) / 1000.0,
-        "p99": pct.get("99.000000", 0) / 1000.0,
-    }
-
-order = ["4k-randread-qd1", "4k-randread-qd32", "4k-randwrite-qd1", "4k-randwrite-qd32",
+WHO = ("iscsi-init", "open-iscsi")
+# The order of scripts/bench/jobs.sh, for runs that left no bench-run.txt.
+ORDER = ["4k-randread-qd1", "4k-randread-qd32", "4k-randwrite-qd1", "4k-randwrite-qd32",
          "128k-read-qd8", "128k-write-qd8", "1m-read-qd8", "1m-write-qd8"]
-hdr = f"{'job':<18} {'initiator':<11} {'IOPS':>9} {'MiB/s':>8} {'p50 us':>9} {'p99 us':>9}"
-lines = [hdr, "-" * len(hdr)]
-for name in order + sorted(set(rows) - set(order)):
-    if name not in rows:
-        continue
-    r = rows[name]
-    for who in ("iscsi-init", "open-iscsi"):
-        if who in r:
-            v = r[who]
-            lines.append(f"{name:<18} {who:<11} {v['iops']:>9.0f} {v['mibs']:>8.1f} {v['p50']:>9.0f} {v['p99']:>9.0f}")
-    if "iscsi-init" in r and "open-iscsi" in r and r["open-iscsi"]["iops"] > 0:
-        a, b = r["iscsi-init"], r["open-iscsi"]
-        lines.append(f"{name:<18} {'ratio':<11} {a['iops'] / b['iops']:>9.2f} {a['mibs'] / max(b['mibs'], 1e-9):>8.2f}"
-                     f" {a['p50'] / max(b['p50'], 1e-9):>9.2f} {a['p99'] / max(b['p99'], 1e-9):>9.2f}")
-try:
-    ip = json.load(open(os.path.join(out, "iperf3.json")))
-    gbit = ip["end"]["sum_received"]["bits_per_second"] / 1e9
-    lines.append(f"iperf3 loopback: {gbit:.2f} Gbit/s")
-except (OSError, ValueError, KeyError):
-    lines.append("iperf3 loopback: n/a")
-print("\n".join(lines))
+# (key, column heading, column width, decimals)
+FIGURES = [
+    ("iops", "IOPS", 9, 0),
+    ("mib_s", "MiB/s", 9, 1),
+    ("p50_us", "p50 µs", 9, 0),
+    ("p99_us", "p99 µs", 9, 0),
+    ("p99_9_us", "p99.9 µs", 10, 0),
+    ("cpu_us_per_io", "CPU µs/IO", 10, 1),
+]
+# Fields of the /proc/stat "cpu " line after its name: user nice system idle
+# iowait irq softirq steal guest guest_nice. Busy time is all but idle and
+# iowait; guest and guest_nice are already counted in user and nice.
+BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
+RUN_FILE = re.compile(r"^fio-(" + "|".join(WHO) + r")-(.+)-r([0-9]+)\.json$")
+
+
+def load_fio(path):
+    """Figures of one fio run: IOPS, MiB/s and I/Os summed over its jobs
+    (one per disk; with group_reporting one in all), latency percentiles of
+    the first job's busier direction. None if the file is unusable."""
+    try:
+        with open(path) as f:
+            text = f.read()
+        # fio can print a note before the JSON document.
+        doc = json.loads(text[text.index("{"):])
+        jobs = doc["jobs"]
+        iops = bw = ios = 0
+        for job in jobs:
+            for side in (job.get("read", {}), job.get("write", {})):
+                iops += side.get("iops", 0)
+                bw += side.get("bw_bytes", 0)
+                ios += side.get("total_ios", 0)
+        busier = max((jobs[0].get("read", {}), jobs[0].get("write", {})),
+                     key=lambda side: side.get("total_ios", 0))
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    pct = busier.get("clat_ns", {}).get("percentile", {})
+
+    def us(key):
+        return pct[key] / 1000.0 if key in pct else None
+
+    return {"iops": iops, "mib_s": bw / 1048576.0, "ios": ios,
+            "p50_us": us("50.000000"), "p99_us": us("99.000000"), "p99_9_us": us("99.900000")}
+
+
+def load_cpu_us(path):
+    """Busy guest CPU time (µs, all CPUs together) over one run, from the
+    "delta" line of its cpu-*.txt file, or None."""
+    try:
+        lines = {}
+        with open(path) as f:
+            for line in f:
+                key, _, rest = line.strip().partition(" ")
+                lines[key] = rest.split()
+        clk_tck = int(lines["clk_tck"][0])
+        delta = lines["delta"]
+        if delta[0] != "cpu":
+            return None
+        ticks = sum(int(delta[1 + i]) for i in BUSY_FIELDS)
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+    return ticks * 1e6 / clk_tck
+
+
+def load_params(out):
+    params = {}
+    try:
+        with open(os.path.join(out, "bench-run.txt")) as f:
+            for line in f:
+                key, sep, value = line.rstrip("\n").partition("=")
+                if sep:
+                    params[key] = value
+    except OSError:
+        pass
+    return params
+
+
+def load_runs(out):
+    """{(job, who): [run, ...]} with every fio run found in DIR."""
+    runs = {}
+    for path in sorted(glob.glob(os.path.join(out, "fio-*.json"))):
+        m = RUN_FILE.match(os.path.basename(path))
+        if not m:
+            continue
+        who, job, rep = m.group(1), m.group(2), m.group(3)
+        run = load_fio(path)
+        if run is None:
+            continue
+        cpu_us = load_cpu_us(os.path.join(out, f"cpu-{who}-{job}-r{rep}.txt"))
+        run["cpu_us_per_io"] = cpu_us / run["ios"] if cpu_us is not None and run["ios"] > 0 else None
+        runs.setdefault((job, who), []).append(run)
+    return runs
+
+
+def summarize(runs):
+    """Median, min and max of each figure over the runs that have it."""
+    s = {"runs": len(runs)}
+    for key, *_ in FIGURES:
+        values = [r[key] for r in runs if r[key] is not None]
+        s[key] = ({"median": statistics.median(values), "min": min(values), "max": max(values)}
+                  if values else None)
+    return s
+
+
+def compare(ours, theirs):
+    """Ratio ours/theirs of each figure's median, and whether the two
+    min..max ranges overlap (within noise)."""
+    r = {}
+    for key, *_ in FIGURES:
+        a, b = ours.get(key), theirs.get(key)
+        if a is None or b is None or b["median"] == 0:
+            r[key] = None
+        else:
+            r[key] = {"ratio": a["median"] / b["median"],
+                      "within_noise": max(a["min"], b["min"]) <= min(a["max"], b["max"])}
+    return r
+
+
+def iperf3_rate(out):
+    """(Gbit/s, MiB/s) received over loopback, or None."""
+    try:
+        with open(os.path.join(out, "iperf3.json")) as f:
+            bps = json.load(f)["end"]["sum_received"]["bits_per_second"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return bps / 1e9, bps / 8 / 1048576.0
+
+
+def cell(text, width, mark=" "):
+    """A right-aligned column, with one more character for the noise mark."""
+    return f"{text:>{width}}{mark}"
+
+
+def spread(s):
+    iops = s.get("iops")
+    if iops is None or iops["median"] == 0:
+        return "n/a"
+    m = iops["median"]
+    return f"-{(m - iops['min']) / m * 100:.1f}/+{(iops['max'] - m) / m * 100:.1f}%"
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == "1" else "s")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="The table of scripts/bench.sh.")
+    ap.add_argument("dir", help="the guest's /out (out/bench on the host)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+    args = ap.parse_args()
+    params = load_params(args.dir)
+    runs = load_runs(args.dir)
+    reps = params.get("reps", "?")
+
+    jobs = params["jobs"].split() if params.get("jobs") else []
+    found = {job for job, _ in runs}
+    jobs += [j for j in ORDER if j in found and j not in jobs]
+    jobs += sorted(found - set(jobs))
+
+    results = {}
+    for job in jobs:
+        res = {who: summarize(runs.get((job, who), [])) for who in WHO}
+        res["ratio"] = compare(res["iscsi-init"], res["open-iscsi"])
+        results[job] = res
+
+    lines = [
+        "iscsi-init (ours) against open-iscsi iscsi_tcp (theirs), both logged in to the same LIO ramdisk LUNs",
+        f"in one guest boot: kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), "
+        f"fio {params.get('runtime', '?')} s per run, {reps} reps interleaved, digests {params.get('digests', '?')}, "
+        f"{plural(params.get('sessions', '?'), 'session')} x {plural(params.get('luns', '?'), 'LUN')} per initiator",
+        "figures: median over the reps; spread: lowest and highest IOPS over the reps, in % of the median;",
+        "runs: reps with a result; latency: fio completion latency; CPU µs/IO: busy guest CPU time per I/O",
+        "ratio = iscsi-init / open-iscsi (better above 1 for IOPS and MiB/s, below 1 for latency and CPU)",
+        "~ after a ratio: within noise (the min..max ranges of the two initiators over the reps overlap)",
+        "",
+    ]
+    jw = max([20] + [len(job) for job in jobs])
+    hdr = f"{'job':<{jw}} {'initiator':<10} " + cell("IOPS", 9) + f"{'spread':>13} " + \
+        "".join(cell(h, w) for key, h, w, _ in FIGURES[1:]) + f"{'runs':>5}"
+    lines += [hdr, "-" * len(hdr)]
+    for job in jobs:
+        res = results[job]
+        for who in WHO:
+            s = res[who]
+
+            def fig(key, w, d):
+                v = s[key]
+                return cell("n/a" if v is None else f"{v['median']:.{d}f}", w)
+
+            lines.append(f"{job:<{jw}} {who:<10} " + fig("iops", 9, 0) + f"{spread(s):>13} " +
+                         "".join(fig(key, w, d) for key, _, w, d in FIGURES[1:]) +
+                         f"{str(s['runs']) + '/' + reps:>5}")
+
+        def ratio(key, w):
+            r = res["ratio"][key]
+            return cell("n/a", w) if r is None else cell(f"{r['ratio']:.2f}", w, "~" if r["within_noise"] else " ")
+
+        lines.append(f"{job:<{jw}} {'ratio':<10} " + ratio("iops", 9) + f"{'':>13} " +
+                     "".join(ratio(key, w) for key, _, w, _ in FIGURES[1:]))
+
+    lines.append("")
+    rate = iperf3_rate(args.dir)
+    if rate is None:
+        lines.append("iperf3 over guest loopback (127.0.0.1, one stream): n/a")
+    else:
+        lines.append(f"iperf3 over guest loopback (127.0.0.1, one stream): {rate[0]:.2f} Gbit/s = {rate[1]:.1f} MiB/s")
+    pct_iperf3 = {}
+    if "1m-read-qd8" in results:
+        for who in WHO:
+            v = results["1m-read-qd8"][who]["mib_s"]
+            pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
+        lines.append("1m-read-qd8 MiB/s in % of iperf3's: " + ", ".join(
+            f"{who} " + ("n/a" if pct_iperf3[who] is None else f"{pct_iperf3[who]:.1f} %") for who in WHO))
+    sys.stdout.reconfigure(encoding="utf-8")
+    print("\n".join(line.rstrip() for line in lines))
+
+    if args.json:
+        doc = {
+            "params": params,
+            "jobs": results,
+            "iperf3": None if rate is None else {"gbit_s": rate[0], "mib_s": rate[1]},
+            "read_1m_percent_of_iperf3": pct_iperf3 or None,
+        }
+        with open(args.json, "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
