@@ -79,7 +79,12 @@ for entry in "${list[@]}"; do
   echo "$rc" >"/out/$s.rc"
   if [ "$rc" = 0 ]; then r=PASS; else r="FAIL (exit $rc)"; fi
   echo "[scenario] $s: $r in $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
+  # The end of a failed scenario's log goes to the console at once: a run
+  # that is cut short (a CI time limit) still shows why it failed.
+  [ "$rc" = 0 ] || tail -n 30 "/out/$s.log" | sed "s/^/[scenario] $s | /"
   # Leave no state behind for the next scenario.
+  t0=$(cut -d. -f1 /proc/uptime)
   bash -c 'source "$REPO/scripts/guest/lib.sh"; cleanup_all' >>"/out/$s.log" 2>&1
+  echo "[scenario] $s: cleaned up in $(( $(cut -d. -f1 /proc/uptime) - t0 ))s"
 done
 finish
