@@ -23,8 +23,10 @@
 #   kill_and_time PORT FILE GOOD   kill as ii_kill, then print the seconds from the
 #                             moment FILE stops reading GOOD (the failure shows) to
 #                             when it reads GOOD again (recovered); fork-free polling
+#   until_reads FILE VALUE SECS   poll FILE until it reads VALUE, print the seconds
 #   ii_recoveries IQN         the session's recovery count (sysfs iscsi_recoveries)
-#   fio_rounds DISK STOP OUT  fio verify rounds (4k randwrite QD16, crc32c) until file STOP exists
+#   fio_rounds DISK STOP OUT  fio verify rounds (4k randwrite QD16, crc32c, E2E_FIO_ROUND_MIB
+#                             MiB each, default 2: a round ends soon after STOP) until file STOP exists
 #   fio_rounds_check OUT      fail unless every round of fio_rounds ended with 0 errors
 #   oi_login IQN PORTAL [NAME=VALUE...]   open-iscsi: start iscsid if needed, set the
 #                             node settings given (iscsiadm -o update, e.g.
@@ -53,8 +55,13 @@ die() { local m; m=$(log "FAILED: $*"); echo "$m"; echo "$m" >&2; exit 1; }
 # succeeds. COMMAND is run again each time: a check with a command
 # substitution must be quoted for `eval` (wait_for D 30 eval 'test -n "$(f)"'),
 # or "$(f)" would be expanded once, before the first try.
+# SECONDS is the time a normal run needs with room to spare; it is
+# multiplied by E2E_WAIT_SCALE (default 3), because the same guest runs
+# two or three times slower on a loaded CI host. A wait that succeeds
+# returns at once, so the scale only delays a failure. (Limits the
+# scenarios judge, such as a failover time, are not waits.)
 wait_for() {
-  local desc=$1 secs=$2; shift 2
+  local desc=$1 secs=$(( $2 * ${E2E_WAIT_SCALE:-3} )); shift 2
   local end=$(( $(date +%s) + secs ))
   until "$@" >/dev/null 2>&1; do
     (( $(date +%s) < end )) || die "timed out after ${secs}s waiting for $desc"
@@ -235,6 +242,7 @@ targets_stop() {
 }
 
 cleanup_all() {
+  log "cleanup: fio, mounts, initiators"
   pkill -x fio 2>/dev/null && sleep 1
   local m
   for m in $(awk '$1 ~ "^/dev/sd" { print $2 }' /proc/mounts); do umount -l "$m" || true; done
@@ -249,14 +257,18 @@ cleanup_all() {
   pkill -f 'iscsi-init daemon' 2>/dev/null || true
   pkill -x multipathd 2>/dev/null || true
   udev_stop
+  log "cleanup: module"
   if grep -q '^iscsi_init ' /proc/modules; then rmmod iscsi_init || true; fi
+  log "cleanup: targets"
   targets_stop
   local t
   for t in "$CFS"/iscsi/iqn.*; do [ -d "$t" ] && lio_teardown "$(basename "$t")"; done
   # device-mapper devices (dm-delay, multipath maps) and loop devices a
   # scenario left behind
+  log "cleanup: device-mapper, loop devices"
   dmsetup remove_all --noudevsync 2>/dev/null || true
   losetup -D 2>/dev/null || true
+  log "cleanup: done"
   return 0
 }
 
@@ -439,6 +451,19 @@ kill_and_time() {
   wait
 }
 
+# until_reads FILE VALUE SECS: polls FILE (every 20 ms, no fork but sleep's)
+# until it reads VALUE; prints the seconds that took; fails after SECS.
+# For kernel timings: a process's own exit (fio, dd) adds seconds of its
+# own on a slow TCG host.
+until_reads() {
+  local f=$1 want=$2 t0=$EPOCHREALTIME s end=$((SECONDS + $3))
+  until read -r s <"$f" && [ "$s" = "$want" ]; do
+    ((SECONDS < end)) || die "$f did not read $want within $3 s (it reads '$s')"
+    sleep 0.02
+  done
+  echo "$EPOCHREALTIME - $t0" | bc
+}
+
 ii_recoveries() { cat "/sys/class/scsi_host/host$(ii_host "$1")/iscsi_recoveries"; }
 
 # ii_stat IQN JQ_PATH: one figure of our session to IQN from `list --stats
@@ -474,7 +499,7 @@ fio_rounds() {
   while [ ! -e "$stop" ]; do
     n=$((n + 1))
     fio --name="round$n" --filename="$disk" --direct=1 --ioengine=libaio --rw=randwrite --bs=4k \
-      --iodepth=16 --size="${E2E_FIO_ROUND_MIB:-16}m" --verify=crc32c --verify_fatal=1 --do_verify=1 \
+      --iodepth=16 --size="${E2E_FIO_ROUND_MIB:-2}m" --verify=crc32c --verify_fatal=1 --do_verify=1 \
       --output="$out-$n.txt" || echo "round $n: fio exited with an error" >>"$out".fail
     grep -q "err= 0" "$out-$n.txt" || echo "round $n: errors" >>"$out".fail
   done

@@ -1,6 +1,6 @@
 # e2e-multi: two LUNs on one target, and two sessions to two targets
 # at once, with I/O on all four disks concurrently.
-mib=${E2E_MULTI_MIB:-16}
+mib=${E2E_MULTI_MIB:-8}
 iqn1=$(lio_setup -t iqn.2003-01.org.linux-iscsi.guest:multi1 -l 2 -s 64)
 iqn2=$(lio_setup -t iqn.2003-01.org.linux-iscsi.guest:multi2 -l 2 -s 64 -p 3262)
 ii_login "$iqn1" 127.0.0.1:3260 >/dev/null

@@ -4,10 +4,10 @@
 #  c. MaxBurstLength 8 KiB, FirstBurstLength 4 KiB, MaxRecvDataSegmentLength
 #     4 KiB both ways, MaxOutstandingR2T 4: many R2Ts and PDUs per command.
 # Each variant checks in sysfs that the parameters were really negotiated.
-# 16 MiB per job and variant by default (E2E_PARAMS_MIB): three variants at
+# 8 MiB per job and variant by default (E2E_PARAMS_MIB): three variants at
 # 256 MiB take about 25 minutes on the debug kernel under TCG, beyond the
 # per-scenario limit.
-mib=${E2E_PARAMS_MIB:-16}
+mib=${E2E_PARAMS_MIB:-8}
 # LIO declares its MaxXmitDataSegmentLength as its MaxRecvDataSegmentLength.
 # An explicit ACL, so that LIO's Data-Out timeout can be raised from 3 s to
 # 30 s: with every write byte solicited, 8 writes of 1 MiB queue 32 R2Ts of

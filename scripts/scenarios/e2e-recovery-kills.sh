@@ -1,14 +1,14 @@
 # e2e-recovery-kills: the session survives transport resets. During fio verify
 # rounds (4k randwrite QD16, crc32c) our initiator's TCP connection is killed
-# 10 times (ss -K); the daemon reinstates the session each time (same ISID,
-# TSIH 0, RFC 7143 §6.3.5) and the held and requeued I/O goes on: 0 I/O
-# errors, 0 verify errors. Then ext4 stays mounted across 5 kills during file
-# copies, with identical sha256 sums and no ext4 error. The same kills
+# 6 times (ss -K; E2E_RECOVERY_KILLS); the daemon reinstates the session
+# each time (same ISID, TSIH 0, RFC 7143 §6.3.5) and the held and requeued
+# I/O goes on: 0 I/O errors, 0 verify errors. Then ext4 stays mounted across
+# 3 kills (E2E_RECOVERY_FS_KILLS) during file copies, with identical sha256 sums and no ext4 error. The same kills
 # against open-iscsi in the same boot give the comparison figures.
 kmemleak_start
 dmesg_mark
-KILLS=${E2E_RECOVERY_KILLS:-10}
-FS_KILLS=${E2E_RECOVERY_FS_KILLS:-5}
+KILLS=${E2E_RECOVERY_KILLS:-6}
+FS_KILLS=${E2E_RECOVERY_FS_KILLS:-3}
 iqn=$(lio_setup -l 1 -s 128)
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 dpid=$(ii_daemon)

@@ -29,7 +29,7 @@ fio --name=lun2 --filename="$disk2" --direct=1 --ioengine=libaio --rw=randwrite 
 grep -q "err= 0" /tmp/rescan-lun2.txt || { cat /tmp/rescan-lun2.txt; die "fio on the new LUN reported errors"; }
 # --- manual: remove LUN 1 while fio runs on LUN 0, rescan
 stop=/tmp/rescan.stop; rm -f "$stop"
-E2E_FIO_ROUND_MIB=8 fio_rounds "$disk0" "$stop" /tmp/rescan &
+fio_rounds "$disk0" "$stop" /tmp/rescan &
 rounds=$!
 sleep 2
 lio_remove_lun "$IQN" 1

@@ -13,7 +13,7 @@ grep -q "IET" /tmp/inq || die "sg_inq: vendor is not IET (tgtd)"
 sg_readcap "$disk" | grep -q "Last LBA=524287" || die "sg_readcap: want 256 MiB"
 sg_luns "$disk" | tee /tmp/luns
 grep -q "2 lun entries" /tmp/luns || die "sg_luns: want LUN 0 (controller) and LUN 1"
-fio_verify "$disk" "${E2E_TGTD_MIB:-32}"
+fio_verify "$disk" "${E2E_TGTD_MIB:-16}"
 fs_check "$disk"
 ii logout -T "$iqn"
 rmmod iscsi_init
