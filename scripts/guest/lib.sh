@@ -217,8 +217,6 @@ dmesg_clean() {
   fi
 }
 
-# Stops every tgtd and istgt and waits until they are gone (up to 10 s):
-# the next scenario's target binds the same ports and control sockets.
 # running NAME...: whether a process of one of these names runs; reads
 # /proc with builtins only (every exec costs one to two seconds in the
 # debug guest under TCG, and the cleanup between scenarios ran dozens).
@@ -231,6 +229,8 @@ running() {
   return 1
 }
 
+# Stops every tgtd and istgt and waits until they are gone (up to 10 s):
+# the next scenario's target binds the same ports and control sockets.
 targets_stop() {
   running tgtd istgt || return 0
   local pids

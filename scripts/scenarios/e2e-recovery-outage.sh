@@ -81,7 +81,9 @@ ddpid=$!
 sleep 4
 kill -0 "$ddpid" 2>/dev/null || die "I/O was not held without the daemon"
 [ "$(cat "$sysh/iscsi_io_state")" = holding ] || die "I/O state is $(cat "$sysh/iscsi_io_state"), not holding"
-t_eio=$(echo "$(now) - $t0 + $(until_reads "$sysh/iscsi_io_state" failfast 40)" | bc)
+held=$(echo "$(now) - $t0" | bc)
+t_eio=$(until_reads "$sysh/iscsi_io_state" failfast 40)
+t_eio=$(echo "$held + $t_eio" | bc)
 (( $(echo "$t_eio <= 13" | bc) )) || die "held I/O failed after $t_eio s (want <= replacement_timeout + 5 = 13 s)"
 if wait "$ddpid"; then die "dd succeeded without a connection"; fi
 grep -q 'error' /tmp/dd.err || { cat /tmp/dd.err; die "dd reported no I/O error"; }
