@@ -39,9 +39,46 @@ fn find_program(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// Waits up to 10 s until `child` (a target we started) is `ready` and
-/// accepts a TCP connection on `addr:port`; false if it exited or the time
-/// ran out.
+/// Whether process `pid` holds a TCP socket that listens on `port` (any
+/// address), from `/proc/net/tcp`, `/proc/net/tcp6` and `/proc/PID/fd`.
+///
+/// A successful connect alone does not tell: it may reach another process
+/// (a concurrent test's target that was handed the same free port), or,
+/// for a port of the ephemeral range that nobody listens on, the
+/// connecting socket itself (TCP simultaneous open). Either made a test's
+/// first connection to its own target fail with "connection refused".
+fn listens(pid: u32, port: u16) -> bool {
+    let mut sockets = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            // sl local_address rem_address st ... inode (field 9)
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let local_port = f
+                .get(1)
+                .and_then(|a| a.rsplit_once(':'))
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+            if f.len() > 9 && f[3] == "0A" && local_port == Some(port) {
+                sockets.push(format!("socket:[{}]", f[9]));
+            }
+        }
+    }
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    !sockets.is_empty()
+        && fds.flatten().any(|fd| {
+            fs::read_link(fd.path())
+                .map(|l| sockets.iter().any(|s| l.as_os_str() == s.as_str()))
+                .unwrap_or(false)
+        })
+}
+
+/// Waits up to 10 s until `child` (a target we started, in the foreground)
+/// is `ready`, itself listens on `port` and accepts a TCP connection on
+/// `addr:port`; false if it exited or the time ran out.
 fn wait_listening(
     mut child: Option<&mut Child>,
     addr: &str,
@@ -53,7 +90,8 @@ fn wait_listening(
         if let Some(Ok(Some(_))) = child.as_mut().map(|c| c.try_wait()) {
             return false;
         }
-        if ready() && TcpStream::connect((addr, port)).is_ok() {
+        let ours = child.as_ref().is_none_or(|c| listens(c.id(), port));
+        if ours && ready() && TcpStream::connect((addr, port)).is_ok() {
             return true;
         }
         sleep(Duration::from_millis(100));
