@@ -73,7 +73,11 @@ for entry in "${list[@]}"; do
   s=${entry%%$'\t'*} f=${entry#*$'\t'}
   echo "[scenario] $s: start at $(cut -d' ' -f1 /proc/uptime)s"
   t0=$(cut -d. -f1 /proc/uptime)
-  timeout -k 30 "$SCENARIO_TIMEOUT" bash -c 'set -euo pipefail; source "$REPO/scripts/guest/lib.sh"; source "$1"' scenario "$f" \
+  # E2E_TRACE=1: trace each command with its time (no fork: EPOCHREALTIME),
+  # to see where a scenario spends it.
+  timeout -k 30 "$SCENARIO_TIMEOUT" bash -c 'set -euo pipefail
+    if [ "${E2E_TRACE:-0}" = 1 ]; then PS4='\''+${EPOCHREALTIME} ${BASH_SOURCE[0]-}:${LINENO} '\''; set -x; fi
+    source "$REPO/scripts/guest/lib.sh"; source "$1"' scenario "$f" \
     >"/out/$s.log" 2>&1 </dev/null
   rc=$?
   echo "$rc" >"/out/$s.rc"

@@ -25,6 +25,8 @@
 #                             when it reads GOOD again (recovered); fork-free polling
 #   until_reads FILE VALUE SECS   poll FILE until it reads VALUE, print the seconds
 #   ii_recoveries IQN         the session's recovery count (sysfs iscsi_recoveries)
+#   ii_stat IQN JQ_PATH       one figure of `list --stats --json` for that session
+#   ii_stats IQN JQ_PATH...   several, on one line (one helper run, one jq)
 #   fio_rounds DISK STOP OUT  fio verify rounds (4k randwrite QD16, crc32c, E2E_FIO_ROUND_MIB
 #                             MiB each, default 2: a round ends soon after STOP) until file STOP exists
 #   fio_rounds_check OUT      fail unless every round of fio_rounds ended with 0 errors
@@ -45,7 +47,7 @@ CFS=/sys/kernel/config/target
 ISCSI_INIT_KO=${ISCSI_INIT_KO:-$REPO/iscsi_init.ko}
 LIO_DEFAULT_IQN=iqn.2003-01.org.linux-iscsi.guest:lio0
 
-log() { printf '[%8s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+log() { local up _; read -r up _ </proc/uptime; printf '[%8s] %s\n' "$up" "$*"; }
 # To stderr too: a die inside $(...) must not vanish into the captured output.
 # (Through fd 2, not by opening /dev/stderr: that opens the scenario's log
 # file again at offset 0 and overwrote its beginning.)
@@ -62,9 +64,9 @@ die() { local m; m=$(log "FAILED: $*"); echo "$m"; echo "$m" >&2; exit 1; }
 # scenarios judge, such as a failover time, are not waits.)
 wait_for() {
   local desc=$1 secs=$(( $2 * ${E2E_WAIT_SCALE:-3} )); shift 2
-  local end=$(( $(date +%s) + secs ))
+  local end=$(( SECONDS + secs ))
   until "$@" >/dev/null 2>&1; do
-    (( $(date +%s) < end )) || die "timed out after ${secs}s waiting for $desc"
+    (( SECONDS < end )) || die "timed out after ${secs}s waiting for $desc"
     sleep 0.5
   done
 }
@@ -197,7 +199,7 @@ lio_teardown() {
 disk_for_host() {
   local h=$1 b
   for b in /sys/bus/scsi/devices/"$h":*/block/*; do
-    [ -e "$b" ] && echo "/dev/$(basename "$b")"
+    [ -e "$b" ] && echo "/dev/${b##*/}"
   done
   return 0
 }
@@ -294,10 +296,12 @@ cleanup_all() {
 #   ii_login IQN PORTAL [ARGS...]  load the module if needed, log in, print the first disk
 ii() { "${ISCSI_INIT_BIN:-$REPO/target/debug/iscsi-init}" "$@"; }
 
+# (Builtins only: each exec costs 1-2 s in the debug guest, and these run
+# in polling loops.)
 ii_host() {
-  local f
+  local f n d
   for f in /sys/class/scsi_host/host*/iscsi_target_name; do
-    [ -f "$f" ] && [ "$(cat "$f")" = "$1" ] && { basename "$(dirname "$f")" | sed 's/^host//'; return 0; }
+    [ -f "$f" ] && read -r n <"$f" && [ "$n" = "$1" ] && { d=${f%/*}; echo "${d##*/host}"; return 0; }
   done
   return 1
 }
@@ -306,9 +310,9 @@ ii_disks() { local h; h=$(ii_host "$1") && disk_for_host "$h"; }
 
 # Every SCSI host of our sessions to IQN (several with multipath), one per line.
 ii_hosts() {
-  local f
+  local f n d
   for f in /sys/class/scsi_host/host*/iscsi_target_name; do
-    [ -f "$f" ] && [ "$(cat "$f")" = "$1" ] && basename "$(dirname "$f")" | sed 's/^host//'
+    [ -f "$f" ] && read -r n <"$f" && [ "$n" = "$1" ] && { d=${f%/*}; echo "${d##*/host}"; }
   done
   return 0
 }
@@ -479,12 +483,22 @@ until_reads() {
   echo "$EPOCHREALTIME - $t0" | bc
 }
 
-ii_recoveries() { cat "/sys/class/scsi_host/host$(ii_host "$1")/iscsi_recoveries"; }
+ii_recoveries() { local h n; h=$(ii_host "$1") && read -r n <"/sys/class/scsi_host/host$h/iscsi_recoveries" && echo "$n"; }
 
 # ii_stat IQN JQ_PATH: one figure of our session to IQN from `list --stats
 # --json`, e.g. ii_stat "$IQN" .stats.tmf.abort_task.sent
 ii_stat() {
   ii list --stats --json | jq -er --arg t "$1" ".sessions[] | select(.target == \$t) | $2"
+}
+
+# ii_stats IQN JQ_PATH...: several figures of one `list --stats --json`, on
+# one line separated by spaces (compact JSON for objects), e.g.
+#   read -r sent ok < <(ii_stats "$IQN" .stats.tmf.lu_reset.sent .stats.tmf.lu_reset.succeeded)
+# Two execs whatever the count (each costs 1-2 s in the debug guest).
+ii_stats() {
+  local t=$1 e; shift
+  e=$(printf '%s, ' "$@"); e=${e%, }
+  ii list --stats --json | jq -ecr --arg t "$t" ".sessions[] | select(.target == \$t) | [$e] | map(if type == \"string\" then . else tojson end) | join(\" \")"
 }
 
 # udevd, for the scenarios that need udev's device properties (multipathd).
