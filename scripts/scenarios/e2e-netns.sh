@@ -55,9 +55,9 @@ fio_rounds "$disk" "$stop" /tmp/netns &
 rounds=$!
 sleep 3
 for i in 1 2 3; do
-  rec=$(cat "$sysh/iscsi_recoveries")
+  read -r rec <"$sysh/iscsi_recoveries"
   ip netns exec iiini ss -K -t -n -H dst 10.99.0.1 dport = :3260 >/dev/null
-  wait_for "recovery $i inside iiini" 60 eval '[ "$(cat "$sysh/iscsi_recoveries")" -gt "$rec" ] && [ "$(cat "$sysh/iscsi_state")" = logged_in ]'
+  wait_for "recovery $i inside iiini" 60 eval 'read -r r <"$sysh/iscsi_recoveries" && read -r st <"$sysh/iscsi_state" && [ "$r" -gt "$rec" ] && [ "$st" = logged_in ]'
   sleep 2
 done
 touch "$stop"; wait "$rounds"

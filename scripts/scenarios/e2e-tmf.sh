@@ -54,11 +54,11 @@ set_delay 5000
 sleep 7
 set_delay 0
 fio_ok "$f" slow
-sent=$(ii_stat "$IQN" .stats.tmf.abort_task.sent)
-ok=$(ii_stat "$IQN" .stats.tmf.abort_task.succeeded)
-log "ABORT TASK: sent $sent, succeeded $ok, failed $(ii_stat "$IQN" .stats.tmf.abort_task.failed), timed out $(ii_stat "$IQN" .stats.tmf.abort_task.timed_out)"
+read -r sent ok failed tout cf < <(ii_stats "$IQN" .stats.tmf.abort_task.sent .stats.tmf.abort_task.succeeded \
+  .stats.tmf.abort_task.failed .stats.tmf.abort_task.timed_out .stats.conn_failures)
+log "ABORT TASK: sent $sent, succeeded $ok, failed $failed, timed out $tout"
 ((sent >= 1 && ok >= 1)) || die "no ABORT TASK was sent and answered"
-[ "$(ii_stat "$IQN" .stats.conn_failures)" = 0 ] || die "the connection failed: $(cat "$sysh/iscsi_last_failure")"
+[ "$cf" = 0 ] || die "the connection failed: $(cat "$sysh/iscsi_last_failure")"
 [ "$(cat "$sysh/iscsi_recoveries")" = 0 ] || die "the session went through recovery"
 [ "$(cat "$sysh/iscsi_state")" = logged_in ] || die "state $(cat "$sysh/iscsi_state")"
 dmesg | grep -q "ABORT TASK for ITT" || die "no ABORT TASK in the kernel log"
@@ -68,9 +68,9 @@ fio_job lu 8 & f=$!
 sleep 3
 sg_reset -d "$sg" || die "sg_reset -d failed"
 fio_ok "$f" lu
-[ "$(ii_stat "$IQN" .stats.tmf.lu_reset.sent) $(ii_stat "$IQN" .stats.tmf.lu_reset.succeeded)" = "1 1" ] \
-  || die "LOGICAL UNIT RESET: $(ii_stat "$IQN" .stats.tmf.lu_reset)"
-[ "$(ii_stat "$IQN" .stats.conn_failures)" = 0 ] || die "the LU reset dropped the connection"
+read -r sent ok cf lu < <(ii_stats "$IQN" .stats.tmf.lu_reset.sent .stats.tmf.lu_reset.succeeded .stats.conn_failures .stats.tmf.lu_reset)
+[ "$sent $ok" = "1 1" ] || die "LOGICAL UNIT RESET: $lu"
+[ "$cf" = 0 ] || die "the LU reset dropped the connection"
 log "LOGICAL UNIT RESET: answered, fio verified"
 
 # --- 3. sg_reset -t: LIO refuses TARGET WARM RESET; the host reset
@@ -79,9 +79,9 @@ dpid=$(ii_daemon)
 t0=$(now)
 sg_reset -t "$sg" || die "sg_reset -t failed"
 log "sg_reset -t returned after $(echo "$(now) - $t0" | bc) s"
-[ "$(ii_stat "$IQN" .stats.tmf.target_reset.sent) $(ii_stat "$IQN" .stats.tmf.target_reset.failed)" = "1 1" ] \
-  || die "TARGET WARM RESET: $(ii_stat "$IQN" .stats.tmf.target_reset)"
-[ "$(ii_stat "$IQN" .stats.host_resets)" = 1 ] || die "no host reset"
+read -r sent failed hr tr < <(ii_stats "$IQN" .stats.tmf.target_reset.sent .stats.tmf.target_reset.failed .stats.host_resets .stats.tmf.target_reset)
+[ "$sent $failed" = "1 1" ] || die "TARGET WARM RESET: $tr"
+[ "$hr" = 1 ] || die "no host reset"
 [ "$(cat "$sysh/iscsi_recoveries")" = 1 ] || die "the host reset did not go through recovery"
 [ "$(cat "$sysh/iscsi_state")" = logged_in ] || die "state after the host reset: $(cat "$sysh/iscsi_state")"
 [ "$(cat "/sys/block/$(basename "$disk")/device/state")" = running ] || die "device state $(cat "/sys/block/$(basename "$disk")/device/state")"
@@ -104,11 +104,12 @@ fio_job tgtd-lu 8 & f=$!
 sleep 3
 sg_reset -d "$sg" || die "sg_reset -d failed against tgtd"
 fio_ok "$f" tgtd-lu
-[ "$(ii_stat "$TIQN" .stats.tmf.lu_reset.succeeded)" = 1 ] || die "tgtd LU reset: $(ii_stat "$TIQN" .stats.tmf.lu_reset)"
+read -r ok lu < <(ii_stats "$TIQN" .stats.tmf.lu_reset.succeeded .stats.tmf.lu_reset)
+[ "$ok" = 1 ] || die "tgtd LU reset: $lu"
 sg_reset -t "$sg" || die "sg_reset -t failed against tgtd"
-tr=$(ii_stat "$TIQN" .stats.tmf.target_reset)
-log "tgtd: LOGICAL UNIT RESET answered; TARGET WARM RESET $tr, host resets $(ii_stat "$TIQN" .stats.host_resets)"
-[ "$(ii_stat "$TIQN" .stats.tmf.target_reset.sent)" = 1 ] || die "no TARGET WARM RESET sent to tgtd"
+read -r tr hr sent < <(ii_stats "$TIQN" .stats.tmf.target_reset .stats.host_resets .stats.tmf.target_reset.sent)
+log "tgtd: LOGICAL UNIT RESET answered; TARGET WARM RESET $tr, host resets $hr"
+[ "$sent" = 1 ] || die "no TARGET WARM RESET sent to tgtd"
 th=/sys/class/scsi_host/host$(ii_host "$TIQN")
 [ "$(cat "$th/iscsi_state")" = logged_in ] || die "tgtd session state $(cat "$th/iscsi_state")"
 fio_job tgtd-after 4 & f=$!
