@@ -8,6 +8,9 @@
 #   make kernel          build (or reuse) the cached debug and release kernels
 #   make test            what CI runs: check + debug kernel + module + QEMU scenarios
 #   make demo            the main job: boot, LIO target, login, I/O on the disk
+#   make compare         the fault scenarios (recovery kills, outage, multipath
+#                        failover) with open-iscsi in the same boot, for the
+#                        comparison figures (RESULT lines in out/compare/*.log)
 #   make man completions the helper's manual pages and shell completions (in target/gen)
 #   make install         the helper, its man pages, completions and systemd unit
 #                        (PREFIX=/usr/local, DESTDIR for staging; CARGO_PROFILE=release)
@@ -50,7 +53,7 @@ CARGO_PROFILE ?= release
 BINDIR_BUILT := target/$(if $(filter dev,$(CARGO_PROFILE)),debug,$(CARGO_PROFILE))
 GEN := target/gen
 
-.PHONY: all modules helper check kernel test demo fuzz clean setup \
+.PHONY: all modules helper check kernel test demo compare fuzz clean setup \
 	gen-bins man completions install dkms-source deb
 
 all: modules
@@ -85,6 +88,12 @@ test:
 
 demo:
 	scripts/demo.sh
+
+# Not part of `make test`: timed tests judge our figures; the anchor figures
+# of open-iscsi come from this run (or scripts/bench.sh for the data path).
+compare: helper modules
+	E2E_OPEN_ISCSI=1 scripts/qemu-test.sh --out out/compare \
+	  e2e-recovery-kills e2e-recovery-outage e2e-multipath
 
 # --- man pages, completions, install, packages
 gen-bins:
