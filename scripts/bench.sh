@@ -105,7 +105,7 @@ printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH
   >"$out/bench.env"
 # The guest's limit for the run: twice the estimate, at least 25 minutes.
 limit=$((2 * est)); ((limit >= 1500)) || limit=1500
-scripts/qemu-test.sh --flavour "$flavour" --out "$out" --timeout "$limit" \
+scripts/qemu-test.sh --flavour "$flavour" --mem 6144 --out "$out" --timeout "$limit" \
   scripts/bench/guest-bench.sh || true
 if [ -f "$out/bench-table.txt" ]; then
   cat "$out/bench-table.txt"

@@ -16,7 +16,8 @@
 #   --chap USER:SECRET        make scenarios' default LIO target require CHAP
 #   --mutual USER:SECRET      ...and mutual CHAP with these target credentials
 #   --timeout SECONDS         per-scenario time limit in the guest (default 1800)
-#   --mem MIB                 guest memory (default 6144)
+#   --mem MIB                 guest memory (default 3072: the scenarios use under
+#                             1 GiB; less to scan makes KASAN and kmemleak faster)
 #   --out DIR                 where logs go (default out/qemu-<timestamp>)
 #   --cpus N                  guest vCPUs (default 2)
 #
@@ -29,7 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-cpus=2 flavour=debug shell=0 luns=1 chap="" mutual="" timeout=1800 mem=6144 out=""
+cpus=2 flavour=debug shell=0 luns=1 chap="" mutual="" timeout=1800 mem=3072 out=""
 scenarios=()
 while (($#)); do
   case "$1" in
