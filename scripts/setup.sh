@@ -23,6 +23,9 @@ PKGS=(
   dkms
   # dm-multipath scenarios (multipathd, multipath) and the netns scenario (ip netns)
   multipath-tools
+  # bash's loadable builtins (sleep, mkdir, cut, ...): the guest library's
+  # polling loops run without an exec each time
+  bash-builtins
 )
 
 missing=()
