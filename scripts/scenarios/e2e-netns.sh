@@ -44,7 +44,7 @@ wait_for "the LUN scan" 30 eval 'test -n "$(ii_disks "$IQN")"'
 disk=$(ii_disks "$IQN" | sed -n 1p)
 sysh=/sys/class/scsi_host/host$(ii_host "$IQN")
 log "logged in from iiini: $disk, portal $(cat "$sysh/iscsi_portal")"
-fio_verify "$disk" 8
+fio_verify "$disk" "${E2E_NETNS_MIB:-4}"
 # Recovery inside the namespace: a daemon in iiini and one in the initial
 # namespace (which must not take the session).
 "$REPO/target/debug/iscsi-init" daemon >>/tmp/daemon-init.log 2>&1 & d0=$!

@@ -1,4 +1,5 @@
-# e2e-tgtd: a second, independent target: tgtd in the guest on
+# e2e-tgtd: a second, independent target: tgtd in the guest on (fio verify
+# E2E_TGTD_MIB MiB per job, default 8)
 # another port, through the checks of e2e-login, e2e-fio and e2e-fs (mutual CHAP login + SCSI checks, fio
 # verify, filesystem).
 iqn=iqn.2026-11.org.iscsi-init:tgtd1
@@ -13,7 +14,7 @@ grep -q "IET" /tmp/inq || die "sg_inq: vendor is not IET (tgtd)"
 sg_readcap "$disk" | grep -q "Last LBA=524287" || die "sg_readcap: want 256 MiB"
 sg_luns "$disk" | tee /tmp/luns
 grep -q "2 lun entries" /tmp/luns || die "sg_luns: want LUN 0 (controller) and LUN 1"
-fio_verify "$disk" "${E2E_TGTD_MIB:-16}"
+fio_verify "$disk" "${E2E_TGTD_MIB:-8}"
 fs_check "$disk"
 ii logout -T "$iqn"
 rmmod iscsi_init
