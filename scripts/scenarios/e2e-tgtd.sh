@@ -1,7 +1,6 @@
-# e2e-tgtd: a second, independent target: tgtd in the guest on (fio verify
-# E2E_TGTD_MIB MiB per job, default 8)
+# e2e-tgtd: a second, independent target: tgtd in the guest on
 # another port, through the checks of e2e-login, e2e-fio and e2e-fs (mutual CHAP login + SCSI checks, fio
-# verify, filesystem).
+# verify of E2E_TGTD_MIB MiB per job, default 8, filesystem).
 iqn=iqn.2026-11.org.iscsi-init:tgtd1
 tgtd_setup 3261 "$iqn" 256 "tgtd-init:init-secret-789" "tgtd-target:target-secret-012"
 insmod "$ISCSI_INIT_KO"
