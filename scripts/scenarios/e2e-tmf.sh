@@ -1,7 +1,7 @@
 # e2e-tmf: the SCSI error handler with task management (RFC 7143 §11.5).
 # - Commands slower than the command timeout: LUN 0 is an LIO iblock
 #   backstore on a dm-delay device; with a 2 s command timeout, the delay is
-#   raised to 5 s for a few seconds during a fio verify. The timed-out
+#   raised to 5 s during a fio verify until the first ABORT TASK. The timed-out
 #   commands get ABORT TASK, LIO answers, the midlayer retries them: fio
 #   verifies with 0 errors and the connection never drops.
 # - sg_reset -d: LOGICAL UNIT RESET during fio, answered by LIO.
@@ -51,7 +51,12 @@ fio_ok() {
 fio_job slow 8 & f=$!
 sleep 2
 set_delay 5000
-sleep 7
+# The delay stays until a command has timed out and been aborted (not a
+# fixed time: on a slow host fio's commands can reach the delayed device
+# late; one run saw none in a fixed 7 s), then 2 s more.
+wait_for "an ABORT TASK (2 s command timeout, 5 s delay)" 20 \
+  eval '[ "$(ii_stat "$IQN" .stats.tmf.abort_task.sent)" -ge 1 ]'
+sleep 2
 set_delay 0
 fio_ok "$f" slow
 read -r sent ok failed tout cf < <(ii_stats "$IQN" .stats.tmf.abort_task.sent .stats.tmf.abort_task.succeeded \
