@@ -105,6 +105,17 @@ static int iscsi_init_device_configure(struct scsi_device *sdev, struct queue_li
 
 	if (secs)
 		blk_queue_rq_timeout(sdev->request_queue, secs * HZ);
+	/*
+	 * No WRITE SAME for a device older than SPC-3. The midlayer does not
+	 * ask such a device which commands it supports (scsi_report_opcode()),
+	 * and sd then guesses that WRITE SAME(10) works (sd_config_write_same,
+	 * "no_report_opcodes"). NetBSD's iscsi-target (ANSI version 3) drops
+	 * the connection on it, so every mkfs.ext4 hangs in recovery, as it
+	 * does over iscsi_tcp. Without it, zeroing is done with WRITEs. A
+	 * write to max_write_same_blocks in sysfs turns it back on.
+	 */
+	if (sdev->scsi_level < SCSI_SPC_3)
+		sdev->no_write_same = 1;
 	return 0;
 }
 

@@ -36,6 +36,10 @@ echo 15 >"$sysh/iscsi_abort_timeout"
 [ "$(cat "$sysh/iscsi_abort_timeout")" = 15 ] || die "iscsi_abort_timeout not writable"
 if echo 0 >"$sysh/iscsi_abort_timeout" 2>/dev/null; then die "iscsi_abort_timeout took 0"; fi
 sg=$(sg_of "$disk")
+# WRITE SAME is turned off only for devices older than SPC-3 (the shim's
+# device_configure); LIO's iblock backstore (ANSI 6) reports it and keeps it.
+wz=$(cat "/sys/block/$(basename "$disk")/queue/write_zeroes_max_bytes")
+((wz > 0)) || die "$disk: WRITE SAME off (write_zeroes_max_bytes $wz) on LIO's SPC-4 iblock disk"
 
 fio_job() { # NAME MIB [ARGS...]
   local name=$1 mib=$2; shift 2
