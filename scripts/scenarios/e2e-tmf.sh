@@ -27,8 +27,9 @@ set_delay() {
 lio_setup -t "$IQN" -b /dev/mapper/tmf-slow >/dev/null
 disk=$(ii_login "$IQN" 127.0.0.1:3260 --cmd-timeout 2 --abort-timeout 20 --replacement-timeout 30)
 h=$(ii_host "$IQN"); sysh=/sys/class/scsi_host/host$h
-[ "$(cat "/sys/block/$(basename "$disk")/device/timeout")" = 2 ] \
-  || die "--cmd-timeout 2 not applied: device timeout $(cat "/sys/block/$(basename "$disk")/device/timeout")"
+blk=/sys/block/$(basename "$disk")
+[ "$(cat "$blk/device/timeout")" = 2 ] \
+  || die "--cmd-timeout 2 not applied: device timeout $(cat "$blk/device/timeout")"
 [ "$(cat "$sysh/iscsi_abort_timeout") $(cat "$sysh/iscsi_lu_reset_timeout") $(cat "$sysh/iscsi_tgt_reset_timeout")" = "20 30 30" ] \
   || die "TMF timeouts: $(cat "$sysh"/iscsi_*reset_timeout "$sysh/iscsi_abort_timeout" | tr '\n' ' ')"
 # The sysfs timers take new values, and refuse 0.
@@ -38,7 +39,7 @@ if echo 0 >"$sysh/iscsi_abort_timeout" 2>/dev/null; then die "iscsi_abort_timeou
 sg=$(sg_of "$disk")
 # WRITE SAME is turned off only for devices older than SPC-3 (the shim's
 # device_configure); LIO's iblock backstore (ANSI 6) reports it and keeps it.
-wz=$(cat "/sys/block/$(basename "$disk")/queue/write_zeroes_max_bytes")
+wz=$(cat "$blk/queue/write_zeroes_max_bytes")
 ((wz > 0)) || die "$disk: WRITE SAME off (write_zeroes_max_bytes $wz) on LIO's SPC-4 iblock disk"
 
 fio_job() { # NAME MIB [ARGS...]
@@ -76,7 +77,7 @@ dmesg | grep -q "ABORT TASK for ITT" || die "no ABORT TASK in the kernel log"
 # Back to the default command timeout: with 2 s, a command held behind the
 # reset on a slow host times out too, and the midlayer's own escalation may
 # send a second LU reset (one CI run counted 2 sent, 2 answered).
-echo 30 >"/sys/block/$(basename "$disk")/device/timeout"
+echo 30 >"$blk/device/timeout"
 fio_job lu 8 & f=$!
 sleep 3
 sg_reset -d "$sg" || die "sg_reset -d failed"
@@ -99,7 +100,7 @@ read -r sent failed hr tr < <(ii_stats "$IQN" .stats.tmf.target_reset.sent .stat
 [ "$hr" = 1 ] || die "no host reset"
 [ "$(cat "$sysh/iscsi_recoveries")" = 1 ] || die "the host reset did not go through recovery"
 [ "$(cat "$sysh/iscsi_state")" = logged_in ] || die "state after the host reset: $(cat "$sysh/iscsi_state")"
-[ "$(cat "/sys/block/$(basename "$disk")/device/state")" = running ] || die "device state $(cat "/sys/block/$(basename "$disk")/device/state")"
+[ "$(cat "$blk/device/state")" = running ] || die "device state $(cat "$blk/device/state")"
 fio_job after 4 & f=$!
 fio_ok "$f" after
 ii list --stats | sed -n '/ABORT TASK/,/host resets/p'
