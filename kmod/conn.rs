@@ -144,17 +144,21 @@ impl Conn {
                 }
             }
         }
-        // Stop the transmit side, wait for it, then hold (or fail) the
-        // session's I/O and requeue what is left.
+        // Stop the transmit side (the thread and any inline sender), wait
+        // for it, then hold (or fail) the session's I/O and requeue what is
+        // left.
         self.sock.shutdown();
         s.tx_wait.notify_all();
-        {
+        let conn = {
             let mut g = s.inner.lock();
-            while g.threads_running().1 {
+            while g.threads_running().1 || g.sending() {
                 // Kernel threads take no signals: a wake-up is a state change.
                 let _ = s.event.wait_interruptible(&mut g);
             }
-        }
+            // No inline send from now on; dropped outside the lock.
+            g.conn.take()
+        };
+        drop(conn);
         s.connection_ended();
     }
 
@@ -254,7 +258,7 @@ impl Conn {
             }
             _ => return Err(Failure::UnexpectedPdu),
         };
-        s.tx_wait.notify_one();
+        self.wake_tx();
         Ok(next)
     }
 
@@ -314,13 +318,25 @@ impl Conn {
         }
         let done = s.inner.lock().rx_data_in_end(d, len)?;
         s.complete(done);
-        s.tx_wait.notify_one();
+        self.wake_tx();
         Ok(RxNext::Continue)
+    }
+
+    /// Wakes the transmit thread if a PDU just received left it work that
+    /// no sender is doing (an R2T's Data-Out, a NOP-Out answer, commands a
+    /// wider window or a finished task management function lets out); not
+    /// after every PDU, which would cost a wake-up per command.
+    fn wake_tx(&self) {
+        let s = &*self.session;
+        if s.inner.lock().tx_wanted() {
+            s.tx_wait.notify_one();
+        }
     }
 
     // --------------------------------------------------------------- transmit
 
-    /// Body of the transmit thread.
+    /// Body of the transmit thread: it sends whenever work is queued that
+    /// no inline sender took.
     pub(crate) fn tx_main(&self) {
         let s = &*self.session;
         loop {
@@ -330,7 +346,7 @@ impl Conn {
                     if thread::should_stop() || g.tx_done() {
                         break None;
                     }
-                    if let Some(w) = g.next_tx() {
+                    if let Some(w) = g.claim_tx() {
                         break Some(w);
                     }
                     // Kernel threads take no signals: a wake-up means work.
@@ -338,19 +354,54 @@ impl Conn {
                 }
             };
             let Some(work) = work else { break };
-            let tag = work.tag();
-            let res = self.tx_work(work);
-            if let Some(tag) = tag {
-                let done = s.inner.lock().tx_put(tag);
-                s.complete(done);
-            }
-            if let Err(f) = res {
-                self.fail(f);
+            if self.send_all(work).is_err() {
                 break;
             }
         }
         s.inner.lock().set_running(false, false);
         s.event.notify_all();
+    }
+
+    /// Sends `first`, the work of a transmitter just claimed
+    /// ([`crate::kcore::session::SessionCore::claim_tx`]), then whatever is queued behind it, and
+    /// releases the transmitter when nothing is left. Called by the
+    /// transmit thread and by `queuecommand` (inline); it may sleep for
+    /// socket room.
+    ///
+    /// # Errors
+    ///
+    /// The failure of a send; the connection is failed (socket shut down)
+    /// and the transmitter released before it returns.
+    pub(crate) fn send_all(&self, first: TxWork<CmdRef>) -> Res {
+        let s = &*self.session;
+        let mut work = first;
+        loop {
+            let tag = work.tag();
+            let res = self.tx_work(work);
+            let (done, next, ended) = {
+                let mut g = s.inner.lock();
+                let done = tag.and_then(|t| g.tx_put(t));
+                let next = if res.is_ok() { g.continue_tx() } else { None };
+                // Released because the connection stopped: the receive
+                // thread's end may be waiting for it.
+                let ended = next.is_none() && g.tx_done();
+                (done, next, ended)
+            };
+            s.complete(done);
+            if let Err(f) = res {
+                self.fail(f);
+                s.inner.lock().release_tx();
+                s.event.notify_all();
+                return Err(f);
+            }
+            if ended {
+                s.event.notify_all();
+            }
+            match next {
+                Some(w) => work = w,
+                None => return Ok(()),
+            }
+        }
     }
 
     /// Sends one piece of work. Its command handle is dropped on return,

@@ -422,6 +422,9 @@ fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnT
         let mut g = s.inner.lock();
         g.set_running(true, true);
         g.set_running(false, true);
+        // For queuecommand's inline sends; the receive thread's end takes
+        // it out (so it is set before that thread can start).
+        g.conn = Some(conn.clone());
     }
     let tx_name = CString::try_from_fmt(kernel::fmt!("iscsi_tx/{}", s.id))?;
     let rx_name = CString::try_from_fmt(kernel::fmt!("iscsi_rx/{}", s.id))?;
@@ -429,11 +432,13 @@ fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnT
         Ok(t) => t,
         Err(e) => {
             s.mark_failed(Failure::ThreadStart);
-            {
+            let c = {
                 let mut g = s.inner.lock();
                 g.set_running(true, false);
                 g.set_running(false, false);
-            }
+                g.conn.take()
+            };
+            drop(c);
             s.cleaned_up();
             return Err(e);
         }
@@ -444,11 +449,17 @@ fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnT
             s.mark_failed(Failure::ThreadStart);
             conn.shutdown();
             tx.stop();
-            {
+            let c = {
                 let mut g = s.inner.lock();
+                // An inline sender ends at once on the shut-down socket.
+                while g.sending() {
+                    s.event.wait(&mut g);
+                }
                 g.set_running(true, false);
                 g.set_running(false, false);
-            }
+                g.conn.take()
+            };
+            drop(c);
             s.cleaned_up();
             return Err(e);
         }

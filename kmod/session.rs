@@ -54,7 +54,7 @@ use crate::conn::Conn;
 use crate::kcore::failure::{Failure, FailureKind};
 use crate::kcore::fsm::{ConnState, Event, Refused, SessionState, Transition};
 use crate::kcore::recovery::{self, Io, Keepalive, Timers};
-use crate::kcore::session::{Limits, LoginSn, QueueError, SessionCore, TxItem};
+use crate::kcore::session::{Limits, LoginSn, QueueError, SessionCore, TxItem, TxWork};
 use crate::kcore::task::{self, CmdHandle, Completion, HostStatus, Task};
 use crate::kcore::tmf::{self, TmfKind, TmfOutcome};
 use crate::kcore::session::TmfStart;
@@ -63,7 +63,7 @@ use crate::sys::thread::{self, Thread};
 use crate::sys::time::now_ms;
 use core::fmt::Write;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex, SpinLock};
 use kernel::time::msecs_to_jiffies;
@@ -106,9 +106,16 @@ pub(crate) type Core = SessionCore<Cmd, KVec<Task<Cmd>>, KVec<u32>, KVec<TxItem>
 /// # Invariants
 ///
 /// `params`, `cid` and `tsih` are those of the connection the core's
-/// sequence numbers belong to (set together at bind and rebind).
+/// sequence numbers belong to (set together at bind and rebind). `conn` is
+/// `Some` from the start of a connection's threads until its receive
+/// thread's end, and only then: the connection `queuecommand` sends on
+/// inline.
 pub(crate) struct Inner {
     core: Core,
+    /// The current connection, for `queuecommand`'s inline sends. It is
+    /// taken out (and dropped outside the lock) at the receive thread's
+    /// end, which breaks the cycle session -> connection -> session.
+    pub(crate) conn: Option<Arc<Conn>>,
     params: abi::NegotiatedParams,
     cid: u16,
     tsih: u16,
@@ -149,6 +156,19 @@ impl Inner {
             _ => ("failed", abi::STATE_FAILED),
         }
     }
+
+    /// Claims the transmitter for an inline send from `queuecommand`
+    /// ([`SessionCore::claim_tx_inline`]): the connection and its first
+    /// work, or `None` when other commands are outstanding, the command is
+    /// a large write, the transmitter is held, nothing can be sent, or there
+    /// is no connection.
+    fn claim_inline(&mut self, info: &task::CmdInfo) -> Option<(Arc<Conn>, TxWork<CmdRef>)> {
+        let conn = self.conn.clone()?;
+        // Not the last reference (`self.conn` holds one): dropping it under
+        // the lock when nothing is claimed frees nothing.
+        let work = self.core.claim_tx_inline(info)?;
+        Some((conn, work))
+    }
 }
 
 /// Logs every transition and refused event at debug level.
@@ -177,6 +197,8 @@ pub(crate) struct Stats {
     pub(crate) write_bytes: AtomicU64,
     pub(crate) pdus_sent: AtomicU64,
     pub(crate) pdus_received: AtomicU64,
+    /// Commands `queuecommand` sent inline (sysfs `iscsi_tx_inline_sends`).
+    pub(crate) inline_sends: AtomicU64,
     digest_errors: AtomicU64,
     protocol_errors: AtomicU64,
     transport_errors: AtomicU64,
@@ -267,6 +289,10 @@ pub(crate) struct Session {
     /// When the last PDU arrived (ms, [`now_ms`]), for the keepalive;
     /// written by the receive thread without a lock.
     pub(crate) last_rx: AtomicU64,
+    /// Whether `queuecommand` sends inline when its command is the only one
+    /// outstanding (sysfs `iscsi_tx_inline`, default on); off, every command goes
+    /// through the transmit thread. Read without a lock.
+    pub(crate) tx_inline: AtomicBool,
     /// Largest MaxOutstandingR2T a connection of this session may use (the
     /// transmit queue was sized for it).
     r2t_cap: u16,
@@ -378,6 +404,7 @@ impl Session {
         core.on(Event::LoginComplete).map_err(|_| EINVAL)?;
         let inner = Inner {
             core,
+            conn: None,
             params: bind.params,
             cid: bind.cid,
             tsih: bind.tsih,
@@ -407,6 +434,7 @@ impl Session {
                 ),
                 stats: Stats::default(),
                 last_rx: AtomicU64::new(now_ms()),
+                tx_inline: AtomicBool::new(true),
                 r2t_cap: bind.params.max_outstanding_r2t.clamp(1, MAX_OUTSTANDING_R2T),
                 events,
             }),
@@ -637,8 +665,10 @@ impl Session {
         }
     }
 
-    /// queuecommand: records the command and wakes the transmit thread.
-    /// Never blocks. `Err(cmd)` asks the midlayer to retry later.
+    /// queuecommand: records the command, then sends it inline when it is
+    /// the only one outstanding and the transmitter is idle (the host is `queuecommand_may_block`, so the
+    /// send may sleep for socket room), else wakes the transmit thread.
+    /// `Err(cmd)` asks the midlayer to retry later.
     fn queuecommand(&self, cmd: Cmd) -> core::result::Result<(), Cmd> {
         let info = cmd.info();
         let dir = match info.dir {
@@ -651,11 +681,26 @@ impl Session {
             }
         };
         let ti = task::CmdInfo { cdb: info.cdb, cdb_len: info.cdb_len, bufflen: info.bufflen, dir, lun: info.lun };
-        let r = self.inner.lock().queue(info.tag, cmd, ti);
+        let (r, inline) = {
+            let mut g = self.inner.lock();
+            let r = g.queue(info.tag, cmd, ti);
+            let inline = if r.is_ok() && self.tx_inline.load(Ordering::Relaxed) { g.claim_inline(&ti) } else { None };
+            (r, inline)
+        };
         match r {
             Ok(_) => {
                 Stats::add(&self.stats.commands, 1);
-                self.tx_wait.notify_one();
+                match inline {
+                    // The session was idle: this context sends the command
+                    // (and whatever was queued behind it meanwhile) now,
+                    // with no thread to wake. A failed send fails the
+                    // connection.
+                    Some((conn, work)) => {
+                        Stats::add(&self.stats.inline_sends, 1);
+                        let _ = conn.send_all(work);
+                    }
+                    None => self.tx_wait.notify_one(),
+                }
                 Ok(())
             }
             // Commands sent while there is no connection, or that the
@@ -1086,13 +1131,23 @@ impl Session {
             HostAttr::AbortTimeout => writeln!(out, "{}", tmf_t[TmfKind::AbortTask.index()]),
             HostAttr::LuResetTimeout => writeln!(out, "{}", tmf_t[TmfKind::LogicalUnitReset.index()]),
             HostAttr::TgtResetTimeout => writeln!(out, "{}", tmf_t[TmfKind::TargetWarmReset.index()]),
+            HostAttr::TxInline => writeln!(out, "{}", u8::from(self.tx_inline.load(Ordering::Relaxed))),
+            HostAttr::TxInlineSends => writeln!(out, "{}", self.stats.inline_sends.load(Ordering::Relaxed)),
         };
     }
 
     /// sysfs `store` of the writable timers: seconds, 0..=3600 (the ping
-    /// timeout and the task management timeouts at least 1).
+    /// timeout and the task management timeouts at least 1); and of
+    /// `iscsi_tx_inline`, 0 or 1.
     fn store(&self, attr: HostAttr, value: &str) -> Result {
         let v: u32 = value.trim().parse().map_err(|_| EINVAL)?;
+        if matches!(attr, HostAttr::TxInline) {
+            if v > 1 {
+                return Err(EINVAL);
+            }
+            self.tx_inline.store(v == 1, Ordering::Relaxed);
+            return Ok(());
+        }
         let tmf = match attr {
             HostAttr::AbortTimeout => Some(TmfKind::AbortTask),
             HostAttr::LuResetTimeout => Some(TmfKind::LogicalUnitReset),

@@ -12,7 +12,7 @@
 # out/bench/bench.json. Documentation/performance.rst explains the columns.
 #
 #   scripts/bench.sh [--runtime SECONDS] [--reps N] [--flavour release|debug]
-#                    [--digests] [--sessions N --luns M]
+#                    [--digests] [--sessions N --luns M] [--tx inline|thread]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 #
 # Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
   cat >&2 <<USAGE
 usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
-          [--sessions N --luns M]
+          [--sessions N --luns M] [--tx inline|thread]
   --runtime SECONDS  length of each fio run (default 10)
   --reps N           runs of each job per initiator, interleaved (default 3)
   --flavour F        test kernel: release (default) or debug
@@ -43,6 +43,10 @@ usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
   --sessions N       scaling variant: N targets (default 1), one session to each per
   --luns M           initiator, M LUNs each (default 1); one fio run of 4k randread
                      QD32 on every disk at once
+  --tx MODE          how our module sends: inline (default: queuecommand sends when
+                     the transmitter is idle) or thread (every command through the
+                     transmit thread; sysfs iscsi_tx_inline 0), to compare the two
+                     against the same open-iscsi baseline
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
@@ -52,7 +56,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 flavour=release digests=0 sessions="" luns=""
+runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=inline
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
@@ -61,6 +65,7 @@ while (($#)); do
     --digests) digests=1; shift;;
     --sessions) (($# >= 2)) && posint "$2" || usage; sessions=$2; shift 2;;
     --luns) (($# >= 2)) && posint "$2" || usage; luns=$2; shift 2;;
+    --tx) (($# >= 2)) && [[ "$2" == inline || "$2" == thread ]] || usage; tx=$2; shift 2;;
     -h|--help) usage 0;;
     *) echo "bench: unknown argument $1" >&2; usage;;
   esac
@@ -100,8 +105,8 @@ mkdir -p "$out"
 # reads every fio-*.json and cpu-*.txt there).
 rm -f "$out"/fio-*.json "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt \
   "$out"/bench-table.txt "$out"/bench.json
-printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nISCSI_INIT_BIN=%q\n' \
-  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$PWD/target/release/iscsi-init" \
+printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nISCSI_INIT_BIN=%q\n' \
+  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$PWD/target/release/iscsi-init" \
   >"$out/bench.env"
 # The guest's limit for the run: twice the estimate, at least 25 minutes.
 limit=$((2 * est)); ((limit >= 1500)) || limit=1500

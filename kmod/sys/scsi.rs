@@ -346,6 +346,10 @@ pub(crate) enum HostAttr {
     LuResetTimeout,
     /// `iscsi_tgt_reset_timeout` (writable)
     TgtResetTimeout,
+    /// `iscsi_tx_inline` (writable)
+    TxInline,
+    /// `iscsi_tx_inline_sends`
+    TxInlineSends,
 }
 
 /// A sysfs `show` buffer (one page).
@@ -370,8 +374,10 @@ impl core::fmt::Write for SysfsBuf<'_> {
 pub(crate) type HostData<'a, T> = <<T as HostOps>::Data as ForeignOwnable>::Borrowed<'a>;
 
 /// What a SCSI host driver implements. The callbacks run in the contexts
-/// the midlayer gives them: `queuecommand` in atomic context (it must not
-/// sleep), the error handler in the host's EH thread (it may sleep).
+/// the midlayer gives them: `queuecommand` in process context, and it may
+/// sleep (the host template sets `queuecommand_may_block`, so blk-mq runs
+/// the queue with BLK_MQ_F_BLOCKING); the error handler in the host's EH
+/// thread (it may sleep).
 pub(crate) trait HostOps: 'static {
     /// The host's private data (owned by the host until it is released).
     type Data: ForeignOwnable + Send + Sync;
@@ -764,6 +770,8 @@ fn attr_of(which: c_uint) -> Option<HostAttr> {
         bindings::ISCSI_INIT_ATTR_ABORT_TIMEOUT => HostAttr::AbortTimeout,
         bindings::ISCSI_INIT_ATTR_LU_RESET_TIMEOUT => HostAttr::LuResetTimeout,
         bindings::ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT => HostAttr::TgtResetTimeout,
+        bindings::ISCSI_INIT_ATTR_TX_INLINE => HostAttr::TxInline,
+        bindings::ISCSI_INIT_ATTR_TX_INLINE_SENDS => HostAttr::TxInlineSends,
         _ => return None,
     })
 }

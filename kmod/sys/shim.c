@@ -67,21 +67,23 @@ static ssize_t _name##_store(struct device *dev, struct device_attribute *attr,	
 }										\
 static DEVICE_ATTR_RW(_name)
 
-/* Read-only recovery figures. */
+/* Read-only recovery and data path figures. */
 #define ISCSI_INIT_SHOST_RECOVERY_ATTRS(X)					\
 	X(iscsi_io_state, ISCSI_INIT_ATTR_IO_STATE)				\
 	X(iscsi_state_seconds, ISCSI_INIT_ATTR_STATE_SECONDS)			\
 	X(iscsi_recoveries, ISCSI_INIT_ATTR_RECOVERIES)				\
-	X(iscsi_last_failure, ISCSI_INIT_ATTR_LAST_FAILURE)
+	X(iscsi_last_failure, ISCSI_INIT_ATTR_LAST_FAILURE)			\
+	X(iscsi_tx_inline_sends, ISCSI_INIT_ATTR_TX_INLINE_SENDS)
 
-/* Writable timers (seconds). */
+/* Writable timers (seconds) and the inline-send switch (0 or 1). */
 #define ISCSI_INIT_SHOST_TIMER_ATTRS(X)						\
 	X(iscsi_replacement_timeout, ISCSI_INIT_ATTR_REPLACEMENT_TIMEOUT)	\
 	X(iscsi_noop_out_interval, ISCSI_INIT_ATTR_NOOP_OUT_INTERVAL)		\
 	X(iscsi_noop_out_timeout, ISCSI_INIT_ATTR_NOOP_OUT_TIMEOUT)		\
 	X(iscsi_abort_timeout, ISCSI_INIT_ATTR_ABORT_TIMEOUT)			\
 	X(iscsi_lu_reset_timeout, ISCSI_INIT_ATTR_LU_RESET_TIMEOUT)		\
-	X(iscsi_tgt_reset_timeout, ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT)
+	X(iscsi_tgt_reset_timeout, ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT)		\
+	X(iscsi_tx_inline, ISCSI_INIT_ATTR_TX_INLINE)
 
 #define ISCSI_INIT_SHOST_ATTR_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR(_name, _which);
 #define ISCSI_INIT_SHOST_ATTR_RW_DEFINE(_name, _which) ISCSI_INIT_SHOST_ATTR_RW(_name, _which);
@@ -124,6 +126,12 @@ static struct scsi_host_template iscsi_init_sht = {
 	.name = "iscsi_init",
 	.proc_name = "iscsi_init",
 	.queuecommand = iscsi_init_rust_queuecommand,
+	/*
+	 * queuecommand sends the command inline when the transmitter is idle,
+	 * and the send may sleep for socket room: blk-mq then never calls it
+	 * in atomic context (BLK_MQ_F_BLOCKING), as nvme-tcp's queue_rq.
+	 */
+	.queuecommand_may_block = 1,
 	.eh_abort_handler = iscsi_init_rust_eh_abort,
 	.eh_device_reset_handler = iscsi_init_rust_eh_device_reset,
 	.eh_target_reset_handler = iscsi_init_rust_eh_target_reset,

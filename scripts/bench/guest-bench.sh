@@ -22,6 +22,7 @@
 [ -f /out/bench.env ] && . /out/bench.env
 runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
+tx=${BENCH_TX:-inline}
 . "$REPO/scripts/bench/jobs.sh"
 
 # LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
@@ -71,6 +72,13 @@ for s in "${!iqns[@]}"; do
 done
 log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
 
+# --tx: how our module sends (sysfs iscsi_tx_inline on each of our hosts).
+for iqn in "${iqns[@]}"; do
+  f=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_tx_inline
+  if [ "$tx" = thread ]; then echo 0 >"$f"; else echo 1 >"$f"; fi
+  log "iscsi-init: iscsi_tx_inline $(cat "$f") on the session to $iqn"
+done
+
 # With --digests, both must really run with CRC32C both ways.
 if ((digests)); then
   for iqn in "${iqns[@]}"; do
@@ -107,6 +115,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   if ((digests)); then echo "digests=CRC32C"; else echo "digests=None"; fi
   echo "sessions=$sessions"
   echo "luns=$luns"
+  echo "tx=$tx"
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"
   echo "clk_tck=$clk_tck"

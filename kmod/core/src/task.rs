@@ -249,9 +249,11 @@ pub enum StartError<C> {
 /// An entry's `cmd` is `Some` from [`TaskTable::start`] until the one call
 /// that returns it (`finish`, `tx_put` or `drain`); `itt.tag()` is the
 /// entry's index and `itt.generation()` grows by one at every start.
+/// `active` is the number of entries whose `cmd` is `Some`.
 pub struct TaskTable<C, B: DerefMut<Target = [Task<C>]>> {
     tasks: B,
     generations: u64,
+    active: u32,
     _c: core::marker::PhantomData<C>,
 }
 
@@ -261,6 +263,7 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
         TaskTable {
             tasks,
             generations: 0,
+            active: 0,
             _c: core::marker::PhantomData,
         }
     }
@@ -278,6 +281,20 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
     /// Number of commands started so far.
     pub fn started(&self) -> u64 {
         self.generations
+    }
+
+    /// Number of commands outstanding: started and not yet handed back
+    /// for completion.
+    pub fn active(&self) -> u32 {
+        self.active
+    }
+
+    /// Counts a command handed back (`taken` is `Some`).
+    fn took<T>(active: &mut u32, taken: Option<T>) -> Option<T> {
+        if taken.is_some() {
+            *active = active.saturating_sub(1);
+        }
+        taken
     }
 
     /// Takes `cmd` under `tag` with one transmit reference (its SCSI Command
@@ -305,6 +322,7 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
             ..Task::new()
         };
         self.generations += 1;
+        self.active += 1;
         Ok(itt)
     }
 
@@ -314,7 +332,7 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
         let t = self.tasks.get_mut(tag as usize)?;
         t.tx_refs = 0;
         t.finished = false;
-        t.cmd.take()
+        Self::took(&mut self.active, t.cmd.take())
     }
 
     /// The outstanding, unfinished task with ITT `itt`.
@@ -357,7 +375,7 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
         }
         t.tx_refs = 0;
         let c = Completion::host(HostStatus::Aborted, t.info.bufflen);
-        t.cmd.take().map(|cmd| (cmd, c))
+        Self::took(&mut self.active, t.cmd.take()).map(|cmd| (cmd, c))
     }
 
     /// Ends every outstanding, unfinished task that was sent and for which
@@ -380,14 +398,16 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
     /// Takes one task that [`TaskTable::terminate`] ended and that no
     /// transmit work holds.
     pub fn take_done(&mut self) -> Option<(C, Completion)> {
-        self.tasks
+        let taken = self
+            .tasks
             .iter_mut()
             .find(|t| t.cmd.is_some() && t.finished && t.tx_refs == 0)
             .and_then(|t| {
                 t.finished = false;
                 let done = t.done;
                 t.cmd.take().map(|cmd| (cmd, done))
-            })
+            });
+        Self::took(&mut self.active, taken)
     }
 
     /// Adds a transmit reference to the outstanding task `itt` (an R2T's
@@ -411,7 +431,8 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
         t.done = done;
         if t.tx_refs == 0 {
             t.finished = false;
-            return t.cmd.take().map(|c| (c, done));
+            let taken = t.cmd.take().map(|c| (c, done));
+            return Self::took(&mut self.active, taken);
         }
         None
     }
@@ -423,7 +444,8 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
         t.tx_refs = t.tx_refs.saturating_sub(1);
         if t.tx_refs == 0 && t.finished {
             t.finished = false;
-            return t.cmd.take().map(|c| (c, t.done));
+            let taken = t.cmd.take().map(|c| (c, t.done));
+            return Self::took(&mut self.active, taken);
         }
         None
     }
@@ -432,7 +454,8 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
     /// buffer as residual (after a connection failure, once no thread uses
     /// the commands any more).
     pub fn drain_one(&mut self, host: HostStatus) -> Option<(C, Completion)> {
-        self.tasks
+        let taken = self
+            .tasks
             .iter_mut()
             .find(|t| t.cmd.is_some())
             .and_then(|t| {
@@ -440,7 +463,8 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
                 t.finished = false;
                 let c = Completion::host(host, t.info.bufflen);
                 t.cmd.take().map(|cmd| (cmd, c))
-            })
+            });
+        Self::took(&mut self.active, taken)
     }
 }
 

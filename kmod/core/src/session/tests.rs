@@ -1212,3 +1212,156 @@ fn unit_attention_luns_changed_asks_for_a_rescan() {
     c.rx_scsi_response(&r, &seg).unwrap();
     assert!(!c.take_rescan());
 }
+
+/// One sender at a time: while a sender (the transmit thread, or
+/// queuecommand inline) holds the transmitter, nobody else takes work; the
+/// holder takes what was queued meanwhile, in CmdSN order, and releases the
+/// transmitter only when it finds nothing, under the same lock.
+#[test]
+fn one_sender_at_a_time_and_nothing_left_behind() {
+    let mut c = core();
+    assert!(c.claim_tx().is_none(), "nothing to send: nothing claimed");
+    assert!(!c.sending());
+    assert!(!c.tx_wanted());
+
+    c.queue(0, TestCmd(0), read(512)).unwrap();
+    assert!(c.tx_wanted());
+    let first = c.claim_tx().expect("the idle transmitter is claimed");
+    assert!(matches!(first, TxWork::Command { cmd_sn: Sn(1), .. }));
+    assert!(c.sending());
+    // A second producer finds it held: it neither sends nor needs the thread.
+    c.queue(1, TestCmd(1), read(512)).unwrap();
+    assert!(c.claim_tx().is_none());
+    assert!(!c.tx_wanted(), "the holder will take it");
+    assert_eq!(c.tx_put(0), None);
+    // The holder goes on with what was queued meanwhile, then releases.
+    assert!(matches!(
+        c.continue_tx(),
+        Some(TxWork::Command { cmd_sn: Sn(2), .. })
+    ));
+    assert_eq!(c.tx_put(1), None);
+    assert!(c.sending());
+    assert!(c.continue_tx().is_none());
+    assert!(!c.sending(), "released when nothing was left");
+    // Work queued after the release is claimed by its producer.
+    c.queue(2, TestCmd(2), read(512)).unwrap();
+    assert!(matches!(
+        c.claim_tx(),
+        Some(TxWork::Command { cmd_sn: Sn(3), .. })
+    ));
+    assert_eq!(c.tx_put(2), None);
+    // A failed send releases without taking work, and a failed connection
+    // lets nobody claim.
+    c.queue(3, TestCmd(3), read(512)).unwrap();
+    c.release_tx();
+    assert!(!c.sending());
+    assert!(c.fail(Failure::Socket).is_some());
+    assert!(!c.tx_wanted());
+    assert!(c.claim_tx().is_none());
+    assert!(!c.sending());
+}
+
+/// The receive path wakes the transmit thread only for work it can send:
+/// an R2T's Data-Out, or a command the window lets out; not for a command
+/// beyond MaxCmdSN, nor when nothing is queued.
+#[test]
+fn transmit_thread_is_wanted_only_for_sendable_work() {
+    let mut c = core_with(8, 1, 1, 1);
+    let itt = send(&mut c, 0, write(8192));
+    assert!(!c.tx_wanted(), "nothing queued");
+    c.queue(1, TestCmd(1), read(512)).unwrap();
+    assert!(!c.tx_wanted(), "CmdSN 2 is beyond MaxCmdSN 1");
+    c.rx_r2t(&R2t {
+        max_cmd_sn: Sn(1),
+        ..r2t(itt, 7, 0, 0, 8192)
+    })
+    .unwrap();
+    assert!(c.tx_wanted(), "the R2T's Data-Out");
+    assert!(matches!(c.claim_tx(), Some(TxWork::DataOut { ttt: 7, .. })));
+    assert!(!c.tx_wanted(), "held");
+    assert_eq!(c.tx_put(0), None);
+    assert!(c.continue_tx().is_none(), "the window is still closed");
+    assert!(!c.tx_wanted());
+}
+
+/// Runs `n` idle reads through tags 0.. (each sent and answered before the
+/// next is queued), none of them claimed inline; returns the next StatSN.
+fn idle_reads(c: &mut Core, n: u32, mut stat_sn: u32) -> u32 {
+    for _ in 0..n {
+        c.queue(0, TestCmd(0), read(512)).unwrap();
+        assert!(
+            c.claim_tx_inline(&read(512)).is_none(),
+            "inline before the streak"
+        );
+        let itt = match c.claim_tx() {
+            Some(TxWork::Command { itt, .. }) => itt,
+            other => panic!("expected the command, got {other:?}"),
+        };
+        assert_eq!(c.tx_put(0), None);
+        assert!(c.continue_tx().is_none());
+        assert!(c
+            .rx_scsi_response(&response(itt, stat_sn), &[])
+            .unwrap()
+            .is_some());
+        stat_sn += 1;
+    }
+    stat_sn
+}
+
+/// queuecommand sends inline only once INLINE_AFTER_IDLE commands in a row
+/// found the session idle (no other command outstanding); one command that
+/// finds another outstanding starts the streak again. The task table's
+/// count follows starts and completions.
+#[test]
+fn inline_only_after_a_streak_of_idle_submissions() {
+    let mut c = core();
+    let stat_sn = idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
+    assert_eq!(c.tasks.active(), 0);
+    c.queue(0, TestCmd(0), read(512)).unwrap();
+    let itt0 = match c.claim_tx_inline(&read(512)) {
+        Some(TxWork::Command { itt, .. }) => itt,
+        other => panic!("expected command 0 inline, got {other:?}"),
+    };
+    assert_eq!(c.tx_put(0), None);
+    assert!(c.continue_tx().is_none());
+    // Command 0 is still outstanding: command 1 goes to the thread.
+    c.queue(1, TestCmd(1), read(512)).unwrap();
+    assert!(c.claim_tx_inline(&read(512)).is_none());
+    assert!(!c.sending());
+    assert!(c.tx_wanted());
+    assert!(matches!(c.claim_tx(), Some(TxWork::Command { .. })));
+    assert_eq!(c.tx_put(1), None);
+    assert!(c.continue_tx().is_none());
+    assert!(c
+        .rx_scsi_response(&response(itt0, stat_sn), &[])
+        .unwrap()
+        .is_some());
+    let itt1 = c.tasks.by_tag(1).unwrap().itt();
+    assert!(c
+        .rx_scsi_response(&response(itt1, stat_sn + 1), &[])
+        .unwrap()
+        .is_some());
+    assert_eq!(c.tasks.active(), 0);
+    // The streak starts again.
+    idle_reads(&mut c, INLINE_AFTER_IDLE - 1, stat_sn + 2);
+    c.queue(2, TestCmd(2), read(512)).unwrap();
+    assert!(c.claim_tx_inline(&read(512)).is_some());
+    assert_eq!(c.tx_put(2), None);
+    assert!(c.continue_tx().is_none());
+}
+
+/// A large write goes to the transmit thread even on an idle session.
+#[test]
+fn large_writes_are_not_sent_inline() {
+    let mut c = core();
+    idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
+    let big = write(INLINE_MAX_WRITE + 512);
+    c.queue(0, TestCmd(0), big).unwrap();
+    assert!(c.claim_tx_inline(&big).is_none());
+    assert!(c.tx_wanted());
+    let mut c = core();
+    idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
+    let small = write(INLINE_MAX_WRITE);
+    c.queue(0, TestCmd(0), small).unwrap();
+    assert!(c.claim_tx_inline(&small).is_some());
+}
