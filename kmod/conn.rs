@@ -3,9 +3,11 @@
 //! A connection in the full-feature phase (RFC 7143 §10–11): the socket and
 //! its two kernel threads.
 //!
-//! - The receive thread blocks in `recv` on the socket: it reads each PDU's
-//!   BHS, lets the codec say how many AHS/data/padding/digest bytes follow,
-//!   and places Data-In straight into the command's scatterlist. Every field
+//! - The receive thread blocks in `recv` on the socket: one call takes what
+//!   has arrived into its read-ahead buffer (`kcore::readahead`); it reads
+//!   each PDU's BHS, lets the codec say how many AHS/data/padding/digest
+//!   bytes follow, and places Data-In into the command's scatterlist (from
+//!   the read-ahead, then straight from the socket for the rest). Every field
 //!   is validated; a violation fails the connection, never the kernel.
 //! - The transmit thread sleeps on `Session::tx_wait`; it sends SCSI Command
 //!   PDUs (with immediate data), unsolicited and R2T-solicited Data-Out
@@ -33,6 +35,7 @@ use crate::codec::tmf::TaskMgmtRequest;
 use crate::kcore::tmf::TmfRequest;
 use crate::kcore::failure::Failure;
 use crate::kcore::itt::Itt;
+use crate::kcore::readahead::{ReadAhead, ReadError, Source};
 use crate::kcore::session::{RxNext, TxWork};
 use crate::kcore::task::{CmdInfo, DataDir};
 use crate::session::{Session, Stats};
@@ -48,6 +51,25 @@ use kernel::sync::Arc;
 /// Bytes of non-Data-In data segment kept by the receive thread (sense data,
 /// Reject headers, async events); longer segments are read and dropped.
 const RX_BUF_LEN: usize = 4096;
+/// Size of the receive thread's read-ahead buffer (bytes): the most one
+/// socket call takes; three 4 KiB Data-In PDUs with their headers.
+const RX_READAHEAD_LEN: usize = 16384;
+
+/// The receive thread's read-ahead over the connection's socket.
+type Ra = ReadAhead<KVec<u8>>;
+
+/// The socket as the read-ahead's byte source.
+struct SockSource<'a>(&'a Socket);
+
+impl Source for SockSource<'_> {
+    type Error = Error;
+    fn recv_some(&mut self, buf: &mut [u8]) -> core::result::Result<usize, Error> {
+        self.0.recv_some(buf)
+    }
+    fn recv_exact(&mut self, buf: &mut [u8]) -> core::result::Result<bool, Error> {
+        self.0.recv(buf)
+    }
+}
 /// Room for an AHS: TotalAHSLength is at most 255 words.
 const AHS_MAX: usize = 1020;
 const ZERO_PAD: [u8; 4] = [0; 4];
@@ -113,9 +135,18 @@ impl Conn {
         self.sock.shutdown();
     }
 
+    /// Reads the next `buf.len()` bytes of the stream; `Ok(false)` at a
+    /// clean end of stream before the first.
+    fn read(&self, ra: &mut Ra, buf: &mut [u8]) -> Res<bool> {
+        ra.read(&mut SockSource(&self.sock), buf).map_err(|e| match e {
+            ReadError::Source(_) => Failure::Socket,
+            ReadError::Truncated => Failure::ClosedInsidePdu,
+        })
+    }
+
     /// Receives exactly `buf.len()` bytes inside a PDU.
-    fn recv_in_pdu(&self, buf: &mut [u8]) -> Res {
-        if buf.is_empty() || self.sock.recv(buf).map_err(io)? {
+    fn recv_in_pdu(&self, ra: &mut Ra, buf: &mut [u8]) -> Res {
+        if self.read(ra, buf)? {
             Ok(())
         } else {
             Err(Failure::ClosedInsidePdu)
@@ -127,15 +158,16 @@ impl Conn {
     /// Body of the receive thread.
     pub(crate) fn rx_main(&self) {
         let s = &*self.session;
-        let mut buf = match KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL) {
-            Ok(b) => b,
-            Err(_) => {
-                self.fail(Failure::OutOfMemory);
-                KVec::new()
-            }
-        };
+        let (mut buf, mut ra) =
+            match (KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL), KVec::from_elem(0u8, RX_READAHEAD_LEN, GFP_KERNEL)) {
+                (Ok(b), Ok(r)) => (b, ReadAhead::new(r)),
+                _ => {
+                    self.fail(Failure::OutOfMemory);
+                    (KVec::new(), ReadAhead::new(KVec::new()))
+                }
+            };
         while !thread::should_stop() && !buf.is_empty() {
-            match self.rx_pdu(&mut buf) {
+            match self.rx_pdu(&mut buf, &mut ra) {
                 Ok(RxNext::Continue) => {}
                 Ok(RxNext::LoggedOut) => break,
                 Err(f) => {
@@ -163,10 +195,10 @@ impl Conn {
     }
 
     /// Receives and handles one PDU.
-    fn rx_pdu(&self, buf: &mut [u8]) -> Res<RxNext> {
+    fn rx_pdu(&self, buf: &mut [u8], ra: &mut Ra) -> Res<RxNext> {
         let s = &*self.session;
         let mut bhs = [0u8; BHS_LEN];
-        if !self.sock.recv(&mut bhs).map_err(io)? {
+        if !self.read(ra, &mut bhs)? {
             return if s.inner.lock().machine().conn_running() {
                 Err(Failure::ClosedByTarget)
             } else {
@@ -176,7 +208,7 @@ impl Conn {
         let layout = Layout::of_bhs(&bhs, self.hd, self.dd, self.max_recv_dsl).map_err(|_| Failure::BadLength)?;
         let mut ahs = [0u8; AHS_MAX + DIGEST_LEN];
         let part = ahs.get_mut(..layout.header_rest_len()).ok_or(Failure::BadLength)?;
-        self.recv_in_pdu(part)?;
+        self.recv_in_pdu(ra, part)?;
         if self.hd {
             let (a, d) = part.split_at(layout.ahs_len);
             let want = digest::header_digest(&KernelCrc32c, &bhs, a);
@@ -188,9 +220,9 @@ impl Conn {
         s.last_rx.store(now_ms(), Ordering::Relaxed);
         let pdu = Pdu::decode(&bhs).map_err(|_| Failure::MalformedHeader)?;
         let next = match pdu {
-            Pdu::DataIn(d) => return self.rx_data_in(&d, &layout),
+            Pdu::DataIn(d) => return self.rx_data_in(&d, &layout, ra),
             Pdu::ScsiResponse(r) => {
-                let data = self.rx_segment(&layout, buf)?;
+                let data = self.rx_segment(&layout, buf, ra)?;
                 let (done, rescan) = {
                     let mut g = s.inner.lock();
                     let done = g.rx_scsi_response(&r, data)?;
@@ -208,7 +240,7 @@ impl Conn {
                 RxNext::Continue
             }
             Pdu::NopIn(n) => {
-                self.rx_segment(&layout, buf)?;
+                self.rx_segment(&layout, buf, ra)?;
                 s.inner.lock().rx_nop_in(&n)?;
                 RxNext::Continue
             }
@@ -232,7 +264,7 @@ impl Conn {
                 next
             }
             Pdu::AsyncMessage(a) => {
-                let data = self.rx_segment(&layout, buf)?;
+                let data = self.rx_segment(&layout, buf, ra)?;
                 let ev = s.inner.lock().rx_async(&a, data)?;
                 match ev {
                     AsyncEvent::LogoutRequest => {
@@ -245,7 +277,7 @@ impl Conn {
                 RxNext::Continue
             }
             Pdu::Reject(r) => {
-                let data = self.rx_segment(&layout, buf)?;
+                let data = self.rx_segment(&layout, buf, ra)?;
                 let (rejected, done) = s.inner.lock().rx_reject(&r, data);
                 pr_err!(
                     "session {}: target rejected a PDU (reason {:?}, ITT {:#x})\n",
@@ -264,12 +296,12 @@ impl Conn {
 
     /// Reads a data segment (+ padding + digest) into `buf`; returns the
     /// data, truncated to `buf`'s length (the rest is read and dropped).
-    fn rx_segment<'a>(&self, l: &Layout, buf: &'a mut [u8]) -> Res<&'a [u8]> {
+    fn rx_segment<'a>(&self, l: &Layout, buf: &'a mut [u8], ra: &mut Ra) -> Res<&'a [u8]> {
         let total = l.data_len + l.pad_len;
         let keep = total.min(buf.len());
         let mut crc = 0u32;
         let head = buf.get_mut(..keep).ok_or(Failure::BadLength)?;
-        self.recv_in_pdu(head)?;
+        self.recv_in_pdu(ra, head)?;
         if self.dd {
             crc = KernelCrc32c.append(crc, head);
         }
@@ -278,21 +310,21 @@ impl Conn {
         while left > 0 {
             let n = left.min(scratch.len());
             let chunk = scratch.get_mut(..n).ok_or(Failure::BadLength)?;
-            self.recv_in_pdu(chunk)?;
+            self.recv_in_pdu(ra, chunk)?;
             if self.dd {
                 crc = KernelCrc32c.append(crc, chunk);
             }
             left -= n;
         }
         if l.data_digest_len > 0 {
-            self.check_data_digest(crc)?;
+            self.check_data_digest(crc, ra)?;
         }
         Ok(buf.get(..l.data_len.min(keep)).unwrap_or(&[]))
     }
 
-    fn check_data_digest(&self, crc: u32) -> Res {
+    fn check_data_digest(&self, crc: u32, ra: &mut Ra) -> Res {
         let mut d = [0u8; DIGEST_LEN];
-        self.recv_in_pdu(&mut d)?;
+        self.recv_in_pdu(ra, &mut d)?;
         if u32::from_le_bytes(d) != crc {
             return Err(Failure::DataDigest);
         }
@@ -301,18 +333,30 @@ impl Conn {
 
     /// Data-In: the core checks the header, the data goes straight into
     /// the command's pages, then the core counts it (and takes the status).
-    fn rx_data_in(&self, d: &DataIn, l: &Layout) -> Res<RxNext> {
+    fn rx_data_in(&self, d: &DataIn, l: &Layout, ra: &mut Ra) -> Res<RxNext> {
         let s = &*self.session;
         let len = l.data_len as u32;
         let cmd = s.inner.lock().rx_data_in_begin(d, len)?;
         if let Some(cmd) = cmd {
-            self.sock.recv_data(&cmd, d.buffer_offset, len).map_err(io)?;
+            // What the read-ahead holds of the data is copied; the rest
+            // goes from the socket straight into the pages. The core
+            // checked the range against the buffer.
+            let have = ra.buffered().len().min(len as usize);
+            if have > 0 {
+                cmd.copy_in(d.buffer_offset, ra.buffered().get(..have).unwrap_or(&[]))
+                    .map_err(|_| Failure::BadLength)?;
+                ra.consume(have);
+            }
+            let have = have as u32;
+            if have < len {
+                self.sock.recv_data(&cmd, d.buffer_offset + have, len - have).map_err(io)?;
+            }
             let mut padbuf = [0u8; 4];
             let p = padbuf.get_mut(..l.pad_len).unwrap_or(&mut []);
-            self.recv_in_pdu(p)?;
+            self.recv_in_pdu(ra, p)?;
             if self.dd {
                 let crc = cmd.crc32c(0, d.buffer_offset, len);
-                self.check_data_digest(KernelCrc32c.append(crc, p))?;
+                self.check_data_digest(KernelCrc32c.append(crc, p), ra)?;
             }
             Stats::add(&s.stats.read_bytes, u64::from(len));
         }

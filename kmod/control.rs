@@ -301,6 +301,8 @@ impl Control {
             MAX_SECTORS,
             session.clone(),
         )?;
+        // Inline sends sleep: only on a host whose queuecommand may.
+        session.set_tx_inline_capable(host.may_block());
         let threads = start_conn(&session, sock, b)?;
         if let Err(e) = host.add() {
             stop_conn(&session, Some(threads));

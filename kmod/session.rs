@@ -290,9 +290,13 @@ pub(crate) struct Session {
     /// written by the receive thread without a lock.
     pub(crate) last_rx: AtomicU64,
     /// Whether `queuecommand` sends inline when its command is the only one
-    /// outstanding (sysfs `iscsi_tx_inline`, default on); off, every command goes
-    /// through the transmit thread. Read without a lock.
+    /// outstanding (sysfs `iscsi_tx_inline`); off, every command goes
+    /// through the transmit thread. Only ever on when `tx_inline_capable`.
+    /// Read without a lock.
     pub(crate) tx_inline: AtomicBool,
+    /// Whether the host's queuecommand may sleep (module parameter
+    /// `tx_inline` when the host was created), which inline sends need.
+    tx_inline_capable: AtomicBool,
     /// Largest MaxOutstandingR2T a connection of this session may use (the
     /// transmit queue was sized for it).
     r2t_cap: u16,
@@ -434,12 +438,20 @@ impl Session {
                 ),
                 stats: Stats::default(),
                 last_rx: AtomicU64::new(now_ms()),
-                tx_inline: AtomicBool::new(true),
+                tx_inline: AtomicBool::new(false),
+                tx_inline_capable: AtomicBool::new(false),
                 r2t_cap: bind.params.max_outstanding_r2t.clamp(1, MAX_OUTSTANDING_R2T),
                 events,
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Records whether the host's queuecommand may sleep, before the host is
+    /// added; inline sending starts on if it may.
+    pub(crate) fn set_tx_inline_capable(&self, may_block: bool) {
+        self.tx_inline_capable.store(may_block, Ordering::Relaxed);
+        self.tx_inline.store(may_block, Ordering::Relaxed);
     }
 
     /// Records the host number once the host exists.
@@ -665,8 +677,9 @@ impl Session {
         }
     }
 
-    /// queuecommand: records the command, then sends it inline when it is
-    /// the only one outstanding and the transmitter is idle (the host is `queuecommand_may_block`, so the
+    /// queuecommand: records the command, then, with inline sending on,
+    /// sends it inline when it is the only one outstanding and the
+    /// transmitter is idle (the host is `queuecommand_may_block`, so the
     /// send may sleep for socket room), else wakes the transmit thread.
     /// `Err(cmd)` asks the midlayer to retry later.
     fn queuecommand(&self, cmd: Cmd) -> core::result::Result<(), Cmd> {
@@ -1138,11 +1151,13 @@ impl Session {
 
     /// sysfs `store` of the writable timers: seconds, 0..=3600 (the ping
     /// timeout and the task management timeouts at least 1); and of
-    /// `iscsi_tx_inline`, 0 or 1.
+    /// `iscsi_tx_inline`, 0 or 1 (1 only on a host created with the module
+    /// parameter `tx_inline=1`).
     fn store(&self, attr: HostAttr, value: &str) -> Result {
         let v: u32 = value.trim().parse().map_err(|_| EINVAL)?;
         if matches!(attr, HostAttr::TxInline) {
-            if v > 1 {
+            // On only where queuecommand may sleep.
+            if v > 1 || (v == 1 && !self.tx_inline_capable.load(Ordering::Relaxed)) {
                 return Err(EINVAL);
             }
             self.tx_inline.store(v == 1, Ordering::Relaxed);

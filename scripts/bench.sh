@@ -43,10 +43,10 @@ usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
   --sessions N       scaling variant: N targets (default 1), one session to each per
   --luns M           initiator, M LUNs each (default 1); one fio run of 4k randread
                      QD32 on every disk at once
-  --tx MODE          how our module sends: inline (default: queuecommand sends when
-                     the transmitter is idle) or thread (every command through the
-                     transmit thread; sysfs iscsi_tx_inline 0), to compare the two
-                     against the same open-iscsi baseline
+  --tx MODE          how our module sends: thread (default, the module's default:
+                     every command through the transmit thread) or inline (loaded
+                     with tx_inline=1: queuecommand sends at queue depth 1), to
+                     compare the two against the same open-iscsi baseline
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
@@ -56,7 +56,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=inline
+runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=thread
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;

@@ -255,6 +255,19 @@ impl CmdRef {
         // SAFETY: the command is live (invariant); the shim checks the range.
         unsafe { bindings::iscsi_init_crc32c_sg(crc, self.as_ptr(), offset, len) }
     }
+
+    /// Copies `data` into the data buffer at byte `offset`.
+    ///
+    /// # Errors
+    ///
+    /// EINVAL if the range is outside the buffer.
+    pub(crate) fn copy_in(&self, offset: u32, data: &[u8]) -> Result {
+        // SAFETY: the command is live (invariant); `data` is readable for
+        // its length; the shim checks the range.
+        to_result(unsafe {
+            bindings::iscsi_init_copy_to_sg(self.as_ptr(), offset, data.as_ptr().cast(), data.len() as u32)
+        })
+    }
 }
 
 impl Drop for CmdRef {
@@ -374,10 +387,9 @@ impl core::fmt::Write for SysfsBuf<'_> {
 pub(crate) type HostData<'a, T> = <<T as HostOps>::Data as ForeignOwnable>::Borrowed<'a>;
 
 /// What a SCSI host driver implements. The callbacks run in the contexts
-/// the midlayer gives them: `queuecommand` in process context, and it may
-/// sleep (the host template sets `queuecommand_may_block`, so blk-mq runs
-/// the queue with BLK_MQ_F_BLOCKING); the error handler in the host's EH
-/// thread (it may sleep).
+/// the midlayer gives them: `queuecommand` in atomic context, unless the
+/// host [`Host::may_block`] (BLK_MQ_F_BLOCKING: then it may sleep); the
+/// error handler in the host's EH thread (it may sleep).
 pub(crate) trait HostOps: 'static {
     /// The host's private data (owned by the host until it is released).
     type Data: ForeignOwnable + Send + Sync;
@@ -545,6 +557,13 @@ impl<T: HostOps> Host<T> {
         unsafe { (bindings::iscsi_init_host_priv(ptr.as_ptr()) as *mut HostPriv).write(HostPriv { vtable, data: raw }) };
         // INVARIANT: allocated; hostdata holds `raw`.
         Ok(Self { ptr, added: false, data: raw, _t: PhantomData })
+    }
+
+    /// Whether `queuecommand` may sleep on this host (`queuecommand_may_block`,
+    /// from the module parameter `tx_inline` when the host was allocated).
+    pub(crate) fn may_block(&self) -> bool {
+        // SAFETY: `ptr` is an allocated host (invariant).
+        unsafe { bindings::iscsi_init_host_may_block(self.ptr.as_ptr()) }
     }
 
     /// Registers the host with the midlayer (`scsi_add_host()`).

@@ -126,12 +126,6 @@ static struct scsi_host_template iscsi_init_sht = {
 	.name = "iscsi_init",
 	.proc_name = "iscsi_init",
 	.queuecommand = iscsi_init_rust_queuecommand,
-	/*
-	 * queuecommand sends the command inline when the transmitter is idle,
-	 * and the send may sleep for socket room: blk-mq then never calls it
-	 * in atomic context (BLK_MQ_F_BLOCKING), as nvme-tcp's queue_rq.
-	 */
-	.queuecommand_may_block = 1,
 	.eh_abort_handler = iscsi_init_rust_eh_abort,
 	.eh_device_reset_handler = iscsi_init_rust_eh_device_reset,
 	.eh_target_reset_handler = iscsi_init_rust_eh_target_reset,
@@ -150,6 +144,25 @@ static struct scsi_host_template iscsi_init_sht = {
 	.shost_groups = iscsi_init_shost_groups,
 };
 
+/*
+ * tx_inline=1: queuecommand may send inline, which sleeps for socket room, so
+ * the hosts created while it is set are queuecommand_may_block (blk-mq then
+ * calls queuecommand only where it may sleep, BLK_MQ_F_BLOCKING, as nvme-tcp's
+ * queue_rq). Off by default: request-based device-mapper (dm-multipath)
+ * cannot stack on such a queue; its blk_insert_cloned_request() issues to
+ * the path under dm's RCU read lock ("sleeping function called from invalid
+ * context").
+ */
+static bool tx_inline;
+module_param(tx_inline, bool, 0644);
+MODULE_PARM_DESC(tx_inline,
+		 "new sessions may send commands inline from queuecommand (not under dm-multipath; default 0)");
+
+bool iscsi_init_host_may_block(struct Scsi_Host *shost)
+{
+	return shost->queuecommand_may_block;
+}
+
 struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lun,
 					unsigned int max_sectors, size_t priv_size)
 {
@@ -165,6 +178,8 @@ struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lu
 	shost->max_lun = ~0ULL;
 	shost->max_cmd_len = 16;
 	shost->nr_hw_queues = 1;
+	/* Read by scsi_add_host() when it sets up the tag set. */
+	shost->queuecommand_may_block = READ_ONCE(tx_inline);
 	return shost;
 }
 
@@ -361,6 +376,24 @@ int iscsi_init_sock_recv_buf(struct socket *sock, void *buf, unsigned int len)
 	return ret;
 }
 
+int iscsi_init_sock_recv_some(struct socket *sock, void *buf, unsigned int len)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
+	return sock_recvmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+int iscsi_init_copy_to_sg(struct scsi_cmnd *cmd, u32 offset, const void *buf, u32 len)
+{
+	if ((u64)offset + len > scsi_bufflen(cmd))
+		return -EINVAL;
+	if (sg_pcopy_from_buffer(scsi_sglist(cmd), scsi_sg_count(cmd), buf, len, offset) != len)
+		return -EINVAL;
+	return 0;
+}
+
 /*
  * Walks the command's scatterlist from byte `offset` for `len` bytes, calling
  * fn on each page fragment. Stops at the first error.
@@ -402,27 +435,68 @@ static int iscsi_init_sg_walk(struct scsi_cmnd *cmd, u32 offset, u32 len,
 	return len ? -EINVAL : 0;
 }
 
+/*
+ * Page fragments are gathered into a bio_vec array and moved with one socket
+ * call per ISCSI_INIT_SG_BATCH fragments (and at the end of the range), not
+ * one call per page: a 256 KiB Data-In is 4 calls instead of 64. The array
+ * lives on the stack (16 bytes a fragment): no allocation per command.
+ */
+#define ISCSI_INIT_SG_BATCH 16
+
 struct iscsi_init_sg_io {
 	struct socket *sock;
+	/* send: MSG_NOSIGNAL, and MSG_SPLICE_PAGES when no digest is computed */
 	int flags;
+	/* send: more of the PDU follows the range (MSG_MORE on its last call) */
 	bool more;
+	/* send: the gathered fragments may be spliced (every page sendpage_ok()) */
+	bool splice;
+	unsigned int nr;
+	size_t bytes;
+	struct bio_vec bv[ISCSI_INIT_SG_BATCH];
 };
+
+/* Sends the gathered fragments; `last`: they end the range. */
+static int iscsi_init_send_flush(struct iscsi_init_sg_io *io, bool last)
+{
+	struct msghdr msg = { .msg_flags = io->flags };
+	int ret;
+
+	if (!io->nr)
+		return 0;
+	if (!last || io->more)
+		msg.msg_flags |= MSG_MORE;
+	if (!io->splice)
+		msg.msg_flags &= ~MSG_SPLICE_PAGES;
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, io->bv, io->nr, io->bytes);
+	ret = iscsi_init_sendmsg(io->sock, &msg);
+	io->nr = 0;
+	io->bytes = 0;
+	io->splice = true;
+	return ret;
+}
 
 static int iscsi_init_send_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
 {
 	struct iscsi_init_sg_io *io = ctx;
-	struct bio_vec bv;
-	struct msghdr msg = { .msg_flags = io->flags };
-
-	if (!last || io->more)
-		msg.msg_flags |= MSG_MORE;
 	/* Slab pages and pages without a reference cannot be spliced (see
-	 * sendpage_ok()); they are copied, as iscsi_tcp does. */
-	if (!sendpage_ok(page))
-		msg.msg_flags &= ~MSG_SPLICE_PAGES;
-	bvec_set_page(&bv, page, n, off);
-	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, n);
-	return iscsi_init_sendmsg(io->sock, &msg);
+	 * sendpage_ok()); they are copied, as iscsi_tcp does. A call either
+	 * splices all its fragments or copies all of them. */
+	bool ok = sendpage_ok(page);
+	int ret;
+
+	if (io->nr && ok != io->splice) {
+		ret = iscsi_init_send_flush(io, false);
+		if (ret)
+			return ret;
+	}
+	if (!io->nr)
+		io->splice = ok;
+	bvec_set_page(&io->bv[io->nr++], page, n, off);
+	io->bytes += n;
+	if (io->nr == ISCSI_INIT_SG_BATCH || last)
+		return iscsi_init_send_flush(io, last);
+	return 0;
 }
 
 int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
@@ -432,24 +506,39 @@ int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offs
 		.sock = sock,
 		.flags = MSG_NOSIGNAL | (splice ? MSG_SPLICE_PAGES : 0),
 		.more = more,
+		.splice = true,
 	};
 
 	return iscsi_init_sg_walk(cmd, offset, len, iscsi_init_send_page, &io);
 }
 
+/* Receives into the gathered fragments, all of them (MSG_WAITALL). */
+static int iscsi_init_recv_flush(struct iscsi_init_sg_io *io)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	size_t want = io->bytes;
+	int ret;
+
+	if (!io->nr)
+		return 0;
+	iov_iter_bvec(&msg.msg_iter, ITER_DEST, io->bv, io->nr, want);
+	ret = sock_recvmsg(io->sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
+	io->nr = 0;
+	io->bytes = 0;
+	if (ret == want)
+		return 0;
+	return ret < 0 ? ret : -EPIPE;
+}
+
 static int iscsi_init_recv_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
 {
 	struct iscsi_init_sg_io *io = ctx;
-	struct bio_vec bv;
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	int ret;
 
-	bvec_set_page(&bv, page, n, off);
-	iov_iter_bvec(&msg.msg_iter, ITER_DEST, &bv, 1, n);
-	ret = sock_recvmsg(io->sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
-	if (ret == n)
-		return 0;
-	return ret < 0 ? ret : -EPIPE;
+	bvec_set_page(&io->bv[io->nr++], page, n, off);
+	io->bytes += n;
+	if (io->nr == ISCSI_INIT_SG_BATCH || last)
+		return iscsi_init_recv_flush(io);
+	return 0;
 }
 
 int iscsi_init_sock_recv_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len)

@@ -62,6 +62,8 @@ extern const struct file_operations iscsi_init_fops;
 
 /* ---- SCSI host ---- */
 /* scsi_host_alloc() with our template and priv_size bytes of hostdata. */
+/* Whether the host's queuecommand may sleep (module parameter tx_inline when it was allocated). */
+bool iscsi_init_host_may_block(struct Scsi_Host *shost);
 struct Scsi_Host *iscsi_init_host_alloc(unsigned int can_queue, short cmd_per_lun,
 					unsigned int max_sectors, size_t priv_size);
 int iscsi_init_host_add(struct Scsi_Host *shost);
@@ -111,11 +113,18 @@ int iscsi_init_sock_peer(struct socket *sock, char *buf, unsigned int len);
 int iscsi_init_sock_send_buf(struct socket *sock, const void *buf, unsigned int len, bool more);
 /* Receives exactly len bytes into buf: len, 0 at EOF, or an error. */
 int iscsi_init_sock_recv_buf(struct socket *sock, void *buf, unsigned int len);
+/* Receives what has arrived, at most len bytes, waiting for at least one:
+ * the count, 0 at EOF, or an error. */
+int iscsi_init_sock_recv_some(struct socket *sock, void *buf, unsigned int len);
 /* Sends bytes [offset, offset+len) of a command's data buffer from its pages. */
 int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
 			    bool more, bool splice);
 /* Receives len bytes into a command's data buffer at offset, directly into its pages. */
 int iscsi_init_sock_recv_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len);
+
+/* Copies len bytes of buf into a command's data buffer at offset: 0, or
+ * -EINVAL if the range is outside the buffer. */
+int iscsi_init_copy_to_sg(struct scsi_cmnd *cmd, u32 offset, const void *buf, u32 len);
 
 /* ---- digests ---- */
 /* CRC32C "append" (crc of previous bytes, 0 for none): ~crc32c(~crc, ...). */

@@ -84,6 +84,26 @@ impl Socket {
         }
     }
 
+    /// Receives what has arrived, at most `buf.len()` bytes, waiting for at
+    /// least one: the count, 0 at end of stream.
+    ///
+    /// # Errors
+    ///
+    /// Socket errors.
+    pub(crate) fn recv_some(&self, buf: &mut [u8]) -> Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // SAFETY: `self.ptr` is valid (invariant); `buf` is writable for its length.
+        let n = unsafe {
+            bindings::iscsi_init_sock_recv_some(self.ptr.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as u32)
+        };
+        if n < 0 {
+            return Err(Error::from_errno(n));
+        }
+        Ok(n as usize)
+    }
+
     /// Sends `len` bytes of `cmd`'s data buffer from byte `offset`, straight
     /// from its pages (MSG_SPLICE_PAGES when `splice`: no copy).
     ///

@@ -22,7 +22,7 @@
 [ -f /out/bench.env ] && . /out/bench.env
 runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
-tx=${BENCH_TX:-inline}
+tx=${BENCH_TX:-thread}
 . "$REPO/scripts/bench/jobs.sh"
 
 # LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
@@ -59,6 +59,8 @@ fi
 mkdir -p /etc/iscsi
 echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench-open-iscsi" >/etc/iscsi/initiatorname.iscsi
 ours=() theirs=()
+# --tx inline: the module loaded with tx_inline=1 before the first login.
+if [ "$tx" = inline ]; then insmod "$ISCSI_INIT_KO" tx_inline=1; fi
 for s in "${!iqns[@]}"; do
   iqn=${iqns[$s]} portal=127.0.0.1:$((3260 + s))
   ii_login "$iqn" "$portal" "${ii_args[@]}" >/dev/null
@@ -72,10 +74,10 @@ for s in "${!iqns[@]}"; do
 done
 log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
 
-# --tx: how our module sends (sysfs iscsi_tx_inline on each of our hosts).
+# --tx: how our module sends (its tx_inline parameter; sysfs shows it per host).
 for iqn in "${iqns[@]}"; do
   f=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_tx_inline
-  if [ "$tx" = thread ]; then echo 0 >"$f"; else echo 1 >"$f"; fi
+  [ "$(cat "$f")" = "$( [ "$tx" = inline ] && echo 1 || echo 0)" ] || die "iscsi_tx_inline is $(cat "$f") with --tx $tx"
   log "iscsi-init: iscsi_tx_inline $(cat "$f") on the session to $iqn"
 done
 

@@ -1,18 +1,23 @@
 # e2e-fio: fio with verify=crc32c, verify_fatal=1, do_verify=1:
 # a 4k randwrite job at QD32 and a 1M sequential write job at QD8, 16 MiB
 # each by default (E2E_FIO_MIB), through iscsi-init. Zero errors. Both send
-# paths: queuecommand sending inline when the session is idle (the default,
-# iscsi_tx_inline 1: a queue-depth-1 dd of 64 reads must send most of them
-# inline), then every command through the transmit thread (iscsi_tx_inline
-# 0; the counter must not move).
+# paths:
+# - the module loaded with tx_inline=1: queuecommand sends inline when the
+#   session runs at queue depth 1 (a dd of 64 direct 4k reads must send most
+#   of them inline), then fio verify;
+# - iscsi_tx_inline 0 on the same session: every command through the
+#   transmit thread (the inline counter must not move), fio verify again;
+# - the module's default (tx_inline=0): iscsi_tx_inline is 0 and cannot be
+#   turned on (the host's queuecommand may not sleep).
 iqn=$(lio_setup -l 1 -s 256)
+insmod "$ISCSI_INIT_KO" tx_inline=1
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
-[ "$(cat "$sysfs/iscsi_tx_inline")" = 1 ] || die "iscsi_tx_inline is not 1 by default"
+[ "$(cat "$sysfs/iscsi_tx_inline")" = 1 ] || die "iscsi_tx_inline is not 1 with tx_inline=1"
 before=$(cat "$sysfs/iscsi_tx_inline_sends")
 dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
 inline=$(( $(cat "$sysfs/iscsi_tx_inline_sends") - before ))
-# 64 unless other I/O (udev's probes) overlapped some of them.
+# 60 after the streak of 4, unless other I/O (udev's probes) overlapped.
 ((inline >= 32)) || die "only $inline of 64 queue-depth-1 reads were sent inline"
 log "queue depth 1: $inline of 64 reads sent inline"
 before=$(cat "$sysfs/iscsi_tx_inline_sends")
@@ -24,8 +29,18 @@ fio_verify "$disk" "${E2E_FIO_MIB:-16}"
 [ "$(cat "$sysfs/iscsi_tx_inline_sends")" = "$before" ] || die "inline sends with iscsi_tx_inline 0"
 log "iscsi_tx_inline 0: every command through the transmit thread"
 ! echo 2 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline took 2"
-echo 1 >"$sysfs/iscsi_tx_inline"
 ii list --stats
+ii logout -T "$iqn"
+rmmod iscsi_init
+
+# The default: no inline sending, and it cannot be turned on.
+disk=$(ii_login "$iqn" 127.0.0.1:3260)
+sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
+[ "$(cat "$sysfs/iscsi_tx_inline")" = 0 ] || die "iscsi_tx_inline is not 0 by default"
+! echo 1 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline turned on without tx_inline=1"
+dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
+[ "$(cat "$sysfs/iscsi_tx_inline_sends")" = 0 ] || die "inline sends without tx_inline=1"
+log "default module: iscsi_tx_inline 0, cannot be turned on, no inline sends"
 ii logout -T "$iqn"
 rmmod iscsi_init
 dmesg_clean

@@ -21,6 +21,7 @@
 //!     pub mod failure;
 //!     pub mod fsm;
 //!     pub mod itt;
+//!     pub mod readahead;
 //!     pub mod recovery;
 //!     pub mod ring;
 //!     pub mod session;
@@ -41,6 +42,7 @@ pub use iscsi_codec as codec;
 pub mod failure;
 pub mod fsm;
 pub mod itt;
+pub mod readahead;
 pub mod recovery;
 pub mod ring;
 pub mod session;
