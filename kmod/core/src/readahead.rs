@@ -78,7 +78,8 @@ impl<B: DerefMut<Target = [u8]>> ReadAhead<B> {
     /// Copies buffered bytes into `out`; returns how many.
     fn take_into(&mut self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.end - self.start);
-        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.buf.get(self.start..self.start + n)) {
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), self.buf.get(self.start..self.start + n))
+        {
             dst.copy_from_slice(src);
         }
         self.consume(n);
@@ -95,7 +96,11 @@ impl<B: DerefMut<Target = [u8]>> ReadAhead<B> {
     ///
     /// [`ReadError::Truncated`] if the stream ends inside `out`; the
     /// source's errors.
-    pub fn read<S: Source>(&mut self, src: &mut S, out: &mut [u8]) -> Result<bool, ReadError<S::Error>> {
+    pub fn read<S: Source>(
+        &mut self,
+        src: &mut S,
+        out: &mut [u8],
+    ) -> Result<bool, ReadError<S::Error>> {
         let mut done = self.take_into(out);
         if done == out.len() {
             return Ok(true);
@@ -111,9 +116,16 @@ impl<B: DerefMut<Target = [u8]>> ReadAhead<B> {
         }
         // The buffer is empty here (take_into took all of it).
         while done < out.len() {
-            let n = src.recv_some(&mut self.buf).map_err(ReadError::Source)?.min(cap);
+            let n = src
+                .recv_some(&mut self.buf)
+                .map_err(ReadError::Source)?
+                .min(cap);
             if n == 0 {
-                return if done == 0 { Ok(false) } else { Err(ReadError::Truncated) };
+                return if done == 0 {
+                    Ok(false)
+                } else {
+                    Err(ReadError::Truncated)
+                };
             }
             self.start = 0;
             self.end = n;
@@ -144,7 +156,11 @@ mod tests {
         fn recv_some(&mut self, buf: &mut [u8]) -> Result<usize, ()> {
             self.calls += 1;
             let left = self.data.len() - self.pos;
-            let chunk = if self.chunks.is_empty() { left } else { self.chunks.remove(0).max(1) };
+            let chunk = if self.chunks.is_empty() {
+                left
+            } else {
+                self.chunks.remove(0).max(1)
+            };
             let n = chunk.min(left).min(buf.len());
             buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
             self.pos += n;
@@ -197,7 +213,11 @@ mod tests {
         assert_eq!(got, s.data);
         assert_eq!(s.calls, 1);
         let mut bhs = [0u8; 48];
-        assert_eq!(ra.read(&mut s, &mut bhs), Ok(false), "a clean end between PDUs");
+        assert_eq!(
+            ra.read(&mut s, &mut bhs),
+            Ok(false),
+            "a clean end between PDUs"
+        );
     }
 
     #[test]
@@ -208,7 +228,10 @@ mod tests {
         assert_eq!(ra.read(&mut s, &mut a), Ok(true));
         let mut big = vec![0u8; 52 + 5000];
         assert_eq!(ra.read(&mut s, &mut big), Ok(true));
-        assert_eq!(s.calls, 2, "one call for the read-ahead, one straight into the big read");
+        assert_eq!(
+            s.calls, 2,
+            "one call for the read-ahead, one straight into the big read"
+        );
         assert_eq!([&a[..], &big[..]].concat(), s.data);
 
         let mut s = script(10, vec![]);
