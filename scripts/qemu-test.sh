@@ -107,7 +107,11 @@ env | grep -E '^E2E_[A-Z0-9_]+=[A-Za-z0-9._-]*$' >>"$out/guest.env" || true
 # table does the job.
 # -cpu max,la57=off: 4-level paging; with 5-level paging (la57 in TCG's max
 # CPU) KASAN kernels occasionally took a wild access in an early interrupt.
-cmdline="console=ttyS0 panic=-1 loglevel=6 pci=noacpi"
+# tsc=reliable: without ACPI there is no HPET or ACPI PM timer to fall back
+# on, and the boot-time TSC sync check (which TCG's vCPU threads fail) would
+# leave the guest on the jiffies clocksource: 4 ms resolution for every
+# timestamp and latency. TCG derives every vCPU's TSC from one virtual clock.
+cmdline="console=ttyS0 panic=-1 loglevel=6 pci=noacpi tsc=reliable"
 qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off -smp "$cpus,sockets=$cpus,cores=1,threads=1" -m "$mem" -no-reboot
   -kernel "$kimage" -initrd "$work/initrd.gz" -append "$cmdline"
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
