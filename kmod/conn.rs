@@ -223,11 +223,19 @@ impl Conn {
             Pdu::DataIn(d) => return self.rx_data_in(&d, &layout, ra),
             Pdu::ScsiResponse(r) => {
                 let data = self.rx_segment(&layout, buf, ra)?;
-                let (done, rescan) = {
+                let (done, rescan, late) = {
                     let mut g = s.inner.lock();
+                    let late = g.late_after_tmf();
                     let done = g.rx_scsi_response(&r, data)?;
-                    (done, r.status != 0 && g.rescan_pending())
+                    (done, r.status != 0 && g.rescan_pending(), g.late_after_tmf() != late)
                 };
+                if late {
+                    pr_info!(
+                        "session {}: SCSI Response for ITT {:#x} after task management ended it: dropped\n",
+                        s.id,
+                        r.itt
+                    );
+                }
                 s.complete(done);
                 if rescan {
                     // The maintenance thread scans the host.
@@ -359,6 +367,9 @@ impl Conn {
                 self.check_data_digest(KernelCrc32c.append(crc, p), ra)?;
             }
             Stats::add(&s.stats.read_bytes, u64::from(len));
+        } else if len > 0 {
+            // A command that task management ended: its data is dropped.
+            self.rx_segment(l, &mut [], ra)?;
         }
         let done = s.inner.lock().rx_data_in_end(d, len)?;
         s.complete(done);

@@ -257,6 +257,8 @@ where
     logout_since: u64,
     /// PDUs whose window values were ignored.
     ignored_windows: u32,
+    /// PDUs for commands a task management function had ended.
+    late_after_tmf: u32,
     /// NOP-Out answers to target pings waiting in `txq`.
     ping_answers: u32,
     /// The one task management request.
@@ -313,6 +315,7 @@ where
             logout_response: None,
             logout_since: 0,
             ignored_windows: 0,
+            late_after_tmf: 0,
             ping_answers: 0,
             tmf: TmfSlot::new(),
             rx_running: false,
@@ -986,6 +989,32 @@ where
         self.ignored_windows
     }
 
+    /// A Data-In, SCSI Response or R2T named `itt`, which is not an
+    /// outstanding command. If a task management function ended it (RFC
+    /// 7143 §11.5.1: the initiator completed it when the TMF Response said
+    /// "function complete"), the target answered it late: the PDU is
+    /// dropped (a Data-In's data is read and dropped) and counted in
+    /// [`SessionCore::late_after_tmf`]; its StatSN and window still count.
+    /// The command was completed with DID_RESET or DID_ABORT, so the
+    /// midlayer decides again; a late Data-In never reaches its buffer.
+    ///
+    /// # Errors
+    ///
+    /// `unknown` for any other ITT.
+    fn late(&mut self, itt: Itt, unknown: Failure) -> Result<(), Failure> {
+        if !self.tasks.terminated(itt) {
+            return Err(unknown);
+        }
+        self.late_after_tmf = self.late_after_tmf.wrapping_add(1);
+        Ok(())
+    }
+
+    /// PDUs that answered a command after a task management function had
+    /// ended it, and were dropped ([`SessionCore::rx_scsi_response`]).
+    pub fn late_after_tmf(&self) -> u32 {
+        self.late_after_tmf
+    }
+
     /// ExpStatSN after a StatSN that need not be in order (Async Message,
     /// Reject, NOP-In): it only moves forward.
     fn advance_stat_sn(&mut self, stat_sn: Sn) {
@@ -1016,15 +1045,20 @@ where
     }
 
     /// Data-In header with `len` bytes of data (RFC 7143 §11.7): checks it
-    /// against its task, then returns a handle to place the data with (if
-    /// `len > 0`). Call [`SessionCore::rx_data_in_end`] once placed.
+    /// against its task, then returns a handle to place the data with.
+    /// `None` when `len` is 0, or when the Data-In is for a command that
+    /// task management ended ([`SessionCore::late`]): then read the `len`
+    /// bytes and drop them. Call [`SessionCore::rx_data_in_end`] once
+    /// placed or dropped.
     ///
     /// # Errors
     ///
     /// The [`Failure`] that fails the connection.
     pub fn rx_data_in_begin(&mut self, d: &DataIn, len: u32) -> Result<Option<C::Ref>, Failure> {
         let itt = Itt::from_wire(d.itt);
-        let t = self.tasks.lookup(itt).ok_or(Failure::DataInUnknownItt)?;
+        let Some(t) = self.tasks.lookup(itt) else {
+            return self.late(itt, Failure::DataInUnknownItt).map(|()| None);
+        };
         if t.info().dir != DataDir::Read && len > 0 {
             return Err(Failure::DataInNotRead);
         }
@@ -1060,7 +1094,18 @@ where
         len: u32,
     ) -> Result<Option<(C, Completion)>, Failure> {
         let itt = Itt::from_wire(d.itt);
-        let t = self.tasks.lookup(itt).ok_or(Failure::DataInUnknownItt)?;
+        let Some(t) = self.tasks.lookup(itt) else {
+            // Counted by rx_data_in_begin.
+            if !self.tasks.terminated(itt) {
+                return Err(Failure::DataInUnknownItt);
+            }
+            self.update_window(d.exp_cmd_sn, d.max_cmd_sn);
+            if d.status_present {
+                self.check_stat_sn(d.stat_sn)?;
+                self.tasks.forget_terminated(itt);
+            }
+            return Ok(None);
+        };
         t.add_data_in(len);
         let (bufflen, placed) = (t.info().bufflen, t.data_in());
         self.update_window(d.exp_cmd_sn, d.max_cmd_sn);
@@ -1084,7 +1129,9 @@ where
     }
 
     /// SCSI Response (RFC 7143 §11.4) with its data segment `data` (sense
-    /// data). Returns the command to complete.
+    /// data). Returns the command to complete: none if a transmit reference
+    /// still holds it, or if task management had ended it
+    /// ([`SessionCore::late`]).
     ///
     /// # Errors
     ///
@@ -1097,7 +1144,11 @@ where
         self.update_window(r.exp_cmd_sn, r.max_cmd_sn);
         self.check_stat_sn(r.stat_sn)?;
         let itt = Itt::from_wire(r.itt);
-        let t = self.tasks.lookup(itt).ok_or(Failure::ResponseUnknownItt)?;
+        let Some(t) = self.tasks.lookup(itt) else {
+            self.late(itt, Failure::ResponseUnknownItt)?;
+            self.tasks.forget_terminated(itt);
+            return Ok(None);
+        };
         let bufflen = t.info().bufflen;
         let resid = residual(
             r.residual_underflow,
@@ -1129,7 +1180,8 @@ where
         Ok(self.tasks.finish(itt, c))
     }
 
-    /// R2T (RFC 7143 §11.8): queues the Data-Out it asks for.
+    /// R2T (RFC 7143 §11.8): queues the Data-Out it asks for (none for a
+    /// command that task management ended, [`SessionCore::late`]).
     ///
     /// # Errors
     ///
@@ -1138,7 +1190,11 @@ where
         self.update_window(r.exp_cmd_sn, r.max_cmd_sn);
         let max_burst = self.limits.max_burst_length;
         let itt = Itt::from_wire(r.itt);
-        let t = self.tasks.lookup(itt).ok_or(Failure::R2tUnknownItt)?;
+        let Some(t) = self.tasks.lookup(itt) else {
+            // The target still waits for this Data-Out; the command's
+            // buffer is the midlayer's again, so none is sent.
+            return self.late(itt, Failure::R2tUnknownItt);
+        };
         if t.info().dir != DataDir::Write {
             return Err(Failure::R2tNotWrite);
         }

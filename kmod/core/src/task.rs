@@ -143,6 +143,11 @@ pub struct Task<C> {
     sent: bool,
     cmd_sn: u32,
     done: Completion,
+    /// The ITT of this tag's last command that a task management function
+    /// ended after it was sent ([`TaskTable::terminate`]); the target may
+    /// still answer it ([`TaskTable::terminated`]). Kept when the tag is
+    /// used again.
+    terminated: Option<Itt>,
 }
 
 impl<C> Task<C> {
@@ -160,6 +165,7 @@ impl<C> Task<C> {
             sent: false,
             cmd_sn: 0,
             done: Completion::host(HostStatus::Ok, 0),
+            terminated: None,
         }
     }
 
@@ -319,6 +325,7 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
             itt,
             info,
             tx_refs: 1,
+            terminated: t.terminated,
             ..Task::new()
         };
         self.generations += 1;
@@ -389,10 +396,34 @@ impl<C, B: DerefMut<Target = [Task<C>]>> TaskTable<C, B> {
             if t.cmd.is_some() && t.sent && !t.finished && affected(t) {
                 t.finished = true;
                 t.done = Completion::host(host, t.info.bufflen);
+                t.terminated = Some(t.itt);
                 n += 1;
             }
         }
         n
+    }
+
+    /// Whether `itt` is a command that [`TaskTable::terminate`] ended and
+    /// whose final status has not arrived since. A target may still send
+    /// it: LIO does not abort a command whose backend already completed
+    /// (`__target_check_io_state` skips CMD_T_COMPLETE), and sends its
+    /// status after the TMF Response.
+    pub fn terminated(&self, itt: Itt) -> bool {
+        itt.is_task()
+            && self
+                .tasks
+                .get(usize::from(itt.tag()))
+                .is_some_and(|t| t.terminated == Some(itt))
+    }
+
+    /// The final status of the terminated command `itt` arrived: a later
+    /// PDU for it is unknown again.
+    pub fn forget_terminated(&mut self, itt: Itt) {
+        if let Some(t) = self.tasks.get_mut(usize::from(itt.tag())) {
+            if t.terminated == Some(itt) {
+                t.terminated = None;
+            }
+        }
     }
 
     /// Takes one task that [`TaskTable::terminate`] ended and that no

@@ -1097,8 +1097,81 @@ fn lu_reset_ends_the_lun_tasks_once_when_responses_race() {
     assert!(terminated(&mut c).is_empty());
     assert!(c.outstanding(3));
     assert!(!c.tmf_affected_outstanding(&req));
-    // A status for an ended task is not this connection's any more.
-    assert!(c.rx_scsi_response(&response(b, 102), &[]).is_err());
+    // A late status for an ended task is dropped, once; a second one
+    // names no command.
+    assert_eq!(c.rx_scsi_response(&response(b, 102), &[]), Ok(None));
+    assert_eq!(c.late_after_tmf(), 1);
+    assert_eq!(
+        c.rx_scsi_response(&response(b, 103), &[]),
+        Err(Failure::ResponseUnknownItt)
+    );
+}
+
+/// LIO does not abort a command whose backend already completed when a
+/// LOGICAL UNIT RESET arrives, and may send its Data-In, R2T or status
+/// after the TMF Response. Those PDUs are dropped (their StatSN counted);
+/// the midlayer has the commands back already, and a reused tag's new
+/// command is not touched.
+#[test]
+fn late_pdus_for_tasks_a_reset_ended_are_dropped() {
+    let mut c = core();
+    let r = send(&mut c, 0, on_lun(read(8192), 1));
+    let w = send(&mut c, 1, on_lun(write(8192), 1));
+    let s = send(&mut c, 2, on_lun(read(0), 1));
+    let TmfStart::Queued(t) = c.tmf_reset(TmfKind::LogicalUnitReset, lun(1)) else {
+        panic!("not queued")
+    };
+    sent_tmf(&mut c);
+    c.rx_tmf_response(&tmf_response(t, TmfResponse::FunctionComplete, 100))
+        .unwrap();
+    c.tmf_release(t);
+    assert_eq!(
+        terminated(&mut c),
+        [
+            (0, HostStatus::Reset),
+            (1, HostStatus::Reset),
+            (2, HostStatus::Reset)
+        ]
+    );
+    // Tag 0 is used again at once.
+    let r2 = send(&mut c, 0, on_lun(read(4096), 1));
+    assert_ne!(r, r2);
+    // The read's data: no buffer to place it in (read and dropped), and
+    // the new command under the same tag does not see it.
+    let d = data_in(r, 0, 0, 4096, None);
+    assert_eq!(c.rx_data_in_begin(&d, 4096), Ok(None));
+    assert_eq!(c.rx_data_in_end(&d, 4096), Ok(None));
+    let last = data_in(r, 1, 4096, 4096, Some(101));
+    assert_eq!(c.rx_data_in_begin(&last, 4096), Ok(None));
+    assert_eq!(c.rx_data_in_end(&last, 4096), Ok(None));
+    // The write's R2T asks for nothing that is sent.
+    assert_eq!(c.rx_r2t(&r2t(w, 1, 0, 0, 8192)), Ok(()));
+    assert!(c.next_tx().is_none());
+    // Its status, and the other command's.
+    assert_eq!(c.rx_scsi_response(&response(w, 102), &[]), Ok(None));
+    assert_eq!(c.rx_scsi_response(&response(s, 103), &[]), Ok(None));
+    assert_eq!(c.late_after_tmf(), 5);
+    // The StatSNs counted: the new command's status is next.
+    assert_eq!(
+        c.rx_scsi_response(&response(r2, 104), &[])
+            .unwrap()
+            .map(|d| d.0),
+        Some(TestCmd(0))
+    );
+    // Each ended command's final status is taken once.
+    assert_eq!(
+        c.rx_data_in_end(&data_in(r, 2, 8192, 0, Some(105)), 0),
+        Err(Failure::DataInUnknownItt)
+    );
+    assert_eq!(
+        c.rx_scsi_response(&response(s, 105), &[]),
+        Err(Failure::ResponseUnknownItt)
+    );
+    // A command that was never ended stays unknown.
+    assert_eq!(
+        c.rx_r2t(&r2t(Itt::new(5, 1), 1, 0, 0, 512)),
+        Err(Failure::R2tUnknownItt)
+    );
 }
 
 #[test]
