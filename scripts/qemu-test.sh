@@ -111,7 +111,25 @@ env | grep -E '^E2E_[A-Z0-9_]+=[A-Za-z0-9._-]*$' >>"$out/guest.env" || true
 # on, and the boot-time TSC sync check (which TCG's vCPU threads fail) would
 # leave the guest on the jiffies clocksource: 4 ms resolution for every
 # timestamp and latency. TCG derives every vCPU's TSC from one virtual clock.
+# tsc_early_khz: that clock is the host's TSC (QEMU's cpu_get_host_ticks),
+# so the guest's TSC runs at the host's TSC frequency. Given it, the guest
+# skips its PIT calibration, which under TCG fails when the host is busy
+# ("tsc: Unable to calibrate against PIT", one bench boot in two) and leaves
+# the guest on jiffies as well. Taken from the host's kernel log, or from
+# /proc/cpuinfo when the CPU flags say the TSC frequency is the announced
+# one (tsc_known_freq); left out (the guest calibrates) otherwise.
+host_tsc_khz() {
+  local mhz
+  mhz=$(dmesg 2>/dev/null | sed -n -e 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' \
+    -e 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -1) || true
+  if [ -z "$mhz" ] && grep -m1 '^flags' /proc/cpuinfo | grep -qw tsc_known_freq; then
+    mhz=$(sed -n 's/^cpu MHz[[:space:]]*: \([0-9.]*\)$/\1/p' /proc/cpuinfo | head -1)
+  fi
+  [ -n "$mhz" ] && awk -v m="$mhz" 'BEGIN { if (m > 100) printf "%d\n", m * 1000 }'
+}
 cmdline="console=ttyS0 panic=-1 loglevel=6 pci=noacpi tsc=reliable"
+tsc_khz=$(host_tsc_khz || true)
+[ -z "$tsc_khz" ] || cmdline+=" tsc_early_khz=$tsc_khz"
 qemu=(qemu-system-x86_64 -nodefaults -accel tcg -cpu max,la57=off -smp "$cpus,sockets=$cpus,cores=1,threads=1" -m "$mem" -no-reboot
   -kernel "$kimage" -initrd "$work/initrd.gz" -append "$cmdline"
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
