@@ -41,7 +41,7 @@ use crate::kcore::task::{CmdInfo, DataDir};
 use crate::session::{Session, Stats};
 use crate::sys::crc::KernelCrc32c;
 use crate::sys::scsi::CmdRef;
-use crate::sys::socket::Socket;
+use crate::sys::socket::{self, Socket};
 use crate::sys::thread;
 use crate::sys::time::now_ms;
 use core::sync::atomic::Ordering;
@@ -402,14 +402,14 @@ impl Conn {
                         break None;
                     }
                     if let Some(w) = g.claim_tx() {
-                        break Some(w);
+                        break Some((w, g.tx_more()));
                     }
                     // Kernel threads take no signals: a wake-up means work.
                     let _ = s.tx_wait.wait_interruptible(&mut g);
                 }
             };
-            let Some(work) = work else { break };
-            if self.send_all(work).is_err() {
+            let Some((work, more)) = work else { break };
+            if self.send_all(work, more).is_err() {
                 break;
             }
         }
@@ -421,22 +421,29 @@ impl Conn {
     /// ([`crate::kcore::session::SessionCore::claim_tx`]), then whatever is queued behind it, and
     /// releases the transmitter when nothing is left. Called by the
     /// transmit thread and by `queuecommand` (inline); it may sleep for
-    /// socket room.
+    /// socket room. `first_more` is
+    /// [`crate::kcore::session::SessionCore::tx_more`] when `first`
+    /// was taken: with the module parameter `tx_batch`, each PDU that has
+    /// more queued behind it ends with MSG_MORE, and the last of the burst
+    /// without, so the burst shares TCP segments and goes out whole.
     ///
     /// # Errors
     ///
     /// The failure of a send; the connection is failed (socket shut down)
     /// and the transmitter released before it returns.
-    pub(crate) fn send_all(&self, first: TxWork<CmdRef>) -> Res {
+    pub(crate) fn send_all(&self, first: TxWork<CmdRef>, first_more: bool) -> Res {
         let s = &*self.session;
-        let mut work = first;
+        let batch = socket::tx_batch();
+        let (mut work, mut more) = (first, first_more && batch);
         loop {
             let tag = work.tag();
-            let res = self.tx_work(work);
+            let res = self.tx_work(work, more);
+            let held_back = more;
             let (done, next, ended) = {
                 let mut g = s.inner.lock();
                 let done = tag.and_then(|t| g.tx_put(t));
                 let next = if res.is_ok() { g.continue_tx() } else { None };
+                more = batch && next.is_some() && g.tx_more();
                 // Released because the connection stopped: the receive
                 // thread's end may be waiting for it.
                 let ended = next.is_none() && g.tx_done();
@@ -454,27 +461,42 @@ impl Conn {
             }
             match next {
                 Some(w) => work = w,
-                None => return Ok(()),
+                None => {
+                    // The work that looked queued was gone (a command
+                    // taken back): what MSG_MORE held goes out now.
+                    if held_back {
+                        self.sock.push();
+                    }
+                    return Ok(());
+                }
             }
         }
     }
 
     /// Sends one piece of work. Its command handle is dropped on return,
     /// before the transmit reference is given back.
-    fn tx_work(&self, work: TxWork<CmdRef>) -> Res {
+    /// `more`: more work follows at once, so its last bytes go with
+    /// MSG_MORE (the sender pushes if none does).
+    fn tx_work(&self, work: TxWork<CmdRef>, more: bool) -> Res {
         match work {
             TxWork::Command { itt, cmd, info, cmd_sn, exp_stat_sn } => {
-                self.tx_command(itt, &cmd, &info, cmd_sn, exp_stat_sn)
+                self.tx_command(itt, &cmd, &info, cmd_sn, exp_stat_sn, more)
             }
             TxWork::DataOut { itt, cmd: Some((cmd, lun)), ttt, offset, len, exp_stat_sn } => {
-                self.tx_data_out(&cmd, itt, lun, ttt, offset, len, exp_stat_sn)
+                self.tx_data_out(&cmd, itt, lun, ttt, offset, len, exp_stat_sn, more)
             }
-            // The task ended before its data went out.
-            TxWork::DataOut { cmd: None, .. } => Ok(()),
-            TxWork::NopOut { ttt, lun, cmd_sn, exp_stat_sn } => self.tx_nop_out(ttt, lun, cmd_sn, exp_stat_sn),
-            TxWork::Logout { cmd_sn, exp_stat_sn } => self.tx_logout(cmd_sn, exp_stat_sn),
-            TxWork::Ping { cmd_sn, exp_stat_sn } => self.tx_ping(cmd_sn, exp_stat_sn),
-            TxWork::Tmf { req, cmd_sn, exp_stat_sn } => self.tx_tmf(&req, cmd_sn, exp_stat_sn),
+            // The task ended before its data went out: nothing was held
+            // back by this work, but an earlier one may have been.
+            TxWork::DataOut { cmd: None, .. } => {
+                if !more {
+                    self.sock.push();
+                }
+                Ok(())
+            }
+            TxWork::NopOut { ttt, lun, cmd_sn, exp_stat_sn } => self.tx_nop_out(ttt, lun, cmd_sn, exp_stat_sn, more),
+            TxWork::Logout { cmd_sn, exp_stat_sn } => self.tx_logout(cmd_sn, exp_stat_sn, more),
+            TxWork::Ping { cmd_sn, exp_stat_sn } => self.tx_ping(cmd_sn, exp_stat_sn, more),
+            TxWork::Tmf { req, cmd_sn, exp_stat_sn } => self.tx_tmf(&req, cmd_sn, exp_stat_sn, more),
         }
     }
 
@@ -496,13 +518,14 @@ impl Conn {
     }
 
     /// Sends `len` bytes of `cmd`'s buffer at `offset` as a data segment:
-    /// data from its pages, padding, data digest.
-    fn send_segment(&self, cmd: &CmdRef, offset: u32, len: u32) -> Res {
+    /// data from its pages, padding, data digest; the last bytes with
+    /// MSG_MORE if `more`.
+    fn send_segment(&self, cmd: &CmdRef, offset: u32, len: u32, more: bool) -> Res {
         let pad = digest::pad_len(len as usize);
         let padding = ZERO_PAD.get(..pad).unwrap_or(&[]);
         let trailer = pad > 0 || self.dd;
         // Pages may only be spliced when no digest is computed over them.
-        self.sock.send_data(cmd, offset, len, trailer, !self.dd).map_err(io)?;
+        self.sock.send_data(cmd, offset, len, trailer || more, !self.dd).map_err(io)?;
         let mut tail = [0u8; 8];
         tail.get_mut(..pad).ok_or(Failure::Encode)?.copy_from_slice(padding);
         let mut n = pad;
@@ -512,13 +535,13 @@ impl Conn {
             n += DIGEST_LEN;
         }
         if n > 0 {
-            self.sock.send(tail.get(..n).unwrap_or(&[]), false).map_err(io)?;
+            self.sock.send(tail.get(..n).unwrap_or(&[]), more).map_err(io)?;
         }
         Stats::add(&self.session.stats.write_bytes, u64::from(len));
         Ok(())
     }
 
-    fn tx_command(&self, itt: Itt, cmd: &CmdRef, info: &CmdInfo, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+    fn tx_command(&self, itt: Itt, cmd: &CmdRef, info: &CmdInfo, cmd_sn: Sn, exp_stat_sn: Sn, more: bool) -> Res {
         let write = info.dir == DataDir::Write;
         let len = if info.dir == DataDir::None { 0 } else { info.bufflen };
         // Unsolicited data (RFC 7143 §10.3.1): up to FirstBurstLength, as
@@ -551,12 +574,12 @@ impl Conn {
         let ahs_len = c.set_cdb(cdb, &mut ahs).map_err(|_| Failure::Encode)?;
         let mut bhs = [0u8; BHS_LEN];
         c.encode(&mut bhs).map_err(|_| Failure::Encode)?;
-        self.send_header(&bhs, ahs.get(..ahs_len).unwrap_or(&[]), imm > 0)?;
+        self.send_header(&bhs, ahs.get(..ahs_len).unwrap_or(&[]), imm > 0 || unsolicited > 0 || more)?;
         if imm > 0 {
-            self.send_segment(cmd, 0, imm)?;
+            self.send_segment(cmd, 0, imm, unsolicited > 0 || more)?;
         }
         if unsolicited > 0 {
-            self.tx_data_out(cmd, itt, info.lun, RESERVED_TAG, imm, unsolicited, exp_stat_sn)?;
+            self.tx_data_out(cmd, itt, info.lun, RESERVED_TAG, imm, unsolicited, exp_stat_sn, more)?;
         }
         Ok(())
     }
@@ -564,7 +587,17 @@ impl Conn {
     /// One Data-Out sequence: `len` bytes at `offset`, in PDUs of at most
     /// MaxXmitDataSegmentLength, DataSN from 0, F on the last.
     #[allow(clippy::too_many_arguments)]
-    fn tx_data_out(&self, cmd: &CmdRef, itt: Itt, lun: [u8; 8], ttt: u32, offset: u32, len: u32, exp_stat_sn: Sn) -> Res {
+    fn tx_data_out(
+        &self,
+        cmd: &CmdRef,
+        itt: Itt,
+        lun: [u8; 8],
+        ttt: u32,
+        offset: u32,
+        len: u32,
+        exp_stat_sn: Sn,
+        more: bool,
+    ) -> Res {
         let mut done = 0u32;
         let mut data_sn = 0u32;
         while done < len {
@@ -582,34 +615,34 @@ impl Conn {
             let mut bhs = [0u8; BHS_LEN];
             d.encode(&mut bhs).map_err(|_| Failure::Encode)?;
             self.send_header(&bhs, &[], true)?;
-            self.send_segment(cmd, offset + done, n)?;
+            self.send_segment(cmd, offset + done, n, more || done + n < len)?;
             done += n;
             data_sn = data_sn.wrapping_add(1);
         }
         Ok(())
     }
 
-    fn tx_nop_out(&self, ttt: u32, lun: [u8; 8], cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+    fn tx_nop_out(&self, ttt: u32, lun: [u8; 8], cmd_sn: Sn, exp_stat_sn: Sn, more: bool) -> Res {
         let n = NopOut { immediate: true, data_segment_length: 0, lun: Lun(lun), itt: RESERVED_TAG, ttt, cmd_sn, exp_stat_sn };
         let mut bhs = [0u8; BHS_LEN];
         n.encode(&mut bhs).map_err(|_| Failure::Encode)?;
-        self.send_header(&bhs, &[], false)
+        self.send_header(&bhs, &[], more)
     }
 
     /// Our keepalive ping (RFC 7143 §11.18): ITT `Itt::PING`, TTT
     /// 0xffffffff, immediate, LUN 0, no data; the target answers with a
     /// NOP-In carrying the same ITT.
     /// A Task Management Function Request (RFC 7143 §11.5), immediate.
-    fn tx_tmf(&self, req: &TmfRequest, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+    fn tx_tmf(&self, req: &TmfRequest, cmd_sn: Sn, exp_stat_sn: Sn, more: bool) -> Res {
         let mut t = TaskMgmtRequest::new(req.kind.function(), Lun(req.lun), req.itt.to_wire(), cmd_sn, exp_stat_sn);
         t.referenced_task_tag = req.referenced_itt.to_wire();
         t.ref_cmd_sn = req.ref_cmd_sn;
         let mut bhs = [0u8; BHS_LEN];
         t.encode(&mut bhs).map_err(|_| Failure::Encode)?;
-        self.send_header(&bhs, &[], false)
+        self.send_header(&bhs, &[], more)
     }
 
-    fn tx_ping(&self, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+    fn tx_ping(&self, cmd_sn: Sn, exp_stat_sn: Sn, more: bool) -> Res {
         let n = NopOut {
             immediate: true,
             data_segment_length: 0,
@@ -621,10 +654,10 @@ impl Conn {
         };
         let mut bhs = [0u8; BHS_LEN];
         n.encode(&mut bhs).map_err(|_| Failure::Encode)?;
-        self.send_header(&bhs, &[], false)
+        self.send_header(&bhs, &[], more)
     }
 
-    fn tx_logout(&self, cmd_sn: Sn, exp_stat_sn: Sn) -> Res {
+    fn tx_logout(&self, cmd_sn: Sn, exp_stat_sn: Sn, more: bool) -> Res {
         let l = LogoutRequest {
             immediate: true,
             reason: LogoutReason::CloseSession,
@@ -635,6 +668,6 @@ impl Conn {
         };
         let mut bhs = [0u8; BHS_LEN];
         l.encode(&mut bhs).map_err(|_| Failure::Encode)?;
-        self.send_header(&bhs, &[], false)
+        self.send_header(&bhs, &[], more)
     }
 }

@@ -158,16 +158,17 @@ impl Inner {
     }
 
     /// Claims the transmitter for an inline send from `queuecommand`
-    /// ([`SessionCore::claim_tx_inline`]): the connection and its first
-    /// work, or `None` when other commands are outstanding, the command is
-    /// a large write, the transmitter is held, nothing can be sent, or there
-    /// is no connection.
-    fn claim_inline(&mut self, info: &task::CmdInfo) -> Option<(Arc<Conn>, TxWork<CmdRef>)> {
+    /// ([`SessionCore::claim_tx_inline`]): the connection, its first work
+    /// and whether more is queued behind it ([`SessionCore::tx_more`]); or
+    /// `None` when other commands are outstanding, the command is a large
+    /// write, the transmitter is held, nothing can be sent, or there is no
+    /// connection.
+    fn claim_inline(&mut self, info: &task::CmdInfo) -> Option<(Arc<Conn>, TxWork<CmdRef>, bool)> {
         let conn = self.conn.clone()?;
         // Not the last reference (`self.conn` holds one): dropping it under
         // the lock when nothing is claimed frees nothing.
         let work = self.core.claim_tx_inline(info)?;
-        Some((conn, work))
+        Some((conn, work, self.core.tx_more()))
     }
 }
 
@@ -708,9 +709,9 @@ impl Session {
                     // (and whatever was queued behind it meanwhile) now,
                     // with no thread to wake. A failed send fails the
                     // connection.
-                    Some((conn, work)) => {
+                    Some((conn, work, more)) => {
                         Stats::add(&self.stats.inline_sends, 1);
-                        let _ = conn.send_all(work);
+                        let _ = conn.send_all(work, more);
                     }
                     None => self.tx_wait.notify_one(),
                 }

@@ -316,6 +316,27 @@ void iscsi_init_sock_setup(struct socket *sock)
 	tcp_sock_set_nodelay(sk);
 }
 
+/*
+ * tx_batch=1 (default): a sender that already sees more PDUs to send sends a
+ * PDU's last bytes with MSG_MORE, so a burst shares TCP segments; the end of
+ * the burst goes out with a push. 0 pushes every PDU on its own (for A/B
+ * measurements; read at every send).
+ */
+static bool tx_batch = true;
+module_param(tx_batch, bool, 0644);
+MODULE_PARM_DESC(tx_batch, "coalesce a burst of PDUs into TCP segments with MSG_MORE (default 1)");
+
+bool iscsi_init_tx_batch(void)
+{
+	return READ_ONCE(tx_batch);
+}
+
+void iscsi_init_sock_push(struct socket *sock)
+{
+	/* Sets nothing new (nodelay is on): pushes what MSG_MORE held back. */
+	tcp_sock_set_nodelay(sock->sk);
+}
+
 void iscsi_init_sock_put(struct socket *sock)
 {
 	sockfd_put(sock);

@@ -105,6 +105,10 @@ struct Scsi_Host *iscsi_init_cmd_host(struct scsi_cmnd *cmd);
 struct socket *iscsi_init_sock_lookup(int fd, int *err);
 /* Socket options for a block device transport (no reclaim deadlocks, nodelay). */
 void iscsi_init_sock_setup(struct socket *sock);
+/* Module parameter tx_batch: whether senders coalesce bursts with MSG_MORE. */
+bool iscsi_init_tx_batch(void);
+/* Sends at once what sends with MSG_MORE left in the socket (TCP push). */
+void iscsi_init_sock_push(struct socket *sock);
 void iscsi_init_sock_put(struct socket *sock);
 void iscsi_init_sock_shutdown(struct socket *sock);
 /* Peer address as text ("a.b.c.d:port" / "[v6]:port"), returns length or < 0. */

@@ -9,6 +9,14 @@ use core::ptr::NonNull;
 use kernel::error::to_result;
 use kernel::prelude::*;
 
+/// Module parameter `tx_batch` (default true): whether a sender that sees
+/// more PDUs queued sends a PDU's last bytes with MSG_MORE and pushes at the
+/// end of the burst ([`Socket::push`]). Read at every send.
+pub(crate) fn tx_batch() -> bool {
+    // SAFETY: reads a module parameter; no arguments.
+    unsafe { bindings::iscsi_init_tx_batch() }
+}
+
 /// A connected TCP socket, looked up from a user fd with `sockfd_lookup()`.
 ///
 /// # Invariants
@@ -65,6 +73,13 @@ impl Socket {
         to_result(unsafe {
             bindings::iscsi_init_sock_send_buf(self.ptr.as_ptr(), data.as_ptr().cast(), data.len() as u32, more)
         })
+    }
+
+    /// Sends at once what earlier sends with `more` left in the socket
+    /// (a TCP push).
+    pub(crate) fn push(&self) {
+        // SAFETY: `self.ptr` is valid (invariant).
+        unsafe { bindings::iscsi_init_sock_push(self.ptr.as_ptr()) }
     }
 
     /// Receives exactly `buf.len()` bytes. Returns `Ok(false)` at end of

@@ -933,7 +933,18 @@ where
     /// back (the thread then finds nothing and sleeps again), never `false`
     /// while `claim_tx` would return work.
     pub fn tx_wanted(&self) -> bool {
-        if self.sending || !self.machine.conn_running() {
+        !self.sending && self.tx_more()
+    }
+
+    /// Whether the holder of the transmitter will find more work after the
+    /// work it just took: the same test as [`SessionCore::tx_wanted`], for
+    /// the holder. It then sends that work's last bytes with MSG_MORE, so
+    /// that the PDUs of a burst share TCP segments (nvme-tcp's
+    /// `nvme_tcp_queue_more`). It may say `true` for a queued command whose
+    /// task was already taken back; the holder then finds nothing, and
+    /// pushes what it held back.
+    pub fn tx_more(&self) -> bool {
+        if !self.machine.conn_running() {
             return false;
         }
         if !self.txq.is_empty() {

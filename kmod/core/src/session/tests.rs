@@ -1357,6 +1357,31 @@ fn transmit_thread_is_wanted_only_for_sendable_work() {
     assert!(!c.tx_wanted());
 }
 
+/// The holder of the transmitter learns, with each work it takes, whether
+/// more is sendable behind it (it then sends with MSG_MORE).
+#[test]
+fn tx_more_says_whether_a_burst_goes_on() {
+    let mut c = core_with(8, 1, 1, 2);
+    for tag in 0..3 {
+        c.queue(tag, TestCmd(tag.into()), read(512)).unwrap();
+    }
+    assert!(matches!(c.claim_tx(), Some(TxWork::Command { cmd: 0, .. })));
+    assert!(c.tx_more(), "command 1 fits the window");
+    assert!(matches!(
+        c.continue_tx(),
+        Some(TxWork::Command { cmd: 1, .. })
+    ));
+    assert!(!c.tx_more(), "command 2 is beyond MaxCmdSN 2");
+    assert!(c.continue_tx().is_none());
+    // A reset holds commands back: nothing more to send behind it.
+    window_update(&mut c, 1, 8);
+    let TmfStart::Queued(_) = c.tmf_reset(TmfKind::LogicalUnitReset, lun(0)) else {
+        panic!("not queued")
+    };
+    assert!(matches!(c.claim_tx(), Some(TxWork::Tmf { .. })));
+    assert!(!c.tx_more());
+}
+
 /// Runs `n` idle reads through tags 0.. (each sent and answered before the
 /// next is queued), none of them claimed inline; returns the next StatSN.
 fn idle_reads(c: &mut Core, n: u32, mut stat_sn: u32) -> u32 {
