@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A connection in the full-feature phase (RFC 7143 §10–11): the socket and
-//! its two kernel threads.
+//! A connection in the full-feature phase (RFC 7143 §10–11): the socket, its
+//! receive side and its two kernel threads.
 //!
-//! - The receive thread blocks in `recv` on the socket: one call takes what
-//!   has arrived into its read-ahead buffer (`kcore::readahead`); it reads
-//!   each PDU's BHS, lets the codec say how many AHS/data/padding/digest
-//!   bytes follow, and places Data-In into the command's scatterlist (from
-//!   the read-ahead, then straight from the socket for the rest). Every field
-//!   is validated; a violation fails the connection, never the kernel.
+//! - Receiving happens in the socket's `data_ready` callback ([`RxSide`],
+//!   as iscsi_tcp does): `tcp_read_sock()` hands each `sk_buff` to the
+//!   framer (`kcore::framer`), which says which bytes are a PDU's header,
+//!   data segment and trailer; Data-In is copied from the `sk_buff`
+//!   straight into the command's scatterlist. Every field is validated; a
+//!   violation fails the connection, never the kernel.
+//! - The receive thread only installs the callbacks, sleeps until the
+//!   receive side ends the connection or the socket's state changes (FIN,
+//!   RST, shutdown), and tears the connection down at its end (which
+//!   sleeps, so it cannot happen in the callback).
 //! - The transmit thread sleeps on `Session::tx_wait`; it sends SCSI Command
 //!   PDUs (with immediate data), unsolicited and R2T-solicited Data-Out
 //!   straight from the command's pages, NOP-Out answers and the Logout.
-//!
-//! A blocking receive thread per connection is the simplest design that
-//! never blocks the midlayer, and it keeps all data placement in one thread.
 //!
 //! Every decision about a PDU (is it valid here, what it completes, what it
 //! queues) is made by the session's host-tested core
@@ -23,7 +24,7 @@
 
 use crate::codec::async_msg::AsyncEvent;
 use crate::codec::bhs::{Layout, BHS_LEN, RESERVED_TAG};
-use crate::codec::data::{DataIn, DataOut};
+use crate::codec::data::DataOut;
 use crate::codec::digest::{self, Crc32c, DIGEST_LEN};
 use crate::codec::logout::{LogoutReason, LogoutRequest};
 use crate::codec::lun::Lun;
@@ -35,43 +36,23 @@ use crate::codec::tmf::TaskMgmtRequest;
 use crate::kcore::tmf::TmfRequest;
 use crate::kcore::failure::Failure;
 use crate::kcore::itt::Itt;
-use crate::kcore::readahead::{ReadAhead, ReadError, Source};
+use crate::kcore::framer::{Framer, Header, Trailer, Want};
 use crate::kcore::session::{RxNext, TxWork};
 use crate::kcore::task::{CmdInfo, DataDir};
 use crate::session::{Session, Stats};
 use crate::sys::crc::KernelCrc32c;
 use crate::sys::scsi::CmdRef;
-use crate::sys::socket::{self, Socket};
+use crate::sys::socket::{self, Chunk, Receiver, Socket};
+use crate::sys::sync::{new_spinlock_bh, SpinLockBh};
 use crate::sys::thread;
 use crate::sys::time::now_ms;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, CondVar};
 
-/// Bytes of non-Data-In data segment kept by the receive thread (sense data,
-/// Reject headers, async events); longer segments are read and dropped.
+/// Bytes of non-Data-In data segment kept by the receiver (sense data,
+/// Reject headers, async events); longer segments are received and dropped.
 const RX_BUF_LEN: usize = 4096;
-/// Size of the receive thread's read-ahead buffer (bytes): the most one
-/// socket call takes; three 4 KiB Data-In PDUs with their headers.
-const RX_READAHEAD_LEN: usize = 16384;
-
-/// The receive thread's read-ahead over the connection's socket.
-type Ra = ReadAhead<KVec<u8>>;
-
-/// The socket as the read-ahead's byte source.
-struct SockSource<'a>(&'a Socket);
-
-impl Source for SockSource<'_> {
-    type Error = Error;
-    fn recv_some(&mut self, buf: &mut [u8]) -> core::result::Result<usize, Error> {
-        self.0.recv_some(buf)
-    }
-    fn recv_exact(&mut self, buf: &mut [u8]) -> core::result::Result<bool, Error> {
-        self.0.recv(buf)
-    }
-}
-/// Room for an AHS: TotalAHSLength is at most 255 words.
-const AHS_MAX: usize = 1020;
 const ZERO_PAD: [u8; 4] = [0; 4];
 
 type Res<T = ()> = core::result::Result<T, Failure>;
@@ -91,30 +72,35 @@ pub(crate) struct Conn {
     sock: Socket,
     hd: bool,
     dd: bool,
-    /// MaxRecvDataSegmentLength we declared (bytes).
-    max_recv_dsl: u32,
     /// MaxXmitDataSegmentLength: the target's MaxRecvDataSegmentLength (bytes).
     max_xmit_dsl: u32,
     first_burst: u32,
     initial_r2t: bool,
     immediate_data: bool,
     cid: u16,
+    /// The receive side, hooked to `sock` while the receive thread runs.
+    rx: Arc<RxSide>,
 }
 
 impl Conn {
-    pub(crate) fn new(session: Arc<Session>, sock: Socket, p: &crate::abi::NegotiatedParams, cid: u16) -> Self {
-        Self {
+    /// A connection on `sock` with the values its login negotiated.
+    ///
+    /// # Errors
+    ///
+    /// ENOMEM.
+    pub(crate) fn new(session: Arc<Session>, sock: Socket, p: &crate::abi::NegotiatedParams, cid: u16) -> Result<Self> {
+        Ok(Self {
+            rx: RxSide::new(session.clone(), p)?,
             session,
             sock,
             hd: p.header_digest != 0,
             dd: p.data_digest != 0,
-            max_recv_dsl: p.max_recv_data_segment_length,
             max_xmit_dsl: p.max_xmit_data_segment_length,
             first_burst: p.first_burst_length,
             initial_r2t: p.initial_r2t != 0,
             immediate_data: p.immediate_data != 0,
             cid,
-        }
+        })
     }
 
     /// The peer's address, for log lines.
@@ -135,46 +121,66 @@ impl Conn {
         self.sock.shutdown();
     }
 
-    /// Reads the next `buf.len()` bytes of the stream; `Ok(false)` at a
-    /// clean end of stream before the first.
-    fn read(&self, ra: &mut Ra, buf: &mut [u8]) -> Res<bool> {
-        ra.read(&mut SockSource(&self.sock), buf).map_err(|e| match e {
-            ReadError::Source(_) => Failure::Socket,
-            ReadError::Truncated => Failure::ClosedInsidePdu,
-        })
-    }
-
-    /// Receives exactly `buf.len()` bytes inside a PDU.
-    fn recv_in_pdu(&self, ra: &mut Ra, buf: &mut [u8]) -> Res {
-        if self.read(ra, buf)? {
-            Ok(())
-        } else {
-            Err(Failure::ClosedInsidePdu)
-        }
-    }
-
     // ---------------------------------------------------------------- receive
 
-    /// Body of the receive thread.
+    /// Body of the receive thread: it installs the receive callbacks, then
+    /// watches the connection: it sleeps until the receiver ends it (a
+    /// failure, the Logout Response) or the socket's state changes (FIN,
+    /// RST, shutdown), and at the end tears the connection down.
     pub(crate) fn rx_main(&self) {
         let s = &*self.session;
-        let (mut buf, mut ra) =
-            match (KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL), KVec::from_elem(0u8, RX_READAHEAD_LEN, GFP_KERNEL)) {
-                (Ok(b), Ok(r)) => (b, ReadAhead::new(r)),
-                _ => {
-                    self.fail(Failure::OutOfMemory);
-                    (KVec::new(), ReadAhead::new(KVec::new()))
+        let rx = &*self.rx;
+        let mut hook = match self.sock.hook(self.rx.clone()) {
+            Ok(h) => Some(h),
+            Err(_) => {
+                self.fail(Failure::OutOfMemory);
+                None
+            }
+        };
+        if let Some(h) = hook.as_ref() {
+            // What arrived between the login and the hook.
+            h.read();
+            loop {
+                {
+                    let mut g = rx.state.lock();
+                    while g.ended.is_none() && !g.state_changed && !thread::should_stop() {
+                        // Kernel threads take no signals: a wake-up is a state change.
+                        let _ = rx.wake.wait_interruptible(&mut g);
+                    }
+                    if g.ended.is_some() || thread::should_stop() {
+                        break;
+                    }
+                    g.state_changed = false;
                 }
-            };
-        while !thread::should_stop() && !buf.is_empty() {
-            match self.rx_pdu(&mut buf, &mut ra) {
-                Ok(RxNext::Continue) => {}
-                Ok(RxNext::LoggedOut) => break,
-                Err(f) => {
-                    self.fail(f);
+                // Take what is still queued, then see whether the stream ended.
+                h.read();
+                if self.sock.rx_ended() {
+                    let mut g = rx.state.lock();
+                    if g.ended.is_none() {
+                        g.ended = Some(if g.framer.inside_pdu() {
+                            RxEnd::Failed(Failure::ClosedInsidePdu)
+                        } else if s.inner.lock().machine().conn_running() {
+                            RxEnd::Failed(Failure::ClosedByTarget)
+                        } else {
+                            RxEnd::LoggedOut
+                        });
+                    }
                     break;
                 }
             }
+        }
+        // No callback runs from here on; the command handle of a Data-In
+        // cut short is given back before the commands are flushed.
+        if let Some(mut h) = hook.take() {
+            h.unhook();
+        }
+        let end = {
+            let mut g = rx.state.lock();
+            g.cur = None;
+            g.ended.take()
+        };
+        if let Some(RxEnd::Failed(f)) = end {
+            self.fail(f);
         }
         // Stop the transmit side (the thread and any inline sender), wait
         // for it, then hold (or fail) the session's I/O and requeue what is
@@ -193,36 +199,243 @@ impl Conn {
         drop(conn);
         s.connection_ended();
     }
+}
 
-    /// Receives and handles one PDU.
-    fn rx_pdu(&self, buf: &mut [u8], ra: &mut Ra) -> Res<RxNext> {
-        let s = &*self.session;
-        let mut bhs = [0u8; BHS_LEN];
-        if !self.read(ra, &mut bhs)? {
-            return if s.inner.lock().machine().conn_running() {
-                Err(Failure::ClosedByTarget)
-            } else {
-                Ok(RxNext::LoggedOut)
-            };
-        }
-        let layout = Layout::of_bhs(&bhs, self.hd, self.dd, self.max_recv_dsl).map_err(|_| Failure::BadLength)?;
-        let mut ahs = [0u8; AHS_MAX + DIGEST_LEN];
-        let part = ahs.get_mut(..layout.header_rest_len()).ok_or(Failure::BadLength)?;
-        self.recv_in_pdu(ra, part)?;
-        if self.hd {
-            let (a, d) = part.split_at(layout.ahs_len);
-            let want = digest::header_digest(&KernelCrc32c, &bhs, a);
-            if d.get(..DIGEST_LEN).map(|d| u32::from_le_bytes([d[0], d[1], d[2], d[3]])) != Some(want) {
-                return Err(Failure::HeaderDigest);
+/// How the receive side ended the connection.
+#[derive(Clone, Copy, Debug)]
+enum RxEnd {
+    /// The connection failed.
+    Failed(Failure),
+    /// The Logout Response came (or the stream ended after the logout).
+    LoggedOut,
+}
+
+/// Where the data segment of the PDU being received goes.
+enum Dest {
+    /// The receiver's buffer (the first [`RX_BUF_LEN`] bytes; the rest is
+    /// dropped): sense data, NOP-In ping data, Reject, async events.
+    Buf,
+    /// Data-In: the command's pages, from this buffer offset on.
+    Cmd { cmd: CmdRef, offset: u32 },
+    /// Dropped (Data-In for a command task management ended, a data
+    /// segment on a PDU that carries none).
+    Drop,
+}
+
+/// The PDU being received.
+struct Cur {
+    pdu: Pdu,
+    layout: Layout,
+    dest: Dest,
+}
+
+/// The receive state of a connection, under [`RxSide::state`].
+///
+/// # Invariants
+///
+/// `cur` is `Some` exactly while the framer is past a header whose PDU has
+/// a data segment still to come; `kept <= buf.len()`; `ended`, once set, is
+/// only taken by the receive thread after the callbacks are unhooked.
+struct Rx {
+    framer: Framer,
+    cur: Option<Cur>,
+    /// Data segment bytes kept for [`Dest::Buf`] (`RX_BUF_LEN` bytes).
+    buf: KVec<u8>,
+    kept: usize,
+    /// DataDigest of the data segment so far ("append" CRC32C).
+    crc: u32,
+    ended: Option<RxEnd>,
+    /// The socket's state changed since the receive thread last looked.
+    state_changed: bool,
+}
+
+/// The receive side of a connection: what the socket's `data_ready`
+/// callback runs (the [`Receiver`]), as iscsi_tcp does. Each call takes the
+/// bytes that arrived, frames them into PDUs ([`Framer`]), places Data-In
+/// from the `sk_buff` straight into the command's pages (the DataDigest
+/// computed over each page fragment as it is copied) and hands every PDU
+/// to the session's core. No task wakes up to receive: a completion is
+/// signalled from the softirq that received it.
+///
+/// # Invariants
+///
+/// The negotiated values are those of the connection whose socket it is
+/// hooked to.
+#[pin_data]
+pub(crate) struct RxSide {
+    session: Arc<Session>,
+    dd: bool,
+    /// The receive state. Taken in softirq context (a `_bh` spinlock);
+    /// in the lock order after the socket's own locks and before
+    /// `Session::inner`.
+    #[pin]
+    state: SpinLockBh<Rx>,
+    /// Wakes the receive thread: the connection ended, or the socket's
+    /// state changed.
+    #[pin]
+    wake: CondVar,
+}
+
+impl RxSide {
+    fn new(session: Arc<Session>, p: &crate::abi::NegotiatedParams) -> Result<Arc<Self>> {
+        let hd = p.header_digest != 0;
+        let dd = p.data_digest != 0;
+        let rx = Rx {
+            framer: Framer::new(hd, dd, p.max_recv_data_segment_length),
+            cur: None,
+            buf: KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL)?,
+            kept: 0,
+            crc: 0,
+            ended: None,
+            state_changed: false,
+        };
+        Arc::pin_init(
+            pin_init!(RxSide {
+                session,
+                dd,
+                state <- new_spinlock_bh!(rx, "iscsi_init::RxSide::state"),
+                wake <- kernel::new_condvar!("iscsi_init::RxSide::wake"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Frames and handles the bytes of `c`. `Ok(Some(_))` when the
+    /// connection ends with them (the rest is dropped).
+    fn rx_chunk(&self, rx: &mut Rx, c: &Chunk<'_>) -> Res<Option<RxEnd>> {
+        let mut pos = 0;
+        while pos < c.len() {
+            let avail = c.len() - pos;
+            match rx.framer.want() {
+                Want::Header(buf) => {
+                    let n = buf.len().min(avail);
+                    c.copy(pos, buf.get_mut(..n).unwrap_or(&mut [])).map_err(io)?;
+                    pos += n;
+                    if let Some(h) = rx.framer.header_filled(n, &KernelCrc32c)? {
+                        self.begin(rx, &h)?;
+                        if h.layout.data_len == 0 {
+                            if let Some(end) = self.finish(rx)? {
+                                return Ok(Some(end));
+                            }
+                        }
+                    }
+                }
+                Want::Data(left) => {
+                    let n = left.min(avail);
+                    self.place(rx, c, pos, n)?;
+                    pos += n;
+                    if let Some(t) = rx.framer.data_done(n)? {
+                        if let Some(end) = self.end_segment(rx, &t)? {
+                            return Ok(Some(end));
+                        }
+                    }
+                }
+                Want::Trailer(buf) => {
+                    let n = buf.len().min(avail);
+                    c.copy(pos, buf.get_mut(..n).unwrap_or(&mut [])).map_err(io)?;
+                    pos += n;
+                    if let Some(t) = rx.framer.trailer_filled(n)? {
+                        if let Some(end) = self.end_segment(rx, &t)? {
+                            return Ok(Some(end));
+                        }
+                    }
+                }
             }
         }
+        Ok(None)
+    }
+
+    /// A header is in: the core checks a Data-In's and names its command;
+    /// every PDU gets a place for its data segment.
+    fn begin(&self, rx: &mut Rx, h: &Header) -> Res {
+        let s = &*self.session;
         Stats::add(&s.stats.pdus_received, 1);
         s.last_rx.store(now_ms(), Ordering::Relaxed);
-        let pdu = Pdu::decode(&bhs).map_err(|_| Failure::MalformedHeader)?;
-        let next = match pdu {
-            Pdu::DataIn(d) => return self.rx_data_in(&d, &layout, ra),
+        let pdu = Pdu::decode(&h.bhs).map_err(|_| Failure::MalformedHeader)?;
+        let dest = match pdu {
+            Pdu::DataIn(d) => match s.inner.lock().rx_data_in_begin(&d, h.layout.data_len as u32)? {
+                Some(cmd) => Dest::Cmd { cmd, offset: d.buffer_offset },
+                // A command that task management ended: its data is dropped.
+                None => Dest::Drop,
+            },
+            Pdu::ScsiResponse(_) | Pdu::NopIn(_) | Pdu::AsyncMessage(_) | Pdu::Reject(_) => Dest::Buf,
+            Pdu::R2t(_) | Pdu::TaskMgmtResponse(_) | Pdu::LogoutResponse(_) => Dest::Drop,
+            _ => return Err(Failure::UnexpectedPdu),
+        };
+        rx.cur = Some(Cur { pdu, layout: h.layout, dest });
+        rx.kept = 0;
+        rx.crc = 0;
+        Ok(())
+    }
+
+    /// Places `n` data segment bytes from byte `pos` of `c`.
+    fn place(&self, rx: &mut Rx, c: &Chunk<'_>, pos: usize, n: usize) -> Res {
+        let Rx { cur, buf, kept, crc, .. } = rx;
+        let cur = cur.as_mut().ok_or(Failure::BadLength)?;
+        match &mut cur.dest {
+            Dest::Cmd { cmd, offset } => {
+                // The core checked the range against the buffer.
+                c.copy_to_cmd(pos, cmd, *offset, n as u32, self.dd.then_some(crc)).map_err(|_| Failure::BadLength)?;
+                *offset += n as u32;
+                Stats::add(&self.session.stats.read_bytes, n as u64);
+            }
+            Dest::Buf => {
+                let k = n.min(buf.len() - *kept);
+                let into = buf.get_mut(*kept..*kept + k).ok_or(Failure::BadLength)?;
+                c.copy(pos, into).map_err(io)?;
+                if self.dd {
+                    *crc = KernelCrc32c.append(*crc, into);
+                }
+                *kept += k;
+                self.drop_bytes(c, pos + k, n - k, crc)?;
+            }
+            Dest::Drop => self.drop_bytes(c, pos, n, crc)?,
+        }
+        Ok(())
+    }
+
+    /// Drops `n` bytes from byte `pos` of `c`, counting them in the digest.
+    fn drop_bytes(&self, c: &Chunk<'_>, pos: usize, n: usize, crc: &mut u32) -> Res {
+        if !self.dd {
+            return Ok(());
+        }
+        let mut scratch = [0u8; 256];
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(scratch.len());
+            let part = scratch.get_mut(..k).ok_or(Failure::BadLength)?;
+            c.copy(pos + done, part).map_err(io)?;
+            *crc = KernelCrc32c.append(*crc, part);
+            done += k;
+        }
+        Ok(())
+    }
+
+    /// The data segment ended (with its padding and digest): the digest is
+    /// checked, then the PDU handled.
+    fn end_segment(&self, rx: &mut Rx, t: &Trailer) -> Res<Option<RxEnd>> {
+        if let Some(got) = t.digest {
+            if got != KernelCrc32c.append(rx.crc, t.pad()) {
+                return Err(Failure::DataDigest);
+            }
+        }
+        self.finish(rx)
+    }
+
+    /// Handles a PDU received whole. `Some(_)` when it ends the connection.
+    fn finish(&self, rx: &mut Rx) -> Res<Option<RxEnd>> {
+        let s = &*self.session;
+        let Cur { pdu, layout, dest } = rx.cur.take().ok_or(Failure::BadLength)?;
+        // A command's handle is given back before its status may complete it.
+        drop(dest);
+        let data = rx.buf.get(..rx.kept.min(layout.data_len)).unwrap_or(&[]);
+        let mut end = None;
+        match pdu {
+            Pdu::DataIn(d) => {
+                let done = s.inner.lock().rx_data_in_end(&d, layout.data_len as u32)?;
+                s.complete(done);
+            }
             Pdu::ScsiResponse(r) => {
-                let data = self.rx_segment(&layout, buf, ra)?;
                 let (done, rescan, late) = {
                     let mut g = s.inner.lock();
                     let late = g.late_after_tmf();
@@ -241,17 +454,9 @@ impl Conn {
                     // The maintenance thread scans the host.
                     s.event.notify_all();
                 }
-                RxNext::Continue
             }
-            Pdu::R2t(r) => {
-                s.inner.lock().rx_r2t(&r)?;
-                RxNext::Continue
-            }
-            Pdu::NopIn(n) => {
-                self.rx_segment(&layout, buf, ra)?;
-                s.inner.lock().rx_nop_in(&n)?;
-                RxNext::Continue
-            }
+            Pdu::R2t(r) => s.inner.lock().rx_r2t(&r)?,
+            Pdu::NopIn(n) => s.inner.lock().rx_nop_in(&n)?,
             Pdu::TaskMgmtResponse(r) => {
                 s.inner.lock().rx_tmf_response(&r)?;
                 // The tasks the function ended, each once (those still
@@ -264,15 +469,14 @@ impl Conn {
                     s.complete(done);
                 }
                 s.event.notify_all();
-                RxNext::Continue
             }
             Pdu::LogoutResponse(r) => {
-                let next = s.inner.lock().rx_logout_response(&r)?;
+                if s.inner.lock().rx_logout_response(&r)? == RxNext::LoggedOut {
+                    end = Some(RxEnd::LoggedOut);
+                }
                 s.event.notify_all();
-                next
             }
             Pdu::AsyncMessage(a) => {
-                let data = self.rx_segment(&layout, buf, ra)?;
                 let ev = s.inner.lock().rx_async(&a, data)?;
                 match ev {
                     AsyncEvent::LogoutRequest => {
@@ -282,10 +486,8 @@ impl Conn {
                 }
                 // A rescan is the maintenance thread's.
                 s.event.notify_all();
-                RxNext::Continue
             }
             Pdu::Reject(r) => {
-                let data = self.rx_segment(&layout, buf, ra)?;
                 let (rejected, done) = s.inner.lock().rx_reject(&r, data);
                 pr_err!(
                     "session {}: target rejected a PDU (reason {:?}, ITT {:#x})\n",
@@ -294,100 +496,49 @@ impl Conn {
                     rejected.unwrap_or(RESERVED_TAG)
                 );
                 s.complete(done);
-                RxNext::Continue
             }
             _ => return Err(Failure::UnexpectedPdu),
+        }
+        rx.kept = 0;
+        wake_tx(s);
+        Ok(end)
+    }
+}
+
+impl Receiver for RxSide {
+    fn received(&self, c: &Chunk<'_>) -> bool {
+        let mut rx = self.state.lock();
+        if rx.ended.is_some() {
+            return false;
+        }
+        let end = match self.rx_chunk(&mut rx, c) {
+            Ok(None) => return true,
+            Ok(Some(end)) => end,
+            Err(f) => RxEnd::Failed(f),
         };
-        self.wake_tx();
-        Ok(next)
+        rx.ended = Some(end);
+        drop(rx);
+        self.wake.notify_all();
+        false
     }
 
-    /// Reads a data segment (+ padding + digest) into `buf`; returns the
-    /// data, truncated to `buf`'s length (the rest is read and dropped).
-    fn rx_segment<'a>(&self, l: &Layout, buf: &'a mut [u8], ra: &mut Ra) -> Res<&'a [u8]> {
-        let total = l.data_len + l.pad_len;
-        let keep = total.min(buf.len());
-        let mut crc = 0u32;
-        let head = buf.get_mut(..keep).ok_or(Failure::BadLength)?;
-        self.recv_in_pdu(ra, head)?;
-        if self.dd {
-            crc = KernelCrc32c.append(crc, head);
-        }
-        let mut left = total - keep;
-        let mut scratch = [0u8; 256];
-        while left > 0 {
-            let n = left.min(scratch.len());
-            let chunk = scratch.get_mut(..n).ok_or(Failure::BadLength)?;
-            self.recv_in_pdu(ra, chunk)?;
-            if self.dd {
-                crc = KernelCrc32c.append(crc, chunk);
-            }
-            left -= n;
-        }
-        if l.data_digest_len > 0 {
-            self.check_data_digest(crc, ra)?;
-        }
-        Ok(buf.get(..l.data_len.min(keep)).unwrap_or(&[]))
+    fn state_changed(&self) {
+        self.state.lock().state_changed = true;
+        self.wake.notify_all();
     }
+}
 
-    fn check_data_digest(&self, crc: u32, ra: &mut Ra) -> Res {
-        let mut d = [0u8; DIGEST_LEN];
-        self.recv_in_pdu(ra, &mut d)?;
-        if u32::from_le_bytes(d) != crc {
-            return Err(Failure::DataDigest);
-        }
-        Ok(())
+/// Wakes the transmit thread if a PDU just received left it work that no
+/// sender is doing (an R2T's Data-Out, a NOP-Out answer, commands a wider
+/// window or a finished task management function lets out); not after
+/// every PDU, which would cost a wake-up per command.
+fn wake_tx(s: &Session) {
+    if s.inner.lock().tx_wanted() {
+        s.tx_wait.notify_one();
     }
+}
 
-    /// Data-In: the core checks the header, the data goes straight into
-    /// the command's pages, then the core counts it (and takes the status).
-    fn rx_data_in(&self, d: &DataIn, l: &Layout, ra: &mut Ra) -> Res<RxNext> {
-        let s = &*self.session;
-        let len = l.data_len as u32;
-        let cmd = s.inner.lock().rx_data_in_begin(d, len)?;
-        if let Some(cmd) = cmd {
-            // What the read-ahead holds of the data is copied; the rest
-            // goes from the socket straight into the pages. The core
-            // checked the range against the buffer.
-            let have = ra.buffered().len().min(len as usize);
-            if have > 0 {
-                cmd.copy_in(d.buffer_offset, ra.buffered().get(..have).unwrap_or(&[]))
-                    .map_err(|_| Failure::BadLength)?;
-                ra.consume(have);
-            }
-            let have = have as u32;
-            if have < len {
-                self.sock.recv_data(&cmd, d.buffer_offset + have, len - have).map_err(io)?;
-            }
-            let mut padbuf = [0u8; 4];
-            let p = padbuf.get_mut(..l.pad_len).unwrap_or(&mut []);
-            self.recv_in_pdu(ra, p)?;
-            if self.dd {
-                let crc = cmd.crc32c(0, d.buffer_offset, len);
-                self.check_data_digest(KernelCrc32c.append(crc, p), ra)?;
-            }
-            Stats::add(&s.stats.read_bytes, u64::from(len));
-        } else if len > 0 {
-            // A command that task management ended: its data is dropped.
-            self.rx_segment(l, &mut [], ra)?;
-        }
-        let done = s.inner.lock().rx_data_in_end(d, len)?;
-        s.complete(done);
-        self.wake_tx();
-        Ok(RxNext::Continue)
-    }
-
-    /// Wakes the transmit thread if a PDU just received left it work that
-    /// no sender is doing (an R2T's Data-Out, a NOP-Out answer, commands a
-    /// wider window or a finished task management function lets out); not
-    /// after every PDU, which would cost a wake-up per command.
-    fn wake_tx(&self) {
-        let s = &*self.session;
-        if s.inner.lock().tx_wanted() {
-            s.tx_wait.notify_one();
-        }
-    }
-
+impl Conn {
     // --------------------------------------------------------------- transmit
 
     /// Body of the transmit thread: it sends whenever work is queued that

@@ -72,7 +72,7 @@ mod kcore {
     pub mod failure;
     pub mod fsm;
     pub mod itt;
-    pub mod readahead;
+    pub mod framer;
     pub mod recovery;
     pub mod ring;
     pub mod session;

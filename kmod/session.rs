@@ -26,10 +26,15 @@
 //! 1. `Control::binding` (mutex): serialises `IOC_CONN_BIND`.
 //! 2. `Control::sessions` (mutex): the session list.
 //! 3. `Session::parts` (mutex): the host, the threads, the devices' state.
-//! 4. `Session::inner` (spinlock): the protocol state.
-//! 5. `Events::ring` (spinlock): the event queue (nothing is taken under it).
+//! 4. `conn::RxSide::state` (spinlock, `_bh`): the receive state; taken in
+//!    the socket's `data_ready` callback, under the socket's own locks.
+//! 5. `Session::inner` (spinlock, `_bh`): the protocol state.
+//! 6. `Events::ring` (spinlock): the event queue (nothing is taken under it).
 //!
 //! A lock may be taken while holding one above it, never one below it.
+//! `RxSide::state` is held while a received PDU completes its command
+//! (`scsi_done()` in softirq, as iscsi_tcp does) and never across anything
+//! that sleeps.
 //! `inner` is never held across socket I/O, `scsi_done()`, a thread stop,
 //! a host removal or anything else that sleeps; `parts` is never held
 //! across a thread stop or a host removal either (the parts are taken out
@@ -65,7 +70,8 @@ use core::fmt::Write;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
-use kernel::sync::{Arc, CondVar, Mutex, SpinLock};
+use crate::sys::sync::{new_spinlock_bh, SpinLockBh};
+use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::time::msecs_to_jiffies;
 
 /// Largest MaxOutstandingR2T the module handles per command (RFC 7143 §13.17).
@@ -273,9 +279,10 @@ pub(crate) struct Session {
     /// midlayer's default.
     pub(crate) cmd_timeout: u32,
     /// The protocol state. A spinlock because queuecommand runs in atomic
-    /// context; third in the lock order.
+    /// context, taken with softirqs off (`_bh`) because the receive side
+    /// runs in the socket's softirq callback; fourth in the lock order.
     #[pin]
-    pub(crate) inner: SpinLock<Inner>,
+    pub(crate) inner: SpinLockBh<Inner>,
     /// Wakes the transmit thread: new work in the queues, or a state change.
     #[pin]
     pub(crate) tx_wait: CondVar,
@@ -430,7 +437,7 @@ impl Session {
                 ident,
                 can_queue,
                 cmd_timeout: bind.cmd_timeout,
-                inner <- kernel::new_spinlock!(inner, "iscsi_init::Session::inner"),
+                inner <- new_spinlock_bh!(inner, "iscsi_init::Session::inner"),
                 tx_wait <- kernel::new_condvar!("iscsi_init::Session::tx_wait"),
                 event <- kernel::new_condvar!("iscsi_init::Session::event"),
                 parts <- kernel::new_mutex!(

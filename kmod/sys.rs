@@ -25,6 +25,7 @@ pub(crate) mod crc;
 pub(crate) mod miscdev;
 pub(crate) mod scsi;
 pub(crate) mod socket;
+pub(crate) mod sync;
 pub(crate) mod thread;
 pub(crate) mod time;
 pub(crate) mod user;

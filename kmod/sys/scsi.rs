@@ -256,18 +256,6 @@ impl CmdRef {
         unsafe { bindings::iscsi_init_crc32c_sg(crc, self.as_ptr(), offset, len) }
     }
 
-    /// Copies `data` into the data buffer at byte `offset`.
-    ///
-    /// # Errors
-    ///
-    /// EINVAL if the range is outside the buffer.
-    pub(crate) fn copy_in(&self, offset: u32, data: &[u8]) -> Result {
-        // SAFETY: the command is live (invariant); `data` is readable for
-        // its length; the shim checks the range.
-        to_result(unsafe {
-            bindings::iscsi_init_copy_to_sg(self.as_ptr(), offset, data.as_ptr().cast(), data.len() as u32)
-        })
-    }
 }
 
 impl Drop for CmdRef {

@@ -384,37 +384,6 @@ int iscsi_init_sock_send_buf(struct socket *sock, const void *buf, unsigned int 
 	return iscsi_init_sendmsg(sock, &msg);
 }
 
-int iscsi_init_sock_recv_buf(struct socket *sock, void *buf, unsigned int len)
-{
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	int ret;
-
-	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
-	ret = sock_recvmsg(sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
-	if (ret > 0 && ret != len)
-		return -EPIPE;
-	return ret;
-}
-
-int iscsi_init_sock_recv_some(struct socket *sock, void *buf, unsigned int len)
-{
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-
-	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
-	return sock_recvmsg(sock, &msg, MSG_NOSIGNAL);
-}
-
-int iscsi_init_copy_to_sg(struct scsi_cmnd *cmd, u32 offset, const void *buf, u32 len)
-{
-	if ((u64)offset + len > scsi_bufflen(cmd))
-		return -EINVAL;
-	if (sg_pcopy_from_buffer(scsi_sglist(cmd), scsi_sg_count(cmd), buf, len, offset) != len)
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Walks the command's scatterlist from byte `offset` for `len` bytes, calling
  * fn on each page fragment. Stops at the first error.
@@ -457,9 +426,9 @@ static int iscsi_init_sg_walk(struct scsi_cmnd *cmd, u32 offset, u32 len,
 }
 
 /*
- * Page fragments are gathered into a bio_vec array and moved with one socket
+ * Page fragments are gathered into a bio_vec array and sent with one socket
  * call per ISCSI_INIT_SG_BATCH fragments (and at the end of the range), not
- * one call per page: a 256 KiB Data-In is 4 calls instead of 64. The array
+ * one call per page: a 256 KiB Data-Out is 4 calls instead of 64. The array
  * lives on the stack (16 bytes a fragment): no allocation per command.
  */
 #define ISCSI_INIT_SG_BATCH 16
@@ -533,40 +502,170 @@ int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offs
 	return iscsi_init_sg_walk(cmd, offset, len, iscsi_init_send_page, &io);
 }
 
-/* Receives into the gathered fragments, all of them (MSG_WAITALL). */
-static int iscsi_init_recv_flush(struct iscsi_init_sg_io *io)
-{
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	size_t want = io->bytes;
-	int ret;
+/* ---- receiving in the socket's callbacks ---- */
 
-	if (!io->nr)
-		return 0;
-	iov_iter_bvec(&msg.msg_iter, ITER_DEST, io->bv, io->nr, want);
-	ret = sock_recvmsg(io->sock, &msg, MSG_WAITALL | MSG_NOSIGNAL);
-	io->nr = 0;
-	io->bytes = 0;
-	if (ret == want)
-		return 0;
-	return ret < 0 ? ret : -EPIPE;
+struct iscsi_init_sk_hook {
+	struct socket *sock;
+	void *user;
+	int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len);
+	void (*state)(void *user);
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+	void *saved_user_data;
+};
+
+static int iscsi_init_recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
+				 unsigned int offset, size_t len)
+{
+	struct iscsi_init_sk_hook *hook = desc->arg.data;
+	int ret = hook->recv(hook->user, skb, offset, len);
+
+	if (ret < 0) {
+		/* The connection is ending: take the rest, read no further. */
+		desc->count = 0;
+		return len;
+	}
+	return ret;
 }
 
-static int iscsi_init_recv_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
+/* Called with the socket owned (bh_lock_sock in softirq, or lock_sock). */
+static void iscsi_init_read_locked(struct iscsi_init_sk_hook *hook)
 {
-	struct iscsi_init_sg_io *io = ctx;
+	read_descriptor_t desc = { .arg.data = hook, .count = 1 };
 
-	bvec_set_page(&io->bv[io->nr++], page, n, off);
-	io->bytes += n;
-	if (io->nr == ISCSI_INIT_SG_BATCH || last)
-		return iscsi_init_recv_flush(io);
-	return 0;
+	tcp_read_sock(hook->sock->sk, &desc, iscsi_init_recv_actor);
 }
 
-int iscsi_init_sock_recv_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len)
+static void iscsi_init_data_ready(struct sock *sk)
 {
-	struct iscsi_init_sg_io io = { .sock = sock };
+	struct iscsi_init_sk_hook *hook;
 
-	return iscsi_init_sg_walk(cmd, offset, len, iscsi_init_recv_page, &io);
+	read_lock_bh(&sk->sk_callback_lock);
+	hook = sk->sk_user_data;
+	if (hook)
+		iscsi_init_read_locked(hook);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void iscsi_init_state_change(struct sock *sk)
+{
+	struct iscsi_init_sk_hook *hook;
+	void (*saved)(struct sock *sk) = NULL;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	hook = sk->sk_user_data;
+	if (hook) {
+		saved = hook->saved_state_change;
+		hook->state(hook->user);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+	if (saved)
+		saved(sk);
+}
+
+struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
+		int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len),
+		void (*state)(void *user))
+{
+	struct iscsi_init_sk_hook *hook = kzalloc(sizeof(*hook), GFP_KERNEL);
+	struct sock *sk = sock->sk;
+
+	if (!hook)
+		return NULL;
+	hook->sock = sock;
+	hook->user = user;
+	hook->recv = recv;
+	hook->state = state;
+	write_lock_bh(&sk->sk_callback_lock);
+	hook->saved_user_data = sk->sk_user_data;
+	hook->saved_data_ready = sk->sk_data_ready;
+	hook->saved_state_change = sk->sk_state_change;
+	sk->sk_user_data = hook;
+	sk->sk_data_ready = iscsi_init_data_ready;
+	sk->sk_state_change = iscsi_init_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return hook;
+}
+
+void iscsi_init_sock_unhook(struct iscsi_init_sk_hook *hook)
+{
+	struct sock *sk = hook->sock->sk;
+
+	/* No release_sock() backlog run can still be inside our callbacks once
+	 * the callback lock is taken for writing. */
+	lock_sock(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = hook->saved_user_data;
+	sk->sk_data_ready = hook->saved_data_ready;
+	sk->sk_state_change = hook->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+	kfree(hook);
+}
+
+void iscsi_init_sock_read(struct iscsi_init_sk_hook *hook)
+{
+	struct sock *sk = hook->sock->sk;
+
+	lock_sock(sk);
+	read_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data == hook)
+		iscsi_init_read_locked(hook);
+	read_unlock_bh(&sk->sk_callback_lock);
+	release_sock(sk);
+}
+
+bool iscsi_init_sock_rx_ended(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	return READ_ONCE(sk->sk_err) || (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+	       READ_ONCE(sk->sk_state) == TCP_CLOSE;
+}
+
+int iscsi_init_skb_copy(const struct sk_buff *skb, unsigned int offset, void *to, unsigned int len)
+{
+	return skb_copy_bits(skb, offset, to, len);
+}
+
+struct iscsi_init_skb_io {
+	const struct sk_buff *skb;
+	unsigned int offset;
+	u32 *crc;
+};
+
+static int iscsi_init_skb_page(void *ctx, struct page *page, u32 off, u32 n, bool last)
+{
+	struct iscsi_init_skb_io *io = ctx;
+	void *p = kmap_local_page(page);
+	int ret = skb_copy_bits(io->skb, io->offset, p + off, n);
+
+	/* The CRC is taken while the copied bytes are in the cache. */
+	if (!ret && io->crc)
+		*io->crc = iscsi_init_crc32c(*io->crc, p + off, n);
+	kunmap_local(p);
+	io->offset += n;
+	return ret;
+}
+
+int iscsi_init_skb_copy_sg(const struct sk_buff *skb, unsigned int skb_offset,
+			   struct scsi_cmnd *cmd, u32 offset, u32 len, u32 *crc)
+{
+	struct iscsi_init_skb_io io = { .skb = skb, .offset = skb_offset, .crc = crc };
+
+	return iscsi_init_sg_walk(cmd, offset, len, iscsi_init_skb_page, &io);
+}
+
+/* ---- locks ---- */
+
+void iscsi_init_spin_lock_bh(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void iscsi_init_spin_unlock_bh(spinlock_t *lock)
+{
+	spin_unlock_bh(lock);
 }
 
 /* ---- digests ---- */

@@ -9,6 +9,7 @@
 #define ISCSI_INIT_SHIM_H
 
 #include <linux/fs.h>
+#include <linux/spinlock_types.h>
 #include <linux/types.h>
 
 struct Scsi_Host;
@@ -16,6 +17,8 @@ struct scsi_cmnd;
 struct socket;
 struct task_struct;
 struct scatterlist;
+struct sk_buff;
+struct iscsi_init_sk_hook;
 
 /* ---- implemented in Rust (kmod/sys/) ---- */
 long iscsi_init_rust_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
@@ -115,20 +118,43 @@ void iscsi_init_sock_shutdown(struct socket *sock);
 int iscsi_init_sock_peer(struct socket *sock, char *buf, unsigned int len);
 /* Sends len bytes from buf: all of it, or an error. */
 int iscsi_init_sock_send_buf(struct socket *sock, const void *buf, unsigned int len, bool more);
-/* Receives exactly len bytes into buf: len, 0 at EOF, or an error. */
-int iscsi_init_sock_recv_buf(struct socket *sock, void *buf, unsigned int len);
-/* Receives what has arrived, at most len bytes, waiting for at least one:
- * the count, 0 at EOF, or an error. */
-int iscsi_init_sock_recv_some(struct socket *sock, void *buf, unsigned int len);
 /* Sends bytes [offset, offset+len) of a command's data buffer from its pages. */
 int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
 			    bool more, bool splice);
-/* Receives len bytes into a command's data buffer at offset, directly into its pages. */
-int iscsi_init_sock_recv_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len);
+/*
+ * Receiving in the socket's callbacks, as iscsi_tcp does: from
+ * iscsi_init_sock_hook() on, the socket's sk_data_ready hands what arrives to
+ * recv(user, skb, offset, len) through tcp_read_sock(), in the socket's
+ * receive context (softirq, or the release_sock() of whoever owns the
+ * socket). recv returns the bytes it consumed (all of len), or < 0 to stop
+ * reading (the connection is ending). sk_state_change calls state(user)
+ * (FIN, RST, shutdown). NULL when out of memory.
+ */
+struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
+		int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len),
+		void (*state)(void *user));
+/* Restores the socket's callbacks and frees the hook: when it returns, no
+ * recv or state call runs, and none will. Sleeps (lock_sock). */
+void iscsi_init_sock_unhook(struct iscsi_init_sk_hook *hook);
+/* Process context: hands what the socket has queued to recv (lock_sock,
+ * tcp_read_sock, release_sock). */
+void iscsi_init_sock_read(struct iscsi_init_sk_hook *hook);
+/* Whether no more data can arrive: the peer's FIN was received, the receive
+ * side was shut down, the socket has an error or is closed. */
+bool iscsi_init_sock_rx_ended(struct socket *sock);
+/* skb_copy_bits(): len bytes of skb from offset into to; 0 or -EFAULT. */
+int iscsi_init_skb_copy(const struct sk_buff *skb, unsigned int offset, void *to, unsigned int len);
+/* Copies len bytes of skb from skb_offset into a command's data buffer at
+ * offset, page by page; when crc is not NULL it is extended ("append" CRC32C)
+ * over each page fragment right after the copy. 0, -EINVAL for a range
+ * outside the buffer, -EFAULT for one outside the skb. */
+int iscsi_init_skb_copy_sg(const struct sk_buff *skb, unsigned int skb_offset,
+			   struct scsi_cmnd *cmd, u32 offset, u32 len, u32 *crc);
 
-/* Copies len bytes of buf into a command's data buffer at offset: 0, or
- * -EINVAL if the range is outside the buffer. */
-int iscsi_init_copy_to_sg(struct scsi_cmnd *cmd, u32 offset, const void *buf, u32 len);
+/* ---- locks ---- */
+/* spin_lock_bh() / spin_unlock_bh() (static inlines). */
+void iscsi_init_spin_lock_bh(spinlock_t *lock);
+void iscsi_init_spin_unlock_bh(spinlock_t *lock);
 
 /* ---- digests ---- */
 /* CRC32C "append" (crc of previous bytes, 0 for none): ~crc32c(~crc, ...). */

@@ -5,7 +5,10 @@
 use super::bindings;
 use super::scsi::CmdRef;
 use kernel::ffi::c_char;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
+use kernel::ffi::{c_int, c_uint, c_void};
+use kernel::sync::Arc;
 use kernel::error::to_result;
 use kernel::prelude::*;
 
@@ -33,6 +36,163 @@ pub(crate) struct Socket {
 unsafe impl Send for Socket {}
 // SAFETY: as above, all methods take `&self` and the stack does the locking.
 unsafe impl Sync for Socket {}
+
+/// What a socket's receive callbacks call ([`Socket::hook`]).
+///
+/// Both methods run in the socket's receive context: softirq, or the
+/// `release_sock()` of whichever task owns the socket, or
+/// [`Hook::read`]'s caller. They must not sleep. Calls for one socket never
+/// overlap (the socket is owned during each).
+pub(crate) trait Receiver: Send + Sync {
+    /// Bytes arrived: `chunk` holds the next `chunk.len()` bytes of the
+    /// stream. Returns `true` to keep reading, `false` when the connection
+    /// is ending (the rest is dropped and nothing more is read now).
+    fn received(&self, chunk: &Chunk<'_>) -> bool;
+    /// The socket's state changed: the peer's FIN or RST, a shutdown.
+    fn state_changed(&self);
+}
+
+/// The next bytes of a socket's stream, inside one `sk_buff`, valid for the
+/// duration of a [`Receiver::received`] call.
+///
+/// # Invariants
+///
+/// `skb` holds at least `offset + len` bytes and stays valid for `'a`.
+pub(crate) struct Chunk<'a> {
+    skb: NonNull<bindings::sk_buff>,
+    offset: u32,
+    len: usize,
+    _skb: PhantomData<&'a bindings::sk_buff>,
+}
+
+impl Chunk<'_> {
+    /// Bytes in the chunk.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies `buf.len()` bytes from byte `at` of the chunk into `buf`.
+    ///
+    /// # Errors
+    ///
+    /// EINVAL if the range is outside the chunk.
+    pub(crate) fn copy(&self, at: usize, buf: &mut [u8]) -> Result {
+        if at.checked_add(buf.len()).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: the range is inside the chunk, so inside `skb`, which is
+        // valid (invariant); `buf` is writable for its length.
+        to_result(unsafe {
+            bindings::iscsi_init_skb_copy(self.skb.as_ptr(), self.offset + at as u32, buf.as_mut_ptr().cast(), buf.len() as u32)
+        })
+    }
+
+    /// Copies `len` bytes from byte `at` of the chunk into `cmd`'s data
+    /// buffer at byte `offset`, straight into its pages; with `crc`, extends
+    /// that CRC32C ("append" form) over the bytes as they are copied.
+    ///
+    /// # Errors
+    ///
+    /// EINVAL if either range is outside the chunk or the buffer.
+    pub(crate) fn copy_to_cmd(&self, at: usize, cmd: &CmdRef, offset: u32, len: u32, crc: Option<&mut u32>) -> Result {
+        if at.checked_add(len as usize).is_none_or(|end| end > self.len) {
+            return Err(EINVAL);
+        }
+        let crc = crc.map_or(core::ptr::null_mut(), |c| c as *mut u32);
+        // SAFETY: the chunk's range is inside `skb` (invariant); `cmd` is
+        // outstanding (its invariant), so its scatterlist is valid, and the
+        // shim checks the buffer's range; `crc` is null or writable.
+        to_result(unsafe {
+            bindings::iscsi_init_skb_copy_sg(self.skb.as_ptr(), self.offset + at as u32, cmd.as_ptr(), offset, len, crc)
+        })
+    }
+}
+
+/// The receive callbacks of a socket, installed by [`Socket::hook`] and
+/// restored by [`Hook::unhook`] (or on drop).
+///
+/// # Invariants
+///
+/// `hook` is the shim's hook of a socket that outlives this value, created
+/// with `user` = `Arc::into_raw` of the receiver `R`, of which it owns that
+/// reference; both are released in `unhook`.
+pub(crate) struct Hook<R: Receiver> {
+    hook: Option<NonNull<bindings::iscsi_init_sk_hook>>,
+    user: *const R,
+}
+
+// SAFETY: the hook is only read or released through `&mut self` or by the
+// shim under the socket's callback lock; `R` is `Send + Sync`.
+unsafe impl<R: Receiver> Send for Hook<R> {}
+// SAFETY: `read` takes `&self` and the shim serialises it with the socket
+// lock.
+unsafe impl<R: Receiver> Sync for Hook<R> {}
+
+/// `recv` of the shim's hook.
+///
+/// # Safety
+///
+/// `user` is `Arc::into_raw` of an `R` still owned by the hook; `skb` holds
+/// `offset + len` bytes for the duration of the call.
+unsafe extern "C" fn recv_trampoline<R: Receiver>(user: *mut c_void, skb: *mut bindings::sk_buff, offset: c_uint, len: usize) -> c_int {
+    // SAFETY: the hook owns a reference to `R` until it is restored, and it
+    // is restored only once no callback runs (the function's contract).
+    let r = unsafe { &*(user as *const R) };
+    let Some(skb) = NonNull::new(skb) else { return -1 };
+    // INVARIANT: the shim passes a range inside `skb`, valid during the call.
+    let chunk = Chunk { skb, offset, len, _skb: PhantomData };
+    if r.received(&chunk) {
+        len.min(c_int::MAX as usize) as c_int
+    } else {
+        -1
+    }
+}
+
+/// `state` of the shim's hook.
+///
+/// # Safety
+///
+/// As for [`recv_trampoline`].
+unsafe extern "C" fn state_trampoline<R: Receiver>(user: *mut c_void) {
+    // SAFETY: as in `recv_trampoline`.
+    let r = unsafe { &*(user as *const R) };
+    r.state_changed();
+}
+
+impl<R: Receiver> Hook<R> {
+    /// Hands what the socket has queued to the receiver, from process
+    /// context (what arrived before the hook was installed, or what a
+    /// receiver that stopped left). May sleep (the socket lock).
+    pub(crate) fn read(&self) {
+        if let Some(h) = self.hook {
+            // SAFETY: the hook is live until `unhook` (invariant), which
+            // takes `&mut self`.
+            unsafe { bindings::iscsi_init_sock_read(h.as_ptr()) }
+        }
+    }
+
+    /// Restores the socket's callbacks: when it returns, the receiver is
+    /// not running and will not be called again. May sleep.
+    pub(crate) fn unhook(&mut self) {
+        if let Some(h) = self.hook.take() {
+            // SAFETY: the hook is live (invariant); taken out, so released
+            // once.
+            unsafe { bindings::iscsi_init_sock_unhook(h.as_ptr()) };
+            // SAFETY: `user` came from `Arc::into_raw` and the hook's
+            // reference is released once, now that no callback runs.
+            drop(unsafe { Arc::from_raw(self.user) });
+        }
+    }
+}
+
+impl<R: Receiver> Drop for Hook<R> {
+    fn drop(&mut self) {
+        self.unhook();
+    }
+}
 
 impl Socket {
     /// Takes a reference to the socket behind the calling process's `fd` and
@@ -82,43 +242,6 @@ impl Socket {
         unsafe { bindings::iscsi_init_sock_push(self.ptr.as_ptr()) }
     }
 
-    /// Receives exactly `buf.len()` bytes. Returns `Ok(false)` at end of
-    /// stream before the first byte.
-    pub(crate) fn recv(&self, buf: &mut [u8]) -> Result<bool> {
-        if buf.is_empty() {
-            return Ok(true);
-        }
-        // SAFETY: `self.ptr` is valid (invariant); `buf` is writable for its length.
-        let n = unsafe {
-            bindings::iscsi_init_sock_recv_buf(self.ptr.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as u32)
-        };
-        match n {
-            0 => Ok(false),
-            n if n < 0 => Err(Error::from_errno(n)),
-            _ => Ok(true),
-        }
-    }
-
-    /// Receives what has arrived, at most `buf.len()` bytes, waiting for at
-    /// least one: the count, 0 at end of stream.
-    ///
-    /// # Errors
-    ///
-    /// Socket errors.
-    pub(crate) fn recv_some(&self, buf: &mut [u8]) -> Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        // SAFETY: `self.ptr` is valid (invariant); `buf` is writable for its length.
-        let n = unsafe {
-            bindings::iscsi_init_sock_recv_some(self.ptr.as_ptr(), buf.as_mut_ptr().cast(), buf.len() as u32)
-        };
-        if n < 0 {
-            return Err(Error::from_errno(n));
-        }
-        Ok(n as usize)
-    }
-
     /// Sends `len` bytes of `cmd`'s data buffer from byte `offset`, straight
     /// from its pages (MSG_SPLICE_PAGES when `splice`: no copy).
     ///
@@ -133,16 +256,44 @@ impl Socket {
         })
     }
 
-    /// Receives `len` bytes into `cmd`'s data buffer at byte `offset`,
-    /// straight into its pages.
+    /// Installs `receiver` as the socket's receive callbacks (as iscsi_tcp
+    /// does): data is handed to [`Receiver::received`] as it arrives, in
+    /// the socket's receive context, with `tcp_read_sock()`; no task waits
+    /// in `recvmsg`. The hook must be unhooked (or dropped) before the
+    /// socket. Call [`Hook::read`] after it for data already queued.
     ///
     /// # Errors
     ///
-    /// EINVAL if the range is outside the buffer; EPIPE at end of stream;
-    /// socket errors.
-    pub(crate) fn recv_data(&self, cmd: &CmdRef, offset: u32, len: u32) -> Result {
-        // SAFETY: as for `send_data`.
-        to_result(unsafe { bindings::iscsi_init_sock_recv_sg(self.ptr.as_ptr(), cmd.as_ptr(), offset, len) })
+    /// ENOMEM.
+    pub(crate) fn hook<R: Receiver>(&self, receiver: Arc<R>) -> Result<Hook<R>> {
+        let user = Arc::into_raw(receiver);
+        // SAFETY: `self.ptr` is valid (invariant); the trampolines match the
+        // shim's callback types and get `user`, which the hook owns until
+        // `unhook`.
+        let hook = unsafe {
+            bindings::iscsi_init_sock_hook(
+                self.ptr.as_ptr(),
+                user as *mut c_void,
+                Some(recv_trampoline::<R>),
+                Some(state_trampoline::<R>),
+            )
+        };
+        match NonNull::new(hook) {
+            // INVARIANT: created with `user`, whose reference it owns.
+            Some(h) => Ok(Hook { hook: Some(h), user }),
+            None => {
+                // SAFETY: not handed over: the reference is ours to drop.
+                drop(unsafe { Arc::from_raw(user) });
+                Err(ENOMEM)
+            }
+        }
+    }
+
+    /// Whether no more data can arrive: the peer's FIN came, the receive
+    /// side was shut down, the socket has an error or is closed.
+    pub(crate) fn rx_ended(&self) -> bool {
+        // SAFETY: `self.ptr` is valid (invariant); the shim only reads.
+        unsafe { bindings::iscsi_init_sock_rx_ended(self.ptr.as_ptr()) }
     }
 
     /// Shuts both directions down, so that blocked senders and receivers

@@ -21,7 +21,7 @@
 //!     pub mod failure;
 //!     pub mod fsm;
 //!     pub mod itt;
-//!     pub mod readahead;
+//!     pub mod framer;
 //!     pub mod recovery;
 //!     pub mod ring;
 //!     pub mod session;
@@ -40,9 +40,9 @@ extern crate std;
 pub use iscsi_codec as codec;
 
 pub mod failure;
+pub mod framer;
 pub mod fsm;
 pub mod itt;
-pub mod readahead;
 pub mod recovery;
 pub mod ring;
 pub mod session;

@@ -1,0 +1,474 @@
+//! Framing of the receive stream (RFC 7143 §11.1): which bytes of the
+//! stream are the next PDU's header (BHS, AHS, HeaderDigest), its data
+//! segment, and its trailer (padding, DataDigest), for a receiver that is
+//! handed the stream in pieces of any size: the module receives in the
+//! socket's `data_ready` callback, one `sk_buff` at a time, and cannot wait
+//! for the rest of a PDU.
+//!
+//! The header and the trailer are gathered here; the data segment is the
+//! caller's to place (a command's pages, a small buffer, or dropped), so
+//! that Data-In goes from the `sk_buff` straight into the scatterlist. The
+//! caller loops: [`Framer::want`] says what the next bytes are, the caller
+//! takes at most that many from its piece and reports them with
+//! [`Framer::header_filled`], [`Framer::data_done`] or
+//! [`Framer::trailer_filled`], which say when a header or a whole PDU is
+//! complete.
+
+use super::failure::Failure;
+use crate::codec::bhs::{Layout, BHS_LEN};
+use crate::codec::digest::{self, Crc32c, DIGEST_LEN};
+
+/// Bytes of AHS at most: TotalAHSLength is at most 255 four-byte words.
+pub const AHS_MAX: usize = 1020;
+/// Bytes of a header at most: BHS, AHS, HeaderDigest.
+pub const HEADER_MAX: usize = BHS_LEN + AHS_MAX + DIGEST_LEN;
+
+/// What the next bytes of the stream are.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Want<'a> {
+    /// Header bytes: copy at most `buf.len()` of them into `buf`'s start,
+    /// then call [`Framer::header_filled`].
+    Header(&'a mut [u8]),
+    /// Data segment bytes, this many left (excluding padding): place at
+    /// most that many, then call [`Framer::data_done`].
+    Data(usize),
+    /// Trailer bytes (padding, DataDigest): copy at most `buf.len()` into
+    /// `buf`'s start, then call [`Framer::trailer_filled`].
+    Trailer(&'a mut [u8]),
+}
+
+/// A complete, digest-checked header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The BHS.
+    pub bhs: [u8; BHS_LEN],
+    /// Where the PDU's parts are; `layout.data_len == 0` means the PDU is
+    /// complete with its header.
+    pub layout: Layout,
+}
+
+/// The end of a PDU with a data segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Trailer {
+    pad: [u8; 4],
+    pad_len: usize,
+    /// The DataDigest received, when DataDigest=CRC32C was negotiated.
+    pub digest: Option<u32>,
+}
+
+impl Trailer {
+    /// The padding bytes received (0 to 3; the digest covers them).
+    pub fn pad(&self) -> &[u8] {
+        self.pad.get(..self.pad_len).unwrap_or(&[])
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Phase {
+    /// `have` of `need` header bytes are in `hdr`; `need` is `BHS_LEN`
+    /// until the BHS is complete, then the whole header's length.
+    Header { have: usize, need: usize },
+    /// `left` bytes of the data segment are still to come.
+    Data { layout: Layout, left: usize },
+    /// `have` of the trailer's bytes are in `trailer`.
+    Trailer { layout: Layout, have: usize },
+}
+
+/// The receive stream's framing state (see the module documentation).
+///
+/// # Invariants
+///
+/// In `Header`, `have <= need <= HEADER_MAX`; in `Data`, `left <=
+/// layout.data_len`; in `Trailer`, `have < pad_len + data_digest_len <= 8`.
+#[derive(Clone, Debug)]
+pub struct Framer {
+    header_digest: bool,
+    data_digest: bool,
+    max_recv_dsl: u32,
+    hdr: [u8; HEADER_MAX],
+    trailer: [u8; 8],
+    phase: Phase,
+}
+
+impl Framer {
+    /// A framer at the start of a PDU, for the digests negotiated and our
+    /// MaxRecvDataSegmentLength (bytes): longer data segments fail.
+    pub fn new(header_digest: bool, data_digest: bool, max_recv_dsl: u32) -> Self {
+        Framer {
+            header_digest,
+            data_digest,
+            max_recv_dsl,
+            hdr: [0; HEADER_MAX],
+            trailer: [0; 8],
+            phase: Phase::Header {
+                have: 0,
+                need: BHS_LEN,
+            },
+        }
+    }
+
+    /// Whether the stream is inside a PDU (a stream that ends now ends
+    /// inside one).
+    pub fn inside_pdu(&self) -> bool {
+        !matches!(self.phase, Phase::Header { have: 0, .. })
+    }
+
+    /// What the next bytes are.
+    pub fn want(&mut self) -> Want<'_> {
+        match self.phase {
+            Phase::Header { have, need } => {
+                Want::Header(self.hdr.get_mut(have..need).unwrap_or(&mut []))
+            }
+            Phase::Data { left, .. } => Want::Data(left),
+            Phase::Trailer { layout, have } => {
+                let end = layout.pad_len + layout.data_digest_len;
+                Want::Trailer(self.trailer.get_mut(have..end).unwrap_or(&mut []))
+            }
+        }
+    }
+
+    /// The AHS of the header [`Framer::header_filled`] returned last.
+    pub fn ahs(&self, layout: &Layout) -> &[u8] {
+        self.hdr
+            .get(BHS_LEN..BHS_LEN + layout.ahs_len)
+            .unwrap_or(&[])
+    }
+
+    /// `n` more header bytes were copied into [`Want::Header`]'s buffer.
+    /// Returns the header once complete (its digest checked with `crc`);
+    /// the framer then wants its data segment, or the next PDU.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::BadLength`] for a DataSegmentLength above
+    /// MaxRecvDataSegmentLength (or `n` beyond what was wanted),
+    /// [`Failure::HeaderDigest`] for a header digest that does not match.
+    pub fn header_filled<C: Crc32c + ?Sized>(
+        &mut self,
+        n: usize,
+        crc: &C,
+    ) -> Result<Option<Header>, Failure> {
+        let Phase::Header { have, need } = self.phase else {
+            return Err(Failure::BadLength);
+        };
+        let have = have + n;
+        if have > need {
+            return Err(Failure::BadLength);
+        }
+        if have < need {
+            self.phase = Phase::Header { have, need };
+            return Ok(None);
+        }
+        let mut bhs = [0u8; BHS_LEN];
+        bhs.copy_from_slice(self.hdr.get(..BHS_LEN).ok_or(Failure::BadLength)?);
+        let layout = Layout::of_bhs(
+            &bhs,
+            self.header_digest,
+            self.data_digest,
+            self.max_recv_dsl,
+        )
+        .map_err(|_| Failure::BadLength)?;
+        let full = BHS_LEN + layout.header_rest_len();
+        if full > HEADER_MAX {
+            return Err(Failure::BadLength);
+        }
+        if need == BHS_LEN && full > BHS_LEN {
+            // The BHS is in: the AHS and HeaderDigest follow.
+            self.phase = Phase::Header { have, need: full };
+            return Ok(None);
+        }
+        if self.header_digest {
+            let ahs = self
+                .hdr
+                .get(BHS_LEN..BHS_LEN + layout.ahs_len)
+                .ok_or(Failure::BadLength)?;
+            let want = digest::header_digest(crc, &bhs, ahs);
+            let at = BHS_LEN + layout.ahs_len;
+            let got = self
+                .hdr
+                .get(at..at + DIGEST_LEN)
+                .ok_or(Failure::BadLength)?;
+            if u32::from_le_bytes([got[0], got[1], got[2], got[3]]) != want {
+                return Err(Failure::HeaderDigest);
+            }
+        }
+        self.phase = if layout.data_len > 0 {
+            Phase::Data {
+                layout,
+                left: layout.data_len,
+            }
+        } else {
+            Phase::Header {
+                have: 0,
+                need: BHS_LEN,
+            }
+        };
+        Ok(Some(Header { bhs, layout }))
+    }
+
+    /// `n` data segment bytes were placed. Returns the trailer when that
+    /// ends the PDU (no padding and no DataDigest follow).
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::BadLength`] for `n` beyond what was wanted.
+    pub fn data_done(&mut self, n: usize) -> Result<Option<Trailer>, Failure> {
+        let Phase::Data { layout, left } = self.phase else {
+            return Err(Failure::BadLength);
+        };
+        let left = left.checked_sub(n).ok_or(Failure::BadLength)?;
+        if left > 0 {
+            self.phase = Phase::Data { layout, left };
+            return Ok(None);
+        }
+        if layout.pad_len + layout.data_digest_len > 0 {
+            self.phase = Phase::Trailer { layout, have: 0 };
+            return Ok(None);
+        }
+        self.phase = Phase::Header {
+            have: 0,
+            need: BHS_LEN,
+        };
+        Ok(Some(Trailer {
+            pad: [0; 4],
+            pad_len: 0,
+            digest: None,
+        }))
+    }
+
+    /// `n` more trailer bytes were copied into [`Want::Trailer`]'s buffer.
+    /// Returns the trailer once complete; the framer then wants the next
+    /// PDU.
+    ///
+    /// # Errors
+    ///
+    /// [`Failure::BadLength`] for `n` beyond what was wanted.
+    pub fn trailer_filled(&mut self, n: usize) -> Result<Option<Trailer>, Failure> {
+        let Phase::Trailer { layout, have } = self.phase else {
+            return Err(Failure::BadLength);
+        };
+        let have = have + n;
+        let end = layout.pad_len + layout.data_digest_len;
+        if have > end {
+            return Err(Failure::BadLength);
+        }
+        if have < end {
+            self.phase = Phase::Trailer { layout, have };
+            return Ok(None);
+        }
+        let mut pad = [0u8; 4];
+        pad.get_mut(..layout.pad_len)
+            .ok_or(Failure::BadLength)?
+            .copy_from_slice(
+                self.trailer
+                    .get(..layout.pad_len)
+                    .ok_or(Failure::BadLength)?,
+            );
+        let digest = if layout.data_digest_len > 0 {
+            let d = self
+                .trailer
+                .get(layout.pad_len..end)
+                .ok_or(Failure::BadLength)?;
+            Some(u32::from_le_bytes([d[0], d[1], d[2], d[3]]))
+        } else {
+            None
+        };
+        self.phase = Phase::Header {
+            have: 0,
+            need: BHS_LEN,
+        };
+        Ok(Some(Trailer {
+            pad,
+            pad_len: layout.pad_len,
+            digest,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::std_crc::SoftCrc32c;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    /// One PDU of the test stream: a NOP-In-shaped BHS (opcode 0x20) with
+    /// `ahs_words` of AHS and `data` as its data segment.
+    fn pdu(ahs_words: u8, data: &[u8], hd: bool, dd: bool) -> Vec<u8> {
+        let mut bhs = [0u8; BHS_LEN];
+        bhs[0] = 0x20;
+        bhs[1] = 0x80;
+        bhs[4] = ahs_words;
+        let len = data.len() as u32;
+        bhs[5..8].copy_from_slice(&len.to_be_bytes()[1..]);
+        let ahs: Vec<u8> = (0..usize::from(ahs_words) * 4).map(|i| i as u8).collect();
+        let mut out = bhs.to_vec();
+        out.extend_from_slice(&ahs);
+        if hd {
+            out.extend_from_slice(&digest::header_digest(&SoftCrc32c, &bhs, &ahs).to_le_bytes());
+        }
+        out.extend_from_slice(data);
+        let pad = digest::pad_len(data.len());
+        out.extend(core::iter::repeat_n(0u8, pad));
+        if dd && !data.is_empty() {
+            out.extend_from_slice(&digest::data_digest(&SoftCrc32c, data).to_le_bytes());
+        }
+        out
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    enum Seen {
+        Header { ahs: Vec<u8>, data_len: usize },
+        Data(Vec<u8>),
+        End { digest_ok: bool },
+    }
+
+    /// Feeds `stream` in pieces of the given sizes; returns what the
+    /// framer reported, data gathered per PDU.
+    fn run(
+        stream: &[u8],
+        pieces: &[usize],
+        hd: bool,
+        dd: bool,
+    ) -> Result<(Vec<Seen>, bool), Failure> {
+        let mut f = Framer::new(hd, dd, 65536);
+        let mut seen = Vec::new();
+        let mut data = Vec::new();
+        let mut pos = 0;
+        let mut sizes = pieces.iter().copied().cycle();
+        while pos < stream.len() {
+            let piece_end = (pos + sizes.next().unwrap_or(1).max(1)).min(stream.len());
+            while pos < piece_end {
+                let avail = piece_end - pos;
+                match f.want() {
+                    Want::Header(buf) => {
+                        let n = buf.len().min(avail);
+                        buf[..n].copy_from_slice(&stream[pos..pos + n]);
+                        pos += n;
+                        if let Some(h) = f.header_filled(n, &SoftCrc32c)? {
+                            seen.push(Seen::Header {
+                                ahs: f.ahs(&h.layout).to_vec(),
+                                data_len: h.layout.data_len,
+                            });
+                            if h.layout.data_len == 0 {
+                                seen.push(Seen::End { digest_ok: true });
+                            }
+                        }
+                    }
+                    Want::Data(left) => {
+                        let n = left.min(avail);
+                        data.extend_from_slice(&stream[pos..pos + n]);
+                        pos += n;
+                        if let Some(t) = f.data_done(n)? {
+                            seen.push(Seen::Data(core::mem::take(&mut data)));
+                            seen.push(Seen::End {
+                                digest_ok: t.digest.is_none(),
+                            });
+                        }
+                    }
+                    Want::Trailer(buf) => {
+                        let n = buf.len().min(avail);
+                        buf[..n].copy_from_slice(&stream[pos..pos + n]);
+                        pos += n;
+                        if let Some(t) = f.trailer_filled(n)? {
+                            let d = core::mem::take(&mut data);
+                            let crc = SoftCrc32c.append(SoftCrc32c.append(0, &d), t.pad());
+                            seen.push(Seen::Data(d));
+                            seen.push(Seen::End {
+                                digest_ok: t.digest.is_none_or(|g| g == crc),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok((seen, f.inside_pdu()))
+    }
+
+    fn expected(pdus: &[(u8, Vec<u8>)]) -> Vec<Seen> {
+        let mut v = Vec::new();
+        for (w, d) in pdus {
+            v.push(Seen::Header {
+                ahs: (0..usize::from(*w) * 4).map(|i| i as u8).collect(),
+                data_len: d.len(),
+            });
+            if !d.is_empty() {
+                v.push(Seen::Data(d.clone()));
+            }
+            v.push(Seen::End { digest_ok: true });
+        }
+        v
+    }
+
+    proptest! {
+        /// However the stream is cut, the same headers, data and ends come
+        /// out, with every digest matching.
+        #[test]
+        fn any_cut_gives_the_same_pdus(
+            pdus in proptest::collection::vec((0u8..4, proptest::collection::vec(any::<u8>(), 0..300)), 1..6),
+            pieces in proptest::collection::vec(1usize..200, 1..8),
+            hd: bool,
+            dd: bool,
+        ) {
+            let stream: Vec<u8> = pdus.iter().flat_map(|(w, d)| pdu(*w, d, hd, dd)).collect();
+            let (seen, inside) = run(&stream, &pieces, hd, dd).unwrap();
+            prop_assert_eq!(seen, expected(&pdus));
+            prop_assert!(!inside);
+        }
+    }
+
+    #[test]
+    fn a_stream_cut_inside_a_pdu_is_seen_inside() {
+        let s = pdu(1, b"abcdef", true, true);
+        for cut in 1..s.len() {
+            let (_, inside) = run(&s[..cut], &[7], true, true).unwrap();
+            assert!(inside, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_header_digest_fails() {
+        let mut s = pdu(0, b"", true, false);
+        s[50] ^= 1;
+        assert_eq!(
+            run(&s, &[3], true, false).unwrap_err(),
+            Failure::HeaderDigest
+        );
+    }
+
+    #[test]
+    fn a_wrong_data_digest_is_reported() {
+        let mut s = pdu(0, b"hello", false, true);
+        let last = s.len() - 1;
+        s[last] ^= 1;
+        let (seen, _) = run(&s, &[5], false, true).unwrap();
+        assert_eq!(seen.last(), Some(&Seen::End { digest_ok: false }));
+    }
+
+    #[test]
+    fn a_data_segment_above_max_recv_dsl_fails() {
+        let mut f = Framer::new(false, false, 4096);
+        let mut bhs = [0u8; BHS_LEN];
+        bhs[0] = 0x20;
+        bhs[5..8].copy_from_slice(&4097u32.to_be_bytes()[1..]);
+        match f.want() {
+            Want::Header(b) => b.copy_from_slice(&bhs),
+            w => panic!("{w:?}"),
+        }
+        assert_eq!(
+            f.header_filled(BHS_LEN, &SoftCrc32c),
+            Err(Failure::BadLength)
+        );
+    }
+
+    #[test]
+    fn reporting_more_than_wanted_fails() {
+        let mut f = Framer::new(false, false, 4096);
+        assert_eq!(
+            f.header_filled(BHS_LEN + 1, &SoftCrc32c),
+            Err(Failure::BadLength)
+        );
+        assert_eq!(f.data_done(1), Err(Failure::BadLength));
+        assert_eq!(f.trailer_filled(1), Err(Failure::BadLength));
+    }
+}
