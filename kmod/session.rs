@@ -44,11 +44,12 @@
 //! # Completion
 //!
 //! A command (`Cmd`) is completed exactly once, by whoever takes it out of
-//! the task table: the receive thread (final status, no transmit work
-//! left), the transmit thread (its last transmit reference, status already
-//! there), or the flush after the connection failed, which runs only after
-//! the transmit thread left its loop. The receive thread is the only one
-//! that places data into a command's buffer. `sys::scsi` enforces the rest:
+//! the task table: the receive side (`conn::RxSide`, in the socket's
+//! callback: final status, no transmit work left), the transmit thread (its
+//! last transmit reference, status already there), or the flush after the
+//! connection failed, which runs only after the transmit thread left its
+//! loop and the receive callbacks were unhooked. The receive side is the
+//! only one that places data into a command's buffer. `sys::scsi` enforces the rest:
 //! a command cannot be completed while a `CmdRef` of it exists.
 
 use crate::abi;
@@ -295,7 +296,7 @@ pub(crate) struct Session {
     pub(crate) parts: Mutex<Parts>,
     pub(crate) stats: Stats,
     /// When the last PDU arrived (ms, [`now_ms`]), for the keepalive;
-    /// written by the receive thread without a lock.
+    /// written by the receive side without a lock.
     pub(crate) last_rx: AtomicU64,
     /// Whether `queuecommand` sends inline when its command is the only one
     /// outstanding (sysfs `iscsi_tx_inline`); off, every command goes

@@ -187,7 +187,7 @@ pub enum TmfStart<C> {
     NoConnection,
 }
 
-/// What a receive handler asks the receive thread to do next.
+/// What a receive handler asks the receive side to do next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RxNext {
     /// Go on reading PDUs.
@@ -842,7 +842,7 @@ where
     }
 
     /// Takes one task that a completed task management function ended and
-    /// that no transmit work holds; the receive thread completes them all
+    /// that no transmit work holds; the receive side completes them all
     /// after [`SessionCore::rx_tmf_response`].
     pub fn take_terminated(&mut self) -> Option<(C, Completion)> {
         self.tasks.take_done()
@@ -1398,7 +1398,7 @@ fn within(offset: u32, len: u32, bufflen: u32, beyond: Failure) -> Result<(), Fa
 }
 
 /// The sense data of a SCSI Response whose data segment is
-/// `segment_len` bytes long, of which the receive thread kept `data` (the
+/// `segment_len` bytes long, of which the receive side kept `data` (the
 /// first bytes; it drops what does not fit its buffer). RFC 7143
 /// §11.4.7.2: SenseLength (2 bytes), then the sense data. What `data` holds
 /// of it is returned (the caller keeps the midlayer's 96 bytes).
