@@ -264,7 +264,6 @@ struct Rx {
 #[pin_data]
 pub(crate) struct RxSide {
     session: Arc<Session>,
-    dd: bool,
     /// The receive state. Taken in softirq context (a `_bh` spinlock);
     /// in the lock order after the socket's own locks and before
     /// `Session::inner`.
@@ -279,9 +278,8 @@ pub(crate) struct RxSide {
 impl RxSide {
     fn new(session: Arc<Session>, p: &crate::abi::NegotiatedParams) -> Result<Arc<Self>> {
         let hd = p.header_digest != 0;
-        let dd = p.data_digest != 0;
         let rx = Rx {
-            framer: Framer::new(hd, dd, p.max_recv_data_segment_length),
+            framer: Framer::new(hd, p.data_digest != 0, p.max_recv_data_segment_length),
             cur: None,
             buf: KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL)?,
             kept: 0,
@@ -292,7 +290,6 @@ impl RxSide {
         Arc::pin_init(
             pin_init!(RxSide {
                 session,
-                dd,
                 state <- new_spinlock_bh!(rx, "iscsi_init::RxSide::state"),
                 wake <- kernel::new_condvar!("iscsi_init::RxSide::wake"),
             }),
@@ -370,43 +367,29 @@ impl RxSide {
 
     /// Places `n` data segment bytes from byte `pos` of `c`.
     fn place(&self, rx: &mut Rx, c: &Chunk<'_>, pos: usize, n: usize) -> Res {
+        let dd = rx.framer.data_digest();
         let Rx { cur, buf, kept, crc, .. } = rx;
         let cur = cur.as_mut().ok_or(Failure::BadLength)?;
         match &mut cur.dest {
             Dest::Cmd { cmd, offset } => {
                 // The core checked the range against the buffer.
-                c.copy_to_cmd(pos, cmd, *offset, n as u32, self.dd.then_some(crc)).map_err(|_| Failure::BadLength)?;
+                c.copy_to_cmd(pos, cmd, *offset, n as u32, dd.then_some(crc)).map_err(|_| Failure::BadLength)?;
                 *offset += n as u32;
-                Stats::add(&self.session.stats.read_bytes, n as u64);
             }
             Dest::Buf => {
                 let k = n.min(buf.len() - *kept);
                 let into = buf.get_mut(*kept..*kept + k).ok_or(Failure::BadLength)?;
                 c.copy(pos, into).map_err(io)?;
-                if self.dd {
+                if dd {
                     *crc = KernelCrc32c.append(*crc, into);
                 }
                 *kept += k;
-                self.drop_bytes(c, pos + k, n - k, crc)?;
+                if dd {
+                    drop_bytes(c, pos + k, n - k, crc)?;
+                }
             }
-            Dest::Drop => self.drop_bytes(c, pos, n, crc)?,
-        }
-        Ok(())
-    }
-
-    /// Drops `n` bytes from byte `pos` of `c`, counting them in the digest.
-    fn drop_bytes(&self, c: &Chunk<'_>, pos: usize, n: usize, crc: &mut u32) -> Res {
-        if !self.dd {
-            return Ok(());
-        }
-        let mut scratch = [0u8; 256];
-        let mut done = 0;
-        while done < n {
-            let k = (n - done).min(scratch.len());
-            let part = scratch.get_mut(..k).ok_or(Failure::BadLength)?;
-            c.copy(pos + done, part).map_err(io)?;
-            *crc = KernelCrc32c.append(*crc, part);
-            done += k;
+            Dest::Drop if dd => drop_bytes(c, pos, n, crc)?,
+            Dest::Drop => {}
         }
         Ok(())
     }
@@ -423,24 +406,36 @@ impl RxSide {
     }
 
     /// Handles a PDU received whole. `Some(_)` when it ends the connection.
+    ///
+    /// Each handler asks, under the same lock, whether the transmit thread
+    /// has work (a Data-Out for an R2T, a command that the window held
+    /// back): one `Session::inner` lock per PDU on the common path.
     fn finish(&self, rx: &mut Rx) -> Res<Option<RxEnd>> {
         let s = &*self.session;
         let Cur { pdu, layout, dest } = rx.cur.take().ok_or(Failure::BadLength)?;
+        if matches!(dest, Dest::Cmd { .. }) {
+            Stats::add(&s.stats.read_bytes, layout.data_len as u64);
+        }
         // A command's handle is given back before its status may complete it.
         drop(dest);
         let data = rx.buf.get(..rx.kept.min(layout.data_len)).unwrap_or(&[]);
         let mut end = None;
-        match pdu {
+        let tx = match pdu {
             Pdu::DataIn(d) => {
-                let done = s.inner.lock().rx_data_in_end(&d, layout.data_len as u32)?;
+                let (done, tx) = {
+                    let mut g = s.inner.lock();
+                    let done = g.rx_data_in_end(&d, layout.data_len as u32)?;
+                    (done, g.tx_wanted())
+                };
                 s.complete(done);
+                tx
             }
             Pdu::ScsiResponse(r) => {
-                let (done, rescan, late) = {
+                let (done, rescan, late, tx) = {
                     let mut g = s.inner.lock();
                     let late = g.late_after_tmf();
                     let done = g.rx_scsi_response(&r, data)?;
-                    (done, r.status != 0 && g.rescan_pending(), g.late_after_tmf() != late)
+                    (done, r.status != 0 && g.rescan_pending(), g.late_after_tmf() != late, g.tx_wanted())
                 };
                 if late {
                     pr_info!(
@@ -454,30 +449,51 @@ impl RxSide {
                     // The maintenance thread scans the host.
                     s.event.notify_all();
                 }
+                tx
             }
-            Pdu::R2t(r) => s.inner.lock().rx_r2t(&r)?,
-            Pdu::NopIn(n) => s.inner.lock().rx_nop_in(&n)?,
+            Pdu::R2t(r) => {
+                let mut g = s.inner.lock();
+                g.rx_r2t(&r)?;
+                g.tx_wanted()
+            }
+            Pdu::NopIn(n) => {
+                let mut g = s.inner.lock();
+                g.rx_nop_in(&n)?;
+                g.tx_wanted()
+            }
             Pdu::TaskMgmtResponse(r) => {
                 s.inner.lock().rx_tmf_response(&r)?;
                 // The tasks the function ended, each once (those still
                 // being sent end at their last transmit reference).
-                loop {
-                    let done = s.inner.lock().take_terminated();
+                let tx = loop {
+                    let (done, tx) = {
+                        let mut g = s.inner.lock();
+                        (g.take_terminated(), g.tx_wanted())
+                    };
                     if done.is_none() {
-                        break;
+                        break tx;
                     }
                     s.complete(done);
-                }
+                };
                 s.event.notify_all();
+                tx
             }
             Pdu::LogoutResponse(r) => {
-                if s.inner.lock().rx_logout_response(&r)? == RxNext::LoggedOut {
-                    end = Some(RxEnd::LoggedOut);
-                }
+                let tx = {
+                    let mut g = s.inner.lock();
+                    if g.rx_logout_response(&r)? == RxNext::LoggedOut {
+                        end = Some(RxEnd::LoggedOut);
+                    }
+                    g.tx_wanted()
+                };
                 s.event.notify_all();
+                tx
             }
             Pdu::AsyncMessage(a) => {
-                let ev = s.inner.lock().rx_async(&a, data)?;
+                let (ev, tx) = {
+                    let mut g = s.inner.lock();
+                    (g.rx_async(&a, data)?, g.tx_wanted())
+                };
                 match ev {
                     AsyncEvent::LogoutRequest => {
                         pr_warn!("session {}: target requests logout; reconnecting after it\n", s.id)
@@ -486,9 +502,14 @@ impl RxSide {
                 }
                 // A rescan is the maintenance thread's.
                 s.event.notify_all();
+                tx
             }
             Pdu::Reject(r) => {
-                let (rejected, done) = s.inner.lock().rx_reject(&r, data);
+                let (rejected, done, tx) = {
+                    let mut g = s.inner.lock();
+                    let (rejected, done) = g.rx_reject(&r, data);
+                    (rejected, done, g.tx_wanted())
+                };
                 pr_err!(
                     "session {}: target rejected a PDU (reason {:?}, ITT {:#x})\n",
                     s.id,
@@ -496,11 +517,13 @@ impl RxSide {
                     rejected.unwrap_or(RESERVED_TAG)
                 );
                 s.complete(done);
+                tx
             }
             _ => return Err(Failure::UnexpectedPdu),
+        };
+        if tx {
+            s.tx_wait.notify_one();
         }
-        rx.kept = 0;
-        wake_tx(s);
         Ok(end)
     }
 }
@@ -532,10 +555,19 @@ impl Receiver for RxSide {
 /// sender is doing (an R2T's Data-Out, a NOP-Out answer, commands a wider
 /// window or a finished task management function lets out); not after
 /// every PDU, which would cost a wake-up per command.
-fn wake_tx(s: &Session) {
-    if s.inner.lock().tx_wanted() {
-        s.tx_wait.notify_one();
+/// Drops `n` bytes from byte `pos` of `c`, counting them in the DataDigest
+/// `crc`.
+fn drop_bytes(c: &Chunk<'_>, pos: usize, n: usize, crc: &mut u32) -> Res {
+    let mut scratch = [0u8; 256];
+    let mut done = 0;
+    while done < n {
+        let k = (n - done).min(scratch.len());
+        let part = scratch.get_mut(..k).ok_or(Failure::BadLength)?;
+        c.copy(pos + done, part).map_err(io)?;
+        *crc = KernelCrc32c.append(*crc, part);
+        done += k;
     }
+    Ok(())
 }
 
 impl Conn {

@@ -107,6 +107,11 @@ impl Framer {
         }
     }
 
+    /// Whether a DataDigest follows each data segment (as negotiated).
+    pub fn data_digest(&self) -> bool {
+        self.data_digest
+    }
+
     /// Whether the stream is inside a PDU (a stream that ends now ends
     /// inside one).
     pub fn inside_pdu(&self) -> bool {
