@@ -36,7 +36,7 @@ use crate::codec::tmf::TaskMgmtRequest;
 use crate::kcore::tmf::TmfRequest;
 use crate::kcore::failure::Failure;
 use crate::kcore::itt::Itt;
-use crate::kcore::framer::{Framer, Header, Trailer, Want};
+use crate::kcore::framer::{Framer, Header, Sink, Trailer};
 use crate::kcore::session::{RxNext, TxWork};
 use crate::kcore::task::{CmdInfo, DataDir};
 use crate::session::{Session, Stats};
@@ -176,7 +176,7 @@ impl Conn {
         }
         let end = {
             let mut g = rx.state.lock();
-            g.cur = None;
+            g.pdu.cur = None;
             g.ended.take()
         };
         if let Some(RxEnd::Failed(f)) = end {
@@ -229,24 +229,69 @@ struct Cur {
     dest: Dest,
 }
 
-/// The receive state of a connection, under [`RxSide::state`].
+/// The PDU being received, past its header, under [`RxSide::state`].
 ///
 /// # Invariants
 ///
 /// `cur` is `Some` exactly while the framer is past a header whose PDU has
-/// a data segment still to come; `kept <= buf.len()`; `ended`, once set, is
-/// only taken by the receive thread after the callbacks are unhooked.
-struct Rx {
-    framer: Framer,
+/// a data segment still to come; `kept <= buf.len()`.
+struct RxPdu {
     cur: Option<Cur>,
     /// Data segment bytes kept for [`Dest::Buf`] (`RX_BUF_LEN` bytes).
     buf: KVec<u8>,
     kept: usize,
     /// DataDigest of the data segment so far ("append" CRC32C).
     crc: u32,
+}
+
+/// The receive state of a connection, under [`RxSide::state`].
+///
+/// # Invariants
+///
+/// `ended`, once set, is only taken by the receive thread after the
+/// callbacks are unhooked.
+struct Rx {
+    framer: Framer,
+    pdu: RxPdu,
     ended: Option<RxEnd>,
     /// The socket's state changed since the receive thread last looked.
     state_changed: bool,
+}
+
+/// One `data_ready` piece being framed: what [`Framer::feed`] hands the
+/// headers, data segment bytes and PDU ends of `c` to.
+struct RxSink<'a> {
+    side: &'a RxSide,
+    c: &'a Chunk<'a>,
+    pdu: &'a mut RxPdu,
+    /// DataDigest=CRC32C was negotiated.
+    dd: bool,
+    /// Set when a PDU ends the connection (framing then stops).
+    end: Option<RxEnd>,
+}
+
+impl Sink for RxSink<'_> {
+    fn copy(&mut self, pos: usize, into: &mut [u8]) -> Res {
+        self.c.copy(pos, into).map_err(io)
+    }
+
+    fn header(&mut self, h: &Header, _ahs: &[u8]) -> Res {
+        self.side.begin(self.pdu, h)
+    }
+
+    fn data(&mut self, pos: usize, n: usize) -> Res {
+        self.side.place(self.pdu, self.c, pos, n, self.dd)
+    }
+
+    fn end(&mut self, t: Option<&Trailer>) -> Res<bool> {
+        if let Some(got) = t.and_then(|t| t.digest.map(|d| (d, t.pad()))) {
+            if got.0 != KernelCrc32c.append(self.pdu.crc, got.1) {
+                return Err(Failure::DataDigest);
+            }
+        }
+        self.end = self.side.finish(self.pdu)?;
+        Ok(self.end.is_some())
+    }
 }
 
 /// The receive side of a connection: what the socket's `data_ready`
@@ -280,10 +325,12 @@ impl RxSide {
         let hd = p.header_digest != 0;
         let rx = Rx {
             framer: Framer::new(hd, p.data_digest != 0, p.max_recv_data_segment_length),
-            cur: None,
-            buf: KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL)?,
-            kept: 0,
-            crc: 0,
+            pdu: RxPdu {
+                cur: None,
+                buf: KVec::from_elem(0u8, RX_BUF_LEN, GFP_KERNEL)?,
+                kept: 0,
+                crc: 0,
+            },
             ended: None,
             state_changed: false,
         };
@@ -300,51 +347,15 @@ impl RxSide {
     /// Frames and handles the bytes of `c`. `Ok(Some(_))` when the
     /// connection ends with them (the rest is dropped).
     fn rx_chunk(&self, rx: &mut Rx, c: &Chunk<'_>) -> Res<Option<RxEnd>> {
-        let mut pos = 0;
-        while pos < c.len() {
-            let avail = c.len() - pos;
-            match rx.framer.want() {
-                Want::Header(buf) => {
-                    let n = buf.len().min(avail);
-                    c.copy(pos, buf.get_mut(..n).unwrap_or(&mut [])).map_err(io)?;
-                    pos += n;
-                    if let Some(h) = rx.framer.header_filled(n, &KernelCrc32c)? {
-                        self.begin(rx, &h)?;
-                        if h.layout.data_len == 0 {
-                            if let Some(end) = self.finish(rx)? {
-                                return Ok(Some(end));
-                            }
-                        }
-                    }
-                }
-                Want::Data(left) => {
-                    let n = left.min(avail);
-                    self.place(rx, c, pos, n)?;
-                    pos += n;
-                    if let Some(t) = rx.framer.data_done(n)? {
-                        if let Some(end) = self.end_segment(rx, &t)? {
-                            return Ok(Some(end));
-                        }
-                    }
-                }
-                Want::Trailer(buf) => {
-                    let n = buf.len().min(avail);
-                    c.copy(pos, buf.get_mut(..n).unwrap_or(&mut [])).map_err(io)?;
-                    pos += n;
-                    if let Some(t) = rx.framer.trailer_filled(n)? {
-                        if let Some(end) = self.end_segment(rx, &t)? {
-                            return Ok(Some(end));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(None)
+        let Rx { framer, pdu, .. } = rx;
+        let mut sink = RxSink { side: self, c, pdu, dd: framer.data_digest(), end: None };
+        framer.feed(c.len(), &mut sink, &KernelCrc32c)?;
+        Ok(sink.end)
     }
 
     /// A header is in: the core checks a Data-In's and names its command;
     /// every PDU gets a place for its data segment.
-    fn begin(&self, rx: &mut Rx, h: &Header) -> Res {
+    fn begin(&self, rx: &mut RxPdu, h: &Header) -> Res {
         let s = &*self.session;
         Stats::add(&s.stats.pdus_received, 1);
         s.last_rx.store(now_ms(), Ordering::Relaxed);
@@ -365,10 +376,10 @@ impl RxSide {
         Ok(())
     }
 
-    /// Places `n` data segment bytes from byte `pos` of `c`.
-    fn place(&self, rx: &mut Rx, c: &Chunk<'_>, pos: usize, n: usize) -> Res {
-        let dd = rx.framer.data_digest();
-        let Rx { cur, buf, kept, crc, .. } = rx;
+    /// Places `n` data segment bytes from byte `pos` of `c`, counted in
+    /// the DataDigest when `dd`.
+    fn place(&self, rx: &mut RxPdu, c: &Chunk<'_>, pos: usize, n: usize, dd: bool) -> Res {
+        let RxPdu { cur, buf, kept, crc } = rx;
         let cur = cur.as_mut().ok_or(Failure::BadLength)?;
         match &mut cur.dest {
             Dest::Cmd { cmd, offset } => {
@@ -394,23 +405,12 @@ impl RxSide {
         Ok(())
     }
 
-    /// The data segment ended (with its padding and digest): the digest is
-    /// checked, then the PDU handled.
-    fn end_segment(&self, rx: &mut Rx, t: &Trailer) -> Res<Option<RxEnd>> {
-        if let Some(got) = t.digest {
-            if got != KernelCrc32c.append(rx.crc, t.pad()) {
-                return Err(Failure::DataDigest);
-            }
-        }
-        self.finish(rx)
-    }
-
     /// Handles a PDU received whole. `Some(_)` when it ends the connection.
     ///
     /// Each handler asks, under the same lock, whether the transmit thread
     /// has work (a Data-Out for an R2T, a command that the window held
     /// back): one `Session::inner` lock per PDU on the common path.
-    fn finish(&self, rx: &mut Rx) -> Res<Option<RxEnd>> {
+    fn finish(&self, rx: &mut RxPdu) -> Res<Option<RxEnd>> {
         let s = &*self.session;
         let Cur { pdu, layout, dest } = rx.cur.take().ok_or(Failure::BadLength)?;
         if matches!(dest, Dest::Cmd { .. }) {

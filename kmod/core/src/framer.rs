@@ -7,12 +7,14 @@
 //!
 //! The header and the trailer are gathered here; the data segment is the
 //! caller's to place (a command's pages, a small buffer, or dropped), so
-//! that Data-In goes from the `sk_buff` straight into the scatterlist. The
-//! caller loops: [`Framer::want`] says what the next bytes are, the caller
-//! takes at most that many from its piece and reports them with
-//! [`Framer::header_filled`], [`Framer::data_done`] or
-//! [`Framer::trailer_filled`], which say when a header or a whole PDU is
-//! complete.
+//! that Data-In goes from the `sk_buff` straight into the scatterlist.
+//! [`Framer::feed`] frames one piece for a [`Sink`]: it copies header and
+//! trailer bytes out of the piece with [`Sink::copy`], and hands the sink
+//! each header, each run of data segment bytes, and each PDU's end. The
+//! module's receive callback, the unit tests and the fuzz target all run
+//! this same loop. Under it, [`Framer::want`] says what the next bytes
+//! are, and [`Framer::header_filled`], [`Framer::data_done`] and
+//! [`Framer::trailer_filled`] take them.
 
 use super::failure::Failure;
 use crate::codec::bhs::{Layout, BHS_LEN};
@@ -61,6 +63,44 @@ impl Trailer {
     pub fn pad(&self) -> &[u8] {
         self.pad.get(..self.pad_len).unwrap_or(&[])
     }
+}
+
+/// The user of a [`Framer`]: the source of a piece's bytes and the taker
+/// of what the framing finds in them (see [`Framer::feed`]).
+pub trait Sink {
+    /// Copies bytes `pos..pos + into.len()` of the piece being fed into
+    /// `into`.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Failure`]: framing stops with it.
+    fn copy(&mut self, pos: usize, into: &mut [u8]) -> Result<(), Failure>;
+
+    /// A complete, digest-checked header, with its AHS. When
+    /// `h.layout.data_len == 0`, [`Sink::end`] follows at once.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Failure`]: framing stops with it.
+    fn header(&mut self, h: &Header, ahs: &[u8]) -> Result<(), Failure>;
+
+    /// Bytes `pos..pos + n` of the piece are data segment bytes of the
+    /// current PDU (`n > 0`), in order.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Failure`]: framing stops with it.
+    fn data(&mut self, pos: usize, n: usize) -> Result<(), Failure>;
+
+    /// The current PDU is complete: `t` is its trailer (padding and
+    /// DataDigest received, the digest not checked here), `None` for a PDU
+    /// without a data segment. `Ok(true)` stops the framing after this PDU
+    /// (the connection ends with it).
+    ///
+    /// # Errors
+    ///
+    /// Any [`Failure`]: framing stops with it.
+    fn end(&mut self, t: Option<&Trailer>) -> Result<bool, Failure>;
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -130,6 +170,65 @@ impl Framer {
                 Want::Trailer(self.trailer.get_mut(have..end).unwrap_or(&mut []))
             }
         }
+    }
+
+    /// Frames the `len` bytes of one piece of the stream for `sink`,
+    /// header digests checked with `crc`. Returns `Ok(true)` when
+    /// [`Sink::end`] stopped the framing (the rest of the piece is not
+    /// looked at), `Ok(false)` when the whole piece was taken; a PDU may
+    /// continue in the next piece.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Framer::header_filled`] and of the sink; the stream
+    /// cannot go on after one.
+    pub fn feed<S: Sink + ?Sized, C: Crc32c + ?Sized>(
+        &mut self,
+        len: usize,
+        sink: &mut S,
+        crc: &C,
+    ) -> Result<bool, Failure> {
+        let mut pos = 0;
+        while pos < len {
+            let avail = len - pos;
+            let trailer = match self.want() {
+                Want::Header(buf) => {
+                    let n = buf.len().min(avail);
+                    sink.copy(pos, buf.get_mut(..n).ok_or(Failure::BadLength)?)?;
+                    pos += n;
+                    let Some(h) = self.header_filled(n, crc)? else {
+                        continue;
+                    };
+                    sink.header(&h, self.ahs(&h.layout))?;
+                    if h.layout.data_len > 0 {
+                        continue;
+                    }
+                    None
+                }
+                Want::Data(left) => {
+                    let n = left.min(avail);
+                    sink.data(pos, n)?;
+                    pos += n;
+                    match self.data_done(n)? {
+                        Some(t) => Some(t),
+                        None => continue,
+                    }
+                }
+                Want::Trailer(buf) => {
+                    let n = buf.len().min(avail);
+                    sink.copy(pos, buf.get_mut(..n).ok_or(Failure::BadLength)?)?;
+                    pos += n;
+                    match self.trailer_filled(n)? {
+                        Some(t) => Some(t),
+                        None => continue,
+                    }
+                }
+            };
+            if sink.end(trailer.as_ref())? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The AHS of the header [`Framer::header_filled`] returned last.
@@ -328,8 +427,48 @@ mod tests {
         End { digest_ok: bool },
     }
 
+    /// Collects what the framer reports.
+    struct Collect<'a> {
+        piece: &'a [u8],
+        seen: Vec<Seen>,
+        data: Vec<u8>,
+    }
+
+    impl Sink for Collect<'_> {
+        fn copy(&mut self, pos: usize, into: &mut [u8]) -> Result<(), Failure> {
+            into.copy_from_slice(&self.piece[pos..pos + into.len()]);
+            Ok(())
+        }
+        fn header(&mut self, h: &Header, ahs: &[u8]) -> Result<(), Failure> {
+            self.seen.push(Seen::Header {
+                ahs: ahs.to_vec(),
+                data_len: h.layout.data_len,
+            });
+            Ok(())
+        }
+        fn data(&mut self, pos: usize, n: usize) -> Result<(), Failure> {
+            assert!(n > 0);
+            self.data.extend_from_slice(&self.piece[pos..pos + n]);
+            Ok(())
+        }
+        fn end(&mut self, t: Option<&Trailer>) -> Result<bool, Failure> {
+            let Some(t) = t else {
+                self.seen.push(Seen::End { digest_ok: true });
+                return Ok(false);
+            };
+            let d = core::mem::take(&mut self.data);
+            let crc = SoftCrc32c.append(SoftCrc32c.append(0, &d), t.pad());
+            self.seen.push(Seen::Data(d));
+            self.seen.push(Seen::End {
+                digest_ok: t.digest.is_none_or(|g| g == crc),
+            });
+            Ok(false)
+        }
+    }
+
     /// Feeds `stream` in pieces of the given sizes; returns what the
-    /// framer reported, data gathered per PDU.
+    /// framer reported, data gathered per PDU, and whether the stream
+    /// ended inside a PDU.
     fn run(
         stream: &[u8],
         pieces: &[usize],
@@ -337,57 +476,48 @@ mod tests {
         dd: bool,
     ) -> Result<(Vec<Seen>, bool), Failure> {
         let mut f = Framer::new(hd, dd, 65536);
-        let mut seen = Vec::new();
-        let mut data = Vec::new();
+        let mut c = Collect {
+            piece: &[],
+            seen: Vec::new(),
+            data: Vec::new(),
+        };
         let mut pos = 0;
         let mut sizes = pieces.iter().copied().cycle();
         while pos < stream.len() {
-            let piece_end = (pos + sizes.next().unwrap_or(1).max(1)).min(stream.len());
-            while pos < piece_end {
-                let avail = piece_end - pos;
-                match f.want() {
-                    Want::Header(buf) => {
-                        let n = buf.len().min(avail);
-                        buf[..n].copy_from_slice(&stream[pos..pos + n]);
-                        pos += n;
-                        if let Some(h) = f.header_filled(n, &SoftCrc32c)? {
-                            seen.push(Seen::Header {
-                                ahs: f.ahs(&h.layout).to_vec(),
-                                data_len: h.layout.data_len,
-                            });
-                            if h.layout.data_len == 0 {
-                                seen.push(Seen::End { digest_ok: true });
-                            }
-                        }
-                    }
-                    Want::Data(left) => {
-                        let n = left.min(avail);
-                        data.extend_from_slice(&stream[pos..pos + n]);
-                        pos += n;
-                        if let Some(t) = f.data_done(n)? {
-                            seen.push(Seen::Data(core::mem::take(&mut data)));
-                            seen.push(Seen::End {
-                                digest_ok: t.digest.is_none(),
-                            });
-                        }
-                    }
-                    Want::Trailer(buf) => {
-                        let n = buf.len().min(avail);
-                        buf[..n].copy_from_slice(&stream[pos..pos + n]);
-                        pos += n;
-                        if let Some(t) = f.trailer_filled(n)? {
-                            let d = core::mem::take(&mut data);
-                            let crc = SoftCrc32c.append(SoftCrc32c.append(0, &d), t.pad());
-                            seen.push(Seen::Data(d));
-                            seen.push(Seen::End {
-                                digest_ok: t.digest.is_none_or(|g| g == crc),
-                            });
-                        }
-                    }
-                }
+            let end = (pos + sizes.next().unwrap_or(1).max(1)).min(stream.len());
+            c.piece = &stream[pos..end];
+            assert!(!f.feed(end - pos, &mut c, &SoftCrc32c)?);
+            pos = end;
+        }
+        Ok((c.seen, f.inside_pdu()))
+    }
+
+    #[test]
+    fn an_end_that_says_stop_stops_the_piece() {
+        struct StopAtFirst(Vec<u8>, usize);
+        impl Sink for StopAtFirst {
+            fn copy(&mut self, pos: usize, into: &mut [u8]) -> Result<(), Failure> {
+                into.copy_from_slice(&self.0[pos..pos + into.len()]);
+                Ok(())
+            }
+            fn header(&mut self, _: &Header, _: &[u8]) -> Result<(), Failure> {
+                Ok(())
+            }
+            fn data(&mut self, _: usize, _: usize) -> Result<(), Failure> {
+                Ok(())
+            }
+            fn end(&mut self, _: Option<&Trailer>) -> Result<bool, Failure> {
+                self.1 += 1;
+                Ok(true)
             }
         }
-        Ok((seen, f.inside_pdu()))
+        let mut s = pdu(0, b"", false, false);
+        s.extend(pdu(0, b"abc", false, false));
+        let mut sink = StopAtFirst(s.clone(), 0);
+        let mut f = Framer::new(false, false, 4096);
+        assert_eq!(f.feed(s.len(), &mut sink, &SoftCrc32c), Ok(true));
+        assert_eq!(sink.1, 1);
+        assert!(!f.inside_pdu());
     }
 
     fn expected(pdus: &[(u8, Vec<u8>)]) -> Vec<Seen> {

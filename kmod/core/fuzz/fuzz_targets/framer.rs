@@ -9,7 +9,7 @@
 
 use iscsi_kmod_core::codec::digest::Crc32c;
 use iscsi_kmod_core::failure::Failure;
-use iscsi_kmod_core::framer::{Framer, Want};
+use iscsi_kmod_core::framer::{Framer, Header, Sink, Trailer};
 use libfuzzer_sys::fuzz_target;
 
 /// A stand-in digest: any function of the bytes does for consistency.
@@ -29,59 +29,53 @@ enum Seen {
     Failed(Failure),
 }
 
+/// Records what the framer reports for the piece being fed.
+struct Record<'a> {
+    piece: &'a [u8],
+    seen: Vec<Seen>,
+    data: Vec<u8>,
+}
+
+impl Sink for Record<'_> {
+    fn copy(&mut self, pos: usize, into: &mut [u8]) -> Result<(), Failure> {
+        // A piece is never asked for more than it holds.
+        into.copy_from_slice(&self.piece[pos..pos + into.len()]);
+        Ok(())
+    }
+    fn header(&mut self, h: &Header, ahs: &[u8]) -> Result<(), Failure> {
+        self.seen.push(Seen::Header(h.bhs, ahs.to_vec()));
+        Ok(())
+    }
+    fn data(&mut self, pos: usize, n: usize) -> Result<(), Failure> {
+        assert!(n > 0);
+        self.data.extend_from_slice(&self.piece[pos..pos + n]);
+        Ok(())
+    }
+    fn end(&mut self, t: Option<&Trailer>) -> Result<bool, Failure> {
+        self.seen.push(Seen::Data(std::mem::take(&mut self.data)));
+        self.seen.push(Seen::End(t.map(|t| t.pad().to_vec()).unwrap_or_default(), t.and_then(|t| t.digest)));
+        Ok(false)
+    }
+}
+
 fn run(stream: &[u8], pieces: &[u8], hd: bool, dd: bool, max: u32) -> Vec<Seen> {
     let mut f = Framer::new(hd, dd, max);
-    let mut seen = Vec::new();
-    let mut data = Vec::new();
+    let mut r = Record { piece: &[], seen: Vec::new(), data: Vec::new() };
     let mut pos = 0;
     let mut sizes = pieces.iter().map(|&p| usize::from(p).max(1)).cycle();
     while pos < stream.len() {
         let end = (pos + sizes.next().unwrap_or(1)).min(stream.len());
-        while pos < end {
-            let avail = end - pos;
-            let r = match f.want() {
-                Want::Header(buf) => {
-                    let n = buf.len().min(avail);
-                    buf[..n].copy_from_slice(&stream[pos..pos + n]);
-                    pos += n;
-                    f.header_filled(n, &Fnv).map(|h| {
-                        if let Some(h) = h {
-                            seen.push(Seen::Header(h.bhs, f.ahs(&h.layout).to_vec()));
-                        }
-                    })
-                }
-                Want::Data(left) => {
-                    assert!(left > 0);
-                    let n = left.min(avail);
-                    data.extend_from_slice(&stream[pos..pos + n]);
-                    pos += n;
-                    f.data_done(n).map(|t| {
-                        if let Some(t) = t {
-                            seen.push(Seen::Data(std::mem::take(&mut data)));
-                            seen.push(Seen::End(t.pad().to_vec(), t.digest));
-                        }
-                    })
-                }
-                Want::Trailer(buf) => {
-                    assert!(!buf.is_empty());
-                    let n = buf.len().min(avail);
-                    buf[..n].copy_from_slice(&stream[pos..pos + n]);
-                    pos += n;
-                    f.trailer_filled(n).map(|t| {
-                        if let Some(t) = t {
-                            seen.push(Seen::Data(std::mem::take(&mut data)));
-                            seen.push(Seen::End(t.pad().to_vec(), t.digest));
-                        }
-                    })
-                }
-            };
-            if let Err(e) = r {
-                seen.push(Seen::Failed(e));
-                return seen;
+        r.piece = &stream[pos..end];
+        match f.feed(end - pos, &mut r, &Fnv) {
+            Ok(stopped) => assert!(!stopped),
+            Err(e) => {
+                r.seen.push(Seen::Failed(e));
+                break;
             }
         }
+        pos = end;
     }
-    seen
+    r.seen
 }
 
 fuzz_target!(|input: &[u8]| {
