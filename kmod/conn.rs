@@ -618,10 +618,14 @@ impl Conn {
         let s = &*self.session;
         let batch = socket::tx_batch();
         let (mut work, mut more) = (first, first_more && batch);
+        // Bytes went out with MSG_MORE and no send since has pushed them.
+        let mut held_back = false;
         loop {
             let tag = work.tag();
             let res = self.tx_work(work, more);
-            let held_back = more;
+            if let Ok(true) = res {
+                held_back = more;
+            }
             let (done, next, ended) = {
                 let mut g = s.inner.lock();
                 let done = tag.and_then(|t| g.tx_put(t));
@@ -646,7 +650,8 @@ impl Conn {
                 Some(w) => work = w,
                 None => {
                     // The work that looked queued was gone (a command
-                    // taken back): what MSG_MORE held goes out now.
+                    // taken back), or sent nothing: what MSG_MORE held
+                    // goes out now. This is the only explicit push.
                     if held_back {
                         self.sock.push();
                     }
@@ -659,28 +664,24 @@ impl Conn {
     /// Sends one piece of work. Its command handle is dropped on return,
     /// before the transmit reference is given back.
     /// `more`: more work follows at once, so its last bytes go with
-    /// MSG_MORE (the sender pushes if none does).
-    fn tx_work(&self, work: TxWork<CmdRef>, more: bool) -> Res {
+    /// MSG_MORE (the sender pushes if none does). `Ok(false)` when there
+    /// was nothing to send.
+    fn tx_work(&self, work: TxWork<CmdRef>, more: bool) -> Res<bool> {
         match work {
             TxWork::Command { itt, cmd, info, cmd_sn, exp_stat_sn } => {
-                self.tx_command(itt, &cmd, &info, cmd_sn, exp_stat_sn, more)
+                self.tx_command(itt, &cmd, &info, cmd_sn, exp_stat_sn, more)?
             }
             TxWork::DataOut { itt, cmd: Some((cmd, lun)), ttt, offset, len, exp_stat_sn } => {
-                self.tx_data_out(&cmd, itt, lun, ttt, offset, len, exp_stat_sn, more)
+                self.tx_data_out(&cmd, itt, lun, ttt, offset, len, exp_stat_sn, more)?
             }
-            // The task ended before its data went out: nothing was held
-            // back by this work, but an earlier one may have been.
-            TxWork::DataOut { cmd: None, .. } => {
-                if !more {
-                    self.sock.push();
-                }
-                Ok(())
-            }
-            TxWork::NopOut { ttt, lun, cmd_sn, exp_stat_sn } => self.tx_nop_out(ttt, lun, cmd_sn, exp_stat_sn, more),
-            TxWork::Logout { cmd_sn, exp_stat_sn } => self.tx_logout(cmd_sn, exp_stat_sn, more),
-            TxWork::Ping { cmd_sn, exp_stat_sn } => self.tx_ping(cmd_sn, exp_stat_sn, more),
-            TxWork::Tmf { req, cmd_sn, exp_stat_sn } => self.tx_tmf(&req, cmd_sn, exp_stat_sn, more),
+            // The task ended before its data went out.
+            TxWork::DataOut { cmd: None, .. } => return Ok(false),
+            TxWork::NopOut { ttt, lun, cmd_sn, exp_stat_sn } => self.tx_nop_out(ttt, lun, cmd_sn, exp_stat_sn, more)?,
+            TxWork::Logout { cmd_sn, exp_stat_sn } => self.tx_logout(cmd_sn, exp_stat_sn, more)?,
+            TxWork::Ping { cmd_sn, exp_stat_sn } => self.tx_ping(cmd_sn, exp_stat_sn, more)?,
+            TxWork::Tmf { req, cmd_sn, exp_stat_sn } => self.tx_tmf(&req, cmd_sn, exp_stat_sn, more)?,
         }
+        Ok(true)
     }
 
     /// Sends a BHS (+ AHS) with its header digest.
