@@ -389,6 +389,95 @@ impl Framer {
     }
 }
 
+/// A [`Sink`] that records what the framer reports, for the unit tests and
+/// the `framer` fuzz target (feature `testing`; not in the module).
+#[cfg(any(test, feature = "testing"))]
+pub mod record {
+    extern crate alloc;
+    use super::{Framer, Header, Sink, Trailer};
+    use crate::codec::bhs::BHS_LEN;
+    use crate::codec::digest::Crc32c;
+    use crate::failure::Failure;
+    use alloc::vec::Vec;
+
+    /// One report of the framer, in stream order.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Event {
+        /// A header: its BHS and AHS.
+        Header([u8; BHS_LEN], Vec<u8>),
+        /// A PDU's whole data segment, gathered across pieces (empty for a
+        /// PDU without one), then its end: padding and DataDigest received
+        /// (`None` without a data segment or without DataDigest).
+        End {
+            /// The data segment.
+            data: Vec<u8>,
+            /// The padding bytes.
+            pad: Vec<u8>,
+            /// The DataDigest received.
+            digest: Option<u32>,
+        },
+    }
+
+    /// Records the events of the piece being fed (its bytes in `piece`).
+    #[derive(Default)]
+    pub struct Record<'a> {
+        piece: &'a [u8],
+        /// What was reported so far.
+        pub events: Vec<Event>,
+        data: Vec<u8>,
+    }
+
+    impl Sink for Record<'_> {
+        fn copy(&mut self, pos: usize, into: &mut [u8]) -> Result<(), Failure> {
+            // Panics if the framer asks for bytes beyond the piece.
+            into.copy_from_slice(&self.piece[pos..pos + into.len()]);
+            Ok(())
+        }
+        fn header(&mut self, h: &Header, ahs: &[u8]) -> Result<(), Failure> {
+            self.events.push(Event::Header(h.bhs, ahs.to_vec()));
+            Ok(())
+        }
+        fn data(&mut self, pos: usize, n: usize) -> Result<(), Failure> {
+            assert!(n > 0, "an empty data report");
+            self.data.extend_from_slice(&self.piece[pos..pos + n]);
+            Ok(())
+        }
+        fn end(&mut self, t: Option<&Trailer>) -> Result<bool, Failure> {
+            self.events.push(Event::End {
+                data: core::mem::take(&mut self.data),
+                pad: t.map(|t| t.pad().to_vec()).unwrap_or_default(),
+                digest: t.and_then(|t| t.digest),
+            });
+            Ok(false)
+        }
+    }
+
+    /// Feeds `stream` to `f` in pieces of the sizes `sizes` yields (cycled;
+    /// 0 counts as 1). Returns the events and how framing ended: `Ok` at the
+    /// end of the stream, or the first failure (no piece is fed after it).
+    /// Panics if an end asks to stop (a [`Record`] never does).
+    pub fn run(
+        f: &mut Framer,
+        stream: &[u8],
+        sizes: &[usize],
+        crc: &impl Crc32c,
+    ) -> (Vec<Event>, Result<(), Failure>) {
+        let mut r = Record::default();
+        let mut pos = 0;
+        let mut sizes = sizes.iter().map(|&n| n.max(1)).cycle();
+        while pos < stream.len() {
+            let end = (pos + sizes.next().unwrap_or(1)).min(stream.len());
+            r.piece = &stream[pos..end];
+            match f.feed(end - pos, &mut r, crc) {
+                Ok(stopped) => assert!(!stopped, "a Record never stops"),
+                Err(e) => return (r.events, Err(e)),
+            }
+            pos = end;
+        }
+        (r.events, Ok(()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,48 +516,10 @@ mod tests {
         End { digest_ok: bool },
     }
 
-    /// Collects what the framer reports.
-    struct Collect<'a> {
-        piece: &'a [u8],
-        seen: Vec<Seen>,
-        data: Vec<u8>,
-    }
-
-    impl Sink for Collect<'_> {
-        fn copy(&mut self, pos: usize, into: &mut [u8]) -> Result<(), Failure> {
-            into.copy_from_slice(&self.piece[pos..pos + into.len()]);
-            Ok(())
-        }
-        fn header(&mut self, h: &Header, ahs: &[u8]) -> Result<(), Failure> {
-            self.seen.push(Seen::Header {
-                ahs: ahs.to_vec(),
-                data_len: h.layout.data_len,
-            });
-            Ok(())
-        }
-        fn data(&mut self, pos: usize, n: usize) -> Result<(), Failure> {
-            assert!(n > 0);
-            self.data.extend_from_slice(&self.piece[pos..pos + n]);
-            Ok(())
-        }
-        fn end(&mut self, t: Option<&Trailer>) -> Result<bool, Failure> {
-            let Some(t) = t else {
-                self.seen.push(Seen::End { digest_ok: true });
-                return Ok(false);
-            };
-            let d = core::mem::take(&mut self.data);
-            let crc = SoftCrc32c.append(SoftCrc32c.append(0, &d), t.pad());
-            self.seen.push(Seen::Data(d));
-            self.seen.push(Seen::End {
-                digest_ok: t.digest.is_none_or(|g| g == crc),
-            });
-            Ok(false)
-        }
-    }
-
-    /// Feeds `stream` in pieces of the given sizes; returns what the
-    /// framer reported, data gathered per PDU, and whether the stream
-    /// ended inside a PDU.
+    /// Feeds `stream` in pieces of the given sizes through a
+    /// [`record::Record`]; returns what the framer reported (data gathered
+    /// per PDU, each DataDigest checked), and whether the stream ended
+    /// inside a PDU.
     fn run(
         stream: &[u8],
         pieces: &[usize],
@@ -476,20 +527,27 @@ mod tests {
         dd: bool,
     ) -> Result<(Vec<Seen>, bool), Failure> {
         let mut f = Framer::new(hd, dd, 65536);
-        let mut c = Collect {
-            piece: &[],
-            seen: Vec::new(),
-            data: Vec::new(),
-        };
-        let mut pos = 0;
-        let mut sizes = pieces.iter().copied().cycle();
-        while pos < stream.len() {
-            let end = (pos + sizes.next().unwrap_or(1).max(1)).min(stream.len());
-            c.piece = &stream[pos..end];
-            assert!(!f.feed(end - pos, &mut c, &SoftCrc32c)?);
-            pos = end;
+        let (events, end) = record::run(&mut f, stream, pieces, &SoftCrc32c);
+        end?;
+        let mut seen = Vec::new();
+        for e in events {
+            match e {
+                record::Event::Header(bhs, ahs) => seen.push(Seen::Header {
+                    ahs,
+                    data_len: crate::codec::bhs::data_segment_length(&bhs) as usize,
+                }),
+                record::Event::End { data, pad, digest } => {
+                    let crc = SoftCrc32c.append(SoftCrc32c.append(0, &data), &pad);
+                    if !data.is_empty() {
+                        seen.push(Seen::Data(data));
+                    }
+                    seen.push(Seen::End {
+                        digest_ok: digest.is_none_or(|g| g == crc),
+                    });
+                }
+            }
         }
-        Ok((c.seen, f.inside_pdu()))
+        Ok((seen, f.inside_pdu()))
     }
 
     #[test]
