@@ -15,7 +15,9 @@
 //!   sleeps, so it cannot happen in the callback).
 //! - The transmit thread sleeps on `Session::tx_wait`; it sends SCSI Command
 //!   PDUs (with immediate data), unsolicited and R2T-solicited Data-Out
-//!   straight from the command's pages, NOP-Out answers and the Logout.
+//!   straight from the command's pages, NOP-Out answers and the Logout. At
+//!   queue depth 1 the session's work item, queued by `queuecommand` on the
+//!   submitting CPU, sends instead ([`Conn::send_all`] either way).
 //!
 //! Every decision about a PDU (is it valid here, what it completes, what it
 //! queues) is made by the session's host-tested core
@@ -182,7 +184,8 @@ impl Conn {
         if let Some(RxEnd::Failed(f)) = end {
             self.fail(f);
         }
-        // Stop the transmit side (the thread and any inline sender), wait
+        // Stop the transmit side (the thread, and any sender on the
+        // submitting CPU: inline or the session's work item), wait
         // for it, then hold (or fail) the session's I/O and requeue what is
         // left.
         self.sock.shutdown();
@@ -193,7 +196,8 @@ impl Conn {
                 // Kernel threads take no signals: a wake-up is a state change.
                 let _ = s.event.wait_interruptible(&mut g);
             }
-            // No inline send from now on; dropped outside the lock.
+            // No send from queuecommand or its work item from now on (they
+            // claim through `Inner::conn`); dropped outside the lock.
             g.conn.take()
         };
         drop(conn);

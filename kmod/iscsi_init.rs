@@ -88,14 +88,19 @@ mod sys;
 
 struct IscsiInit {
     dev: sys::miscdev::MiscDeviceRegistration<control::Control>,
+    /// The sessions' transmit work items run here. Dropped last (fields
+    /// drop in order, after `drop` shut the sessions down): destroying it
+    /// drains what is still queued.
+    _wq: sys::workqueue::ModuleQueue,
 }
 
 impl kernel::Module for IscsiInit {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let wq = sys::workqueue::ModuleQueue::new(kernel::c_str!("iscsi_init"))?;
         let control = kernel::sync::Arc::pin_init(control::Control::new(), GFP_KERNEL)?;
         let dev = sys::miscdev::MiscDeviceRegistration::register(kernel::c_str!("iscsi_init"), 0o600, control)?;
         pr_info!("loaded, ABI version {}\n", abi::ABI_VERSION);
-        Ok(IscsiInit { dev })
+        Ok(IscsiInit { dev, _wq: wq })
     }
 }
 

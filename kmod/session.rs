@@ -66,13 +66,15 @@ use crate::kcore::tmf::{self, TmfKind, TmfOutcome};
 use crate::kcore::session::TmfStart;
 use crate::sys::scsi::{Cmd, CmdRef, DataDir, EhCmd, EhResult, Host, HostAttr, HostByte, HostData, HostOps, SysfsBuf};
 use crate::sys::thread::{self, Thread};
+use crate::sys::workqueue;
 use crate::sys::time::now_ms;
 use core::fmt::Write;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::prelude::*;
 use crate::sys::sync::{new_spinlock_bh, SpinLockBh};
-use kernel::sync::{Arc, CondVar, Mutex};
+use kernel::sync::{Arc, ArcBorrow, CondVar, Mutex};
+use kernel::workqueue::{Work, WorkItem};
 use kernel::time::msecs_to_jiffies;
 
 /// Largest MaxOutstandingR2T the module handles per command (RFC 7143 §13.17).
@@ -164,19 +166,39 @@ impl Inner {
         }
     }
 
-    /// Claims the transmitter for an inline send from `queuecommand`
-    /// ([`SessionCore::claim_tx_inline`]): the connection, its first work
-    /// and whether more is queued behind it ([`SessionCore::tx_more`]); or
-    /// `None` when other commands are outstanding, the command is a large
-    /// write, the transmitter is held, nothing can be sent, or there is no
-    /// connection.
-    fn claim_inline(&mut self, info: &task::CmdInfo) -> Option<(Arc<Conn>, TxWork<CmdRef>, bool)> {
+    /// Claims the transmitter for a send from the submitting CPU (inline
+    /// from `queuecommand`, or its work item): the connection, the first
+    /// work and whether more is queued behind it; `None` when
+    /// the transmitter is held (its holder sends what was queued), nothing
+    /// can be sent, or there is no connection.
+    fn claim_for_work(&mut self) -> Option<(Arc<Conn>, TxWork<CmdRef>, bool)> {
         let conn = self.conn.clone()?;
         // Not the last reference (`self.conn` holds one): dropping it under
         // the lock when nothing is claimed frees nothing.
-        let work = self.core.claim_tx_inline(info)?;
+        let work = self.core.claim_tx()?;
         Some((conn, work, self.core.tx_more()))
     }
+}
+
+kernel::impl_has_work! {
+    impl HasWork<Self> for Session { self.tx_work }
+}
+
+impl WorkItem for Session {
+    type Pointer = Arc<Session>;
+
+    fn run(this: Arc<Session>) {
+        this.tx_work_run();
+    }
+}
+
+/// How `queuecommand` has a command sent that found the session idle.
+enum SubmitterSend {
+    /// Inline, by `queuecommand` itself: the claim of
+    /// [`Inner::claim_for_work`].
+    Inline((Arc<Conn>, TxWork<CmdRef>, bool)),
+    /// By the session's transmit work item, queued on this CPU.
+    Work,
 }
 
 /// Logs every transition and refused event at debug level.
@@ -207,6 +229,8 @@ pub(crate) struct Stats {
     pub(crate) pdus_received: AtomicU64,
     /// Commands `queuecommand` sent inline (sysfs `iscsi_tx_inline_sends`).
     pub(crate) inline_sends: AtomicU64,
+    /// Sends the transmit work item made (sysfs `iscsi_tx_work_sends`).
+    pub(crate) work_sends: AtomicU64,
     digest_errors: AtomicU64,
     protocol_errors: AtomicU64,
     transport_errors: AtomicU64,
@@ -287,6 +311,11 @@ pub(crate) struct Session {
     /// Wakes the transmit thread: new work in the queues, or a state change.
     #[pin]
     pub(crate) tx_wait: CondVar,
+    /// The send of a command that found the session idle, queued by
+    /// `queuecommand` on its own CPU (module parameter `tx_work`; see
+    /// [`Session::queuecommand`]).
+    #[pin]
+    tx_work: Work<Session>,
     /// Signals state changes to waiters (logout, threads stopped).
     #[pin]
     pub(crate) event: CondVar,
@@ -440,6 +469,7 @@ impl Session {
                 cmd_timeout: bind.cmd_timeout,
                 inner <- new_spinlock_bh!(inner, "iscsi_init::Session::inner"),
                 tx_wait <- kernel::new_condvar!("iscsi_init::Session::tx_wait"),
+                tx_work <- kernel::new_work!("iscsi_init::Session::tx_work"),
                 event <- kernel::new_condvar!("iscsi_init::Session::event"),
                 parts <- kernel::new_mutex!(
                     Parts { host: None, conn: None, maint: None, devices: Devices::Running },
@@ -686,42 +716,67 @@ impl Session {
         }
     }
 
-    /// queuecommand: records the command, then, with inline sending on,
-    /// sends it inline when it is the only one outstanding and the
-    /// transmitter is idle (the host is `queuecommand_may_block`, so the
-    /// send may sleep for socket room), else wakes the transmit thread.
-    /// `Err(cmd)` asks the midlayer to retry later.
-    fn queuecommand(&self, cmd: Cmd) -> core::result::Result<(), Cmd> {
+    /// queuecommand: records the command, then has it sent. When it finds
+    /// the session idle ([`SessionCore::send_in_submitter`]: the only
+    /// command outstanding, the transmitter free), it is sent from the
+    /// submitting CPU: inline, with inline sending on (the host is
+    /// `queuecommand_may_block`, so the send may sleep for socket room), or
+    /// else by the session's transmit work item queued on this CPU (module
+    /// parameter `tx_work`, default on), which runs as soon as the
+    /// submitter sleeps, with no other CPU to wake. Otherwise the transmit
+    /// thread is woken (at depth it sends beside the submitter, on the
+    /// other CPU). `Err(cmd)` asks the midlayer to retry later.
+    fn queuecommand(this: ArcBorrow<'_, Session>, cmd: Cmd) -> core::result::Result<(), Cmd> {
+        let s = &*this;
         let info = cmd.info();
         let dir = match info.dir {
             DataDir::None => task::DataDir::None,
             DataDir::Read => task::DataDir::Read,
             DataDir::Write => task::DataDir::Write,
             DataDir::Bidi => {
-                self.complete(Some((cmd, Completion::host(HostStatus::Error, info.bufflen))));
+                s.complete(Some((cmd, Completion::host(HostStatus::Error, info.bufflen))));
                 return Ok(());
             }
         };
         let ti = task::CmdInfo { cdb: info.cdb, cdb_len: info.cdb_len, bufflen: info.bufflen, dir, lun: info.lun };
-        let (r, inline) = {
-            let mut g = self.inner.lock();
+        let (r, send) = {
+            let mut g = s.inner.lock();
             let r = g.queue(info.tag, cmd, ti);
-            let inline = if r.is_ok() && self.tx_inline.load(Ordering::Relaxed) { g.claim_inline(&ti) } else { None };
-            (r, inline)
+            let send = if r.is_ok() && g.core.send_in_submitter(&ti) {
+                if s.tx_inline.load(Ordering::Relaxed) {
+                    g.claim_for_work().map(SubmitterSend::Inline)
+                } else if workqueue::tx_work() {
+                    Some(SubmitterSend::Work)
+                } else {
+                    None
+                }
+            } else {
+                None
+            };
+            (r, send)
         };
         match r {
             Ok(_) => {
-                Stats::add(&self.stats.commands, 1);
-                match inline {
+                Stats::add(&s.stats.commands, 1);
+                match send {
                     // The session was idle: this context sends the command
                     // (and whatever was queued behind it meanwhile) now,
                     // with no thread to wake. A failed send fails the
                     // connection.
-                    Some((conn, work, more)) => {
-                        Stats::add(&self.stats.inline_sends, 1);
+                    Some(SubmitterSend::Inline((conn, work, more))) => {
+                        Stats::add(&s.stats.inline_sends, 1);
                         let _ = conn.send_all(work, more);
                     }
-                    None => self.tx_wait.notify_one(),
+                    // The work item claims the transmitter when it runs;
+                    // if a sender got it first, that one sends the command.
+                    // Queued already: it has yet to run, and will find
+                    // this command.
+                    Some(SubmitterSend::Work) => {
+                        if workqueue::enqueue(Arc::from(this)).is_none() {
+                            s.tx_wait.notify_one();
+                        }
+                    }
+                    None => s.tx_wait.notify_one(),
                 }
                 Ok(())
             }
@@ -729,12 +784,23 @@ impl Session {
             // module cannot carry, fail at once: no I/O hangs.
             Err(QueueError::Refuse(cmd, host)) => {
                 if host == HostStatus::Error {
-                    pr_err!("session {}: tag {} beyond can_queue\n", self.id, info.tag);
+                    pr_err!("session {}: tag {} beyond can_queue\n", s.id, info.tag);
                 }
-                self.complete(Some((cmd, Completion::host(host, info.bufflen))));
+                s.complete(Some((cmd, Completion::host(host, info.bufflen))));
                 Ok(())
             }
             Err(QueueError::Busy(cmd)) => Err(cmd),
+        }
+    }
+
+    /// The transmit work item ([`Session::queuecommand`]): claims the
+    /// transmitter and sends what is queued, as the thread would.
+    fn tx_work_run(&self) {
+        let claimed = self.inner.lock().claim_for_work();
+        if let Some((conn, work, more)) = claimed {
+            Stats::add(&self.stats.work_sends, 1);
+            // A failed send fails the connection.
+            let _ = conn.send_all(work, more);
         }
     }
 
@@ -1155,6 +1221,7 @@ impl Session {
             HostAttr::TgtResetTimeout => writeln!(out, "{}", tmf_t[TmfKind::TargetWarmReset.index()]),
             HostAttr::TxInline => writeln!(out, "{}", u8::from(self.tx_inline.load(Ordering::Relaxed))),
             HostAttr::TxInlineSends => writeln!(out, "{}", self.stats.inline_sends.load(Ordering::Relaxed)),
+            HostAttr::TxWorkSends => writeln!(out, "{}", self.stats.work_sends.load(Ordering::Relaxed)),
         };
     }
 
@@ -1214,7 +1281,7 @@ impl HostOps for SessionHost {
     type Data = Arc<Session>;
 
     fn queuecommand(s: HostData<'_, Self>, cmd: Cmd) -> core::result::Result<(), Cmd> {
-        s.queuecommand(cmd)
+        Session::queuecommand(s, cmd)
     }
 
     fn eh_abort(s: HostData<'_, Self>, cmd: &EhCmd<'_>) -> EhResult {

@@ -29,6 +29,7 @@ pub(crate) mod sync;
 pub(crate) mod thread;
 pub(crate) mod time;
 pub(crate) mod user;
+pub(crate) mod workqueue;
 
 /// Whether the calling task has CAP_SYS_ADMIN (`capable()`).
 pub(crate) fn capable_sys_admin() -> bool {

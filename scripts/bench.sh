@@ -12,7 +12,7 @@
 # out/bench/bench.json. Documentation/performance.rst explains the columns.
 #
 #   scripts/bench.sh [--runtime SECONDS] [--reps N] [--flavour release|debug]
-#                    [--digests] [--sessions N --luns M] [--tx inline|thread]
+#                    [--digests] [--sessions N --luns M] [--tx work|thread|inline]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 #
 # Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
   cat >&2 <<USAGE
 usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
-          [--sessions N --luns M] [--tx inline|thread]
+          [--sessions N --luns M] [--tx work|thread|inline]
   --runtime SECONDS  length of each fio run (default 10)
   --reps N           runs of each job per initiator, interleaved (default 3)
   --flavour F        test kernel: release (default) or debug
@@ -43,10 +43,12 @@ usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
   --sessions N       scaling variant: N targets (default 1), one session to each per
   --luns M           initiator, M LUNs each (default 1); one fio run of 4k randread
                      QD32 on every disk at once
-  --tx MODE          how our module sends: thread (default, the module's default:
+  --tx MODE          how our module sends: work (default, the module's default:
+                     at queue depth 1 a work item on the submitting CPU sends,
+                     else the transmit thread), thread (loaded with tx_work=0:
                      every command through the transmit thread) or inline (loaded
                      with tx_inline=1: queuecommand sends at queue depth 1), to
-                     compare the two against the same open-iscsi baseline
+                     compare them against the same open-iscsi baseline
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
@@ -56,7 +58,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=thread
+runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=work
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
@@ -65,7 +67,7 @@ while (($#)); do
     --digests) digests=1; shift;;
     --sessions) (($# >= 2)) && posint "$2" || usage; sessions=$2; shift 2;;
     --luns) (($# >= 2)) && posint "$2" || usage; luns=$2; shift 2;;
-    --tx) (($# >= 2)) && [[ "$2" == inline || "$2" == thread ]] || usage; tx=$2; shift 2;;
+    --tx) (($# >= 2)) && [[ "$2" == work || "$2" == inline || "$2" == thread ]] || usage; tx=$2; shift 2;;
     -h|--help) usage 0;;
     *) echo "bench: unknown argument $1" >&2; usage;;
   esac

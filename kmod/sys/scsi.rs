@@ -351,6 +351,8 @@ pub(crate) enum HostAttr {
     TxInline,
     /// `iscsi_tx_inline_sends`
     TxInlineSends,
+    /// `iscsi_tx_work_sends`
+    TxWorkSends,
 }
 
 /// A sysfs `show` buffer (one page).
@@ -779,6 +781,7 @@ fn attr_of(which: c_uint) -> Option<HostAttr> {
         bindings::ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT => HostAttr::TgtResetTimeout,
         bindings::ISCSI_INIT_ATTR_TX_INLINE => HostAttr::TxInline,
         bindings::ISCSI_INIT_ATTR_TX_INLINE_SENDS => HostAttr::TxInlineSends,
+        bindings::ISCSI_INIT_ATTR_TX_WORK_SENDS => HostAttr::TxWorkSends,
         _ => return None,
     })
 }

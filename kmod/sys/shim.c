@@ -16,6 +16,7 @@
 #include <linux/timekeeping.h>
 #include <linux/scatterlist.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <scsi/scsi.h>
@@ -73,7 +74,8 @@ static DEVICE_ATTR_RW(_name)
 	X(iscsi_state_seconds, ISCSI_INIT_ATTR_STATE_SECONDS)			\
 	X(iscsi_recoveries, ISCSI_INIT_ATTR_RECOVERIES)				\
 	X(iscsi_last_failure, ISCSI_INIT_ATTR_LAST_FAILURE)			\
-	X(iscsi_tx_inline_sends, ISCSI_INIT_ATTR_TX_INLINE_SENDS)
+	X(iscsi_tx_inline_sends, ISCSI_INIT_ATTR_TX_INLINE_SENDS)		\
+	X(iscsi_tx_work_sends, ISCSI_INIT_ATTR_TX_WORK_SENDS)
 
 /* Writable timers (seconds) and the inline-send switch (0 or 1). */
 #define ISCSI_INIT_SHOST_TIMER_ATTRS(X)						\
@@ -689,6 +691,38 @@ u32 iscsi_init_crc32c_sg(u32 crc, struct scsi_cmnd *cmd, u32 offset, u32 len)
 {
 	iscsi_init_sg_walk(cmd, offset, len, iscsi_init_crc_page, &crc);
 	return crc;
+}
+
+/* ---- the module's workqueue ---- */
+
+/*
+ * Per-CPU (not WQ_UNBOUND), so a work item queued from queuecommand runs on
+ * the submitting CPU, as nvme-tcp's io_work; WQ_MEM_RECLAIM because it sends
+ * the commands that writeback waits on; WQ_HIGHPRI as nvme-tcp's.
+ */
+struct workqueue_struct *iscsi_init_wq_alloc(const char *name)
+{
+	return alloc_workqueue("%s", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0, name);
+}
+
+void iscsi_init_wq_destroy(struct workqueue_struct *wq)
+{
+	destroy_workqueue(wq);
+}
+
+/*
+ * tx_work=1 (default): when queuecommand finds the session idle (queue depth
+ * 1, the transmitter free), it queues the session's transmit work item on its
+ * own CPU instead of waking the transmit thread, which sleeps wherever it last
+ * ran; 0 always wakes the thread (for A/B measurements; read per command).
+ */
+static bool tx_work = true;
+module_param(tx_work, bool, 0644);
+MODULE_PARM_DESC(tx_work, "send at queue depth 1 from a work item on the submitting CPU (default 1)");
+
+bool iscsi_init_tx_work(void)
+{
+	return READ_ONCE(tx_work);
 }
 
 /* ---- threads ---- */

@@ -58,6 +58,7 @@ enum {
 	ISCSI_INIT_ATTR_TGT_RESET_TIMEOUT = 17,
 	ISCSI_INIT_ATTR_TX_INLINE = 18,
 	ISCSI_INIT_ATTR_TX_INLINE_SENDS = 19,
+	ISCSI_INIT_ATTR_TX_WORK_SENDS = 20,
 };
 
 /* ---- misc device ---- */
@@ -168,5 +169,13 @@ struct task_struct *iscsi_init_kthread_start(int (*fn)(void *), void *data, cons
 /* kthread_stop() and drop the reference. */
 int iscsi_init_kthread_stop(struct task_struct *task);
 bool iscsi_init_kthread_should_stop(void);
+
+/* ---- the module's workqueue ---- */
+/* alloc_workqueue(name, WQ_MEM_RECLAIM | WQ_HIGHPRI, 0): per-CPU, with a rescuer. NULL on failure. */
+struct workqueue_struct *iscsi_init_wq_alloc(const char *name);
+/* destroy_workqueue(): drains it first. */
+void iscsi_init_wq_destroy(struct workqueue_struct *wq);
+/* Module parameter tx_work: queuecommand hands a send at queue depth 1 to a work item on its CPU. */
+bool iscsi_init_tx_work(void);
 
 #endif

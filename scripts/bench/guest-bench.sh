@@ -22,7 +22,7 @@
 [ -f /out/bench.env ] && . /out/bench.env
 runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
-tx=${BENCH_TX:-thread}
+tx=${BENCH_TX:-work}
 . "$REPO/scripts/bench/jobs.sh"
 
 # LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
@@ -59,8 +59,12 @@ fi
 mkdir -p /etc/iscsi
 echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench-open-iscsi" >/etc/iscsi/initiatorname.iscsi
 ours=() theirs=()
-# --tx inline: the module loaded with tx_inline=1 before the first login.
-if [ "$tx" = inline ]; then insmod "$ISCSI_INIT_KO" tx_inline=1; fi
+# --tx inline|thread: the module loaded with tx_inline=1 or tx_work=0 before
+# the first login (work: its defaults).
+case $tx in
+  inline) insmod "$ISCSI_INIT_KO" tx_inline=1;;
+  thread) insmod "$ISCSI_INIT_KO" tx_work=0;;
+esac
 for s in "${!iqns[@]}"; do
   iqn=${iqns[$s]} portal=127.0.0.1:$((3260 + s))
   ii_login "$iqn" "$portal" "${ii_args[@]}" >/dev/null
@@ -78,7 +82,7 @@ log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
 for iqn in "${iqns[@]}"; do
   f=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_tx_inline
   [ "$(cat "$f")" = "$( [ "$tx" = inline ] && echo 1 || echo 0)" ] || die "iscsi_tx_inline is $(cat "$f") with --tx $tx"
-  log "iscsi-init: iscsi_tx_inline $(cat "$f") on the session to $iqn"
+  log "iscsi-init: iscsi_tx_inline $(cat "$f"), tx_work $(cat /sys/module/iscsi_init/parameters/tx_work) on the session to $iqn"
 done
 
 # With --digests, both must really run with CRC32C both ways.
@@ -173,6 +177,10 @@ for j in "${jobs[@]}"; do
   done
 done
 
+for iqn in "${iqns[@]}"; do
+  h=/sys/class/scsi_host/host$(ii_host "$iqn")
+  log "iscsi-init: $(cat "$h/iscsi_tx_inline_sends") inline sends, $(cat "$h/iscsi_tx_work_sends") work item sends on the session to $iqn"
+done
 ii logout --all >/dev/null || log "iscsi-init logout failed"
 for s in "${!iqns[@]}"; do oi_logout "${iqns[$s]}" "127.0.0.1:$((3260 + s))" || log "open-iscsi logout failed"; done
 pkill -x iscsid || true

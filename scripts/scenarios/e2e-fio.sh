@@ -1,14 +1,18 @@
 # e2e-fio: fio with verify=crc32c, verify_fatal=1, do_verify=1:
 # a 4k randwrite job at QD32 and a 1M sequential write job at QD8, 16 MiB
-# each by default (E2E_FIO_MIB), through iscsi-init. Zero errors. Both send
-# paths:
+# each by default (E2E_FIO_MIB), through iscsi-init. Zero errors. Every send
+# path:
 # - the module loaded with tx_inline=1: queuecommand sends inline when the
 #   session runs at queue depth 1 (a dd of 64 direct 4k reads must send most
 #   of them inline), then fio verify;
-# - iscsi_tx_inline 0 on the same session: every command through the
-#   transmit thread (the inline counter must not move), fio verify again;
-# - the module's default (tx_inline=0): iscsi_tx_inline is 0 and cannot be
-#   turned on (the host's queuecommand may not sleep).
+# - iscsi_tx_inline 0 on the same session: no inline send (the inline
+#   counter must not move), fio verify again;
+# - the module's defaults (tx_inline=0, tx_work=1): iscsi_tx_inline is 0 and
+#   cannot be turned on (the host's queuecommand may not sleep); at queue
+#   depth 1 the transmit work item sends on the submitting CPU (most of 64
+#   direct 4k reads), fio verify;
+# - tx_work=0: every command through the transmit thread (the work item's
+#   counter must not move), fio verify.
 iqn=$(lio_setup -l 1 -s 256)
 insmod "$ISCSI_INIT_KO" tx_inline=1
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
@@ -27,20 +31,36 @@ echo 0 >"$sysfs/iscsi_tx_inline"
 before=$(cat "$sysfs/iscsi_tx_inline_sends")
 fio_verify "$disk" "${E2E_FIO_MIB:-16}"
 [ "$(cat "$sysfs/iscsi_tx_inline_sends")" = "$before" ] || die "inline sends with iscsi_tx_inline 0"
-log "iscsi_tx_inline 0: every command through the transmit thread"
+log "iscsi_tx_inline 0: no inline sends"
 ! echo 2 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline took 2"
 ii list --stats
 ii logout -T "$iqn"
 rmmod iscsi_init
 
-# The default: no inline sending, and it cannot be turned on.
+# The defaults: no inline sending, and it cannot be turned on; at queue
+# depth 1 the work item sends.
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
+param=/sys/module/iscsi_init/parameters/tx_work
 [ "$(cat "$sysfs/iscsi_tx_inline")" = 0 ] || die "iscsi_tx_inline is not 0 by default"
+[ "$(cat "$param")" = Y ] || die "tx_work is not on by default"
 ! echo 1 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline turned on without tx_inline=1"
+before=$(cat "$sysfs/iscsi_tx_work_sends")
 dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
+work=$(( $(cat "$sysfs/iscsi_tx_work_sends") - before ))
+((work >= 32)) || die "only $work of 64 queue-depth-1 reads were sent by the work item"
 [ "$(cat "$sysfs/iscsi_tx_inline_sends")" = 0 ] || die "inline sends without tx_inline=1"
-log "default module: iscsi_tx_inline 0, cannot be turned on, no inline sends"
+log "default module: iscsi_tx_inline 0, cannot be turned on; queue depth 1: $work of 64 reads sent by the work item"
+before=$(cat "$sysfs/iscsi_tx_work_sends")
+fio_verify "$disk" "${E2E_FIO_MIB:-16}"
+log "fio at queue depths 32 and 8: $(( $(cat "$sysfs/iscsi_tx_work_sends") - before )) sends by the work item"
+echo 0 >"$param"
+before=$(cat "$sysfs/iscsi_tx_work_sends")
+dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
+fio_verify "$disk" "${E2E_FIO_MIB:-16}"
+[ "$(cat "$sysfs/iscsi_tx_work_sends")" = "$before" ] || die "work item sends with tx_work=0"
+log "tx_work=0: every command through the transmit thread"
+echo 1 >"$param"
 ii logout -T "$iqn"
 rmmod iscsi_init
 dmesg_clean

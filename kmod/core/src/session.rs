@@ -147,12 +147,12 @@ impl<R> TxWork<R> {
 }
 
 /// Largest write, in bytes, that `queuecommand` sends inline
-/// ([`SessionCore::claim_tx_inline`]).
+/// ([`SessionCore::send_in_submitter`]).
 pub const INLINE_MAX_WRITE: u32 = 16384;
 
 /// How many commands in a row must find the session idle (no other command
 /// outstanding) before `queuecommand` sends inline
-/// ([`SessionCore::claim_tx_inline`]).
+/// ([`SessionCore::send_in_submitter`]).
 pub const INLINE_AFTER_IDLE: u32 = 4;
 
 /// Why [`SessionCore::queue`] did not queue a command.
@@ -269,7 +269,7 @@ where
     /// the transmit thread, or `queuecommand` sending inline.
     sending: bool,
     /// Commands in a row that found the session idle at queuecommand
-    /// ([`SessionCore::claim_tx_inline`]).
+    /// ([`SessionCore::send_in_submitter`]).
     idle_streak: u32,
     clock: Clock,
     state_since: u64,
@@ -871,9 +871,15 @@ where
         Some(work)
     }
 
-    /// [`SessionCore::claim_tx`] for `queuecommand`'s inline send: only
-    /// when the command just queued is the only one outstanding. At queue
-    /// depth 1 sending inline saves the wake-up of the transmit thread (in
+    /// Whether the command just queued (described by `info`) is sent from
+    /// the submitting CPU (inline from `queuecommand`, or by a work item
+    /// queued there) rather than by the transmit thread: only when it is the
+    /// only one outstanding and the transmitter is free (a holder sends it
+    /// with [`SessionCore::continue_tx`]); the caller then claims with
+    /// [`SessionCore::claim_tx`]. Call it once per command queued: it
+    /// counts the streak.
+    ///
+    /// At queue depth 1 sending inline saves the wake-up of the transmit thread (in
     /// the measurements of Documentation/kmod.rst, p50 latency 20-30 %
     /// lower); with other commands in flight the submitter hands the send to
     /// the thread, which then runs beside it on another CPU (sending inline
@@ -889,18 +895,15 @@ where
     /// the commands found it idle), and sending those inline still cost 5 %
     /// of the IOPS; a streak of idle submissions is what queue depth 1 looks
     /// like.
-    pub fn claim_tx_inline(&mut self, info: &CmdInfo) -> Option<TxWork<C::Ref>> {
+    pub fn send_in_submitter(&mut self, info: &CmdInfo) -> bool {
         if self.tasks.active() > 1 {
             self.idle_streak = 0;
-            return None;
+            return false;
         }
         self.idle_streak = self.idle_streak.saturating_add(1);
-        if self.idle_streak < INLINE_AFTER_IDLE
-            || (info.dir == DataDir::Write && info.bufflen > INLINE_MAX_WRITE)
-        {
-            return None;
-        }
-        self.claim_tx()
+        self.idle_streak >= INLINE_AFTER_IDLE
+            && !(info.dir == DataDir::Write && info.bufflen > INLINE_MAX_WRITE)
+            && !self.sending
     }
 
     /// The transmitter's holder's next work; `None` releases the

@@ -1382,15 +1382,22 @@ fn tx_more_says_whether_a_burst_goes_on() {
     assert!(!c.tx_more());
 }
 
+/// What `queuecommand` does for a command just queued: the submitter's
+/// claim when the session is idle.
+fn inline(c: &mut Core, info: &CmdInfo) -> Option<TxWork<<TestCmd as CmdHandle>::Ref>> {
+    if c.send_in_submitter(info) {
+        c.claim_tx()
+    } else {
+        None
+    }
+}
+
 /// Runs `n` idle reads through tags 0.. (each sent and answered before the
 /// next is queued), none of them claimed inline; returns the next StatSN.
 fn idle_reads(c: &mut Core, n: u32, mut stat_sn: u32) -> u32 {
     for _ in 0..n {
         c.queue(0, TestCmd(0), read(512)).unwrap();
-        assert!(
-            c.claim_tx_inline(&read(512)).is_none(),
-            "inline before the streak"
-        );
+        assert!(inline(c, &read(512)).is_none(), "inline before the streak");
         let itt = match c.claim_tx() {
             Some(TxWork::Command { itt, .. }) => itt,
             other => panic!("expected the command, got {other:?}"),
@@ -1416,7 +1423,7 @@ fn inline_only_after_a_streak_of_idle_submissions() {
     let stat_sn = idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
     assert_eq!(c.tasks.active(), 0);
     c.queue(0, TestCmd(0), read(512)).unwrap();
-    let itt0 = match c.claim_tx_inline(&read(512)) {
+    let itt0 = match inline(&mut c, &read(512)) {
         Some(TxWork::Command { itt, .. }) => itt,
         other => panic!("expected command 0 inline, got {other:?}"),
     };
@@ -1424,7 +1431,7 @@ fn inline_only_after_a_streak_of_idle_submissions() {
     assert!(c.continue_tx().is_none());
     // Command 0 is still outstanding: command 1 goes to the thread.
     c.queue(1, TestCmd(1), read(512)).unwrap();
-    assert!(c.claim_tx_inline(&read(512)).is_none());
+    assert!(inline(&mut c, &read(512)).is_none());
     assert!(!c.sending());
     assert!(c.tx_wanted());
     assert!(matches!(c.claim_tx(), Some(TxWork::Command { .. })));
@@ -1443,7 +1450,7 @@ fn inline_only_after_a_streak_of_idle_submissions() {
     // The streak starts again.
     idle_reads(&mut c, INLINE_AFTER_IDLE - 1, stat_sn + 2);
     c.queue(2, TestCmd(2), read(512)).unwrap();
-    assert!(c.claim_tx_inline(&read(512)).is_some());
+    assert!(inline(&mut c, &read(512)).is_some());
     assert_eq!(c.tx_put(2), None);
     assert!(c.continue_tx().is_none());
 }
@@ -1455,11 +1462,37 @@ fn large_writes_are_not_sent_inline() {
     idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
     let big = write(INLINE_MAX_WRITE + 512);
     c.queue(0, TestCmd(0), big).unwrap();
-    assert!(c.claim_tx_inline(&big).is_none());
+    assert!(inline(&mut c, &big).is_none());
     assert!(c.tx_wanted());
     let mut c = core();
     idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
     let small = write(INLINE_MAX_WRITE);
     c.queue(0, TestCmd(0), small).unwrap();
-    assert!(c.claim_tx_inline(&small).is_some());
+    assert!(inline(&mut c, &small).is_some());
+}
+
+/// A command that finds the transmitter held is left to its holder (which
+/// takes it with `continue_tx`), not handed to the submitter's work item.
+#[test]
+fn no_submitter_send_while_the_transmitter_is_held() {
+    let mut c = core();
+    let stat_sn = idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
+    c.queue(0, TestCmd(0), read(512)).unwrap();
+    assert!(c.send_in_submitter(&read(512)));
+    // The work item claims it; meanwhile the holder still sends it when a
+    // second command is queued: that one goes to the holder.
+    let itt0 = match c.claim_tx() {
+        Some(TxWork::Command { itt, .. }) => itt,
+        other => panic!("expected command 0, got {other:?}"),
+    };
+    assert!(c.sending());
+    assert!(c
+        .rx_scsi_response(&response(itt0, stat_sn), &[])
+        .unwrap()
+        .is_none());
+    c.queue(1, TestCmd(1), read(512)).unwrap();
+    assert!(!c.send_in_submitter(&read(512)));
+    assert!(!c.tx_wanted());
+    assert_eq!(c.tx_put(0).map(|(t, _)| t.0), Some(0));
+    assert!(matches!(c.continue_tx(), Some(TxWork::Command { .. })));
 }
