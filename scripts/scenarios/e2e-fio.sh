@@ -13,24 +13,34 @@
 #   direct 4k reads), fio verify;
 # - tx_work=0: every command through the transmit thread (the work item's
 #   counter must not move), fio verify.
+# Runs COMMAND... in this shell (a failure in it ends the scenario) and sets
+# $moved to how far the sysfs counter COUNTER moved meanwhile.
+count() { # COUNTER COMMAND...
+  local counter=$1 before
+  shift
+  before=$(cat "$counter")
+  "$@"
+  moved=$(( $(cat "$counter") - before ))
+}
+# 64 direct 4k reads, one at a time: queue depth 1.
+qd1_reads() { dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none; }
+verify() { fio_verify "$disk" "${E2E_FIO_MIB:-16}"; }
+
 iqn=$(lio_setup -l 1 -s 256)
 insmod "$ISCSI_INIT_KO" tx_inline=1
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
 [ "$(cat "$sysfs/iscsi_tx_inline")" = 1 ] || die "iscsi_tx_inline is not 1 with tx_inline=1"
-before=$(cat "$sysfs/iscsi_tx_inline_sends")
-dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
-inline=$(( $(cat "$sysfs/iscsi_tx_inline_sends") - before ))
+count "$sysfs/iscsi_tx_inline_sends" qd1_reads
+inline=$moved
 # 60 after the streak of 4, unless other I/O (udev's probes) overlapped.
 ((inline >= 32)) || die "only $inline of 64 queue-depth-1 reads were sent inline"
 log "queue depth 1: $inline of 64 reads sent inline"
-before=$(cat "$sysfs/iscsi_tx_inline_sends")
-fio_verify "$disk" "${E2E_FIO_MIB:-16}"
-log "fio at queue depths 32 and 8: $(( $(cat "$sysfs/iscsi_tx_inline_sends") - before )) commands sent inline"
+count "$sysfs/iscsi_tx_inline_sends" verify
+log "fio at queue depths 32 and 8: $moved commands sent inline"
 echo 0 >"$sysfs/iscsi_tx_inline"
-before=$(cat "$sysfs/iscsi_tx_inline_sends")
-fio_verify "$disk" "${E2E_FIO_MIB:-16}"
-[ "$(cat "$sysfs/iscsi_tx_inline_sends")" = "$before" ] || die "inline sends with iscsi_tx_inline 0"
+count "$sysfs/iscsi_tx_inline_sends" verify
+((moved == 0)) || die "$moved inline sends with iscsi_tx_inline 0"
 log "iscsi_tx_inline 0: no inline sends"
 ! echo 2 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline took 2"
 ii list --stats
@@ -45,20 +55,18 @@ param=/sys/module/iscsi_init/parameters/tx_work
 [ "$(cat "$sysfs/iscsi_tx_inline")" = 0 ] || die "iscsi_tx_inline is not 0 by default"
 [ "$(cat "$param")" = Y ] || die "tx_work is not on by default"
 ! echo 1 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline turned on without tx_inline=1"
-before=$(cat "$sysfs/iscsi_tx_work_sends")
-dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
-work=$(( $(cat "$sysfs/iscsi_tx_work_sends") - before ))
+count "$sysfs/iscsi_tx_work_sends" qd1_reads
+work=$moved
 ((work >= 32)) || die "only $work of 64 queue-depth-1 reads were sent by the work item"
 [ "$(cat "$sysfs/iscsi_tx_inline_sends")" = 0 ] || die "inline sends without tx_inline=1"
 log "default module: iscsi_tx_inline 0, cannot be turned on; queue depth 1: $work of 64 reads sent by the work item"
-before=$(cat "$sysfs/iscsi_tx_work_sends")
-fio_verify "$disk" "${E2E_FIO_MIB:-16}"
-log "fio at queue depths 32 and 8: $(( $(cat "$sysfs/iscsi_tx_work_sends") - before )) sends by the work item"
+count "$sysfs/iscsi_tx_work_sends" verify
+log "fio at queue depths 32 and 8: $moved sends by the work item"
 echo 0 >"$param"
-before=$(cat "$sysfs/iscsi_tx_work_sends")
-dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none
-fio_verify "$disk" "${E2E_FIO_MIB:-16}"
-[ "$(cat "$sysfs/iscsi_tx_work_sends")" = "$before" ] || die "work item sends with tx_work=0"
+count "$sysfs/iscsi_tx_work_sends" qd1_reads
+((moved == 0)) || die "$moved work item sends at queue depth 1 with tx_work=0"
+count "$sysfs/iscsi_tx_work_sends" verify
+((moved == 0)) || die "$moved work item sends with tx_work=0"
 log "tx_work=0: every command through the transmit thread"
 echo 1 >"$param"
 ii logout -T "$iqn"
