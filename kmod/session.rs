@@ -167,11 +167,11 @@ impl Inner {
     }
 
     /// Claims the transmitter for a send from the submitting CPU (inline
-    /// from `queuecommand`, or its work item): the connection, the first
-    /// work and whether more is queued behind it; `None` when
-    /// the transmitter is held (its holder sends what was queued), nothing
-    /// can be sent, or there is no connection.
-    fn claim_for_work(&mut self) -> Option<(Arc<Conn>, TxWork<CmdRef>, bool)> {
+    /// from `queuecommand`, or by its work item): the connection, the first
+    /// work and whether more is queued behind it; `None` when the
+    /// transmitter is held (its holder sends what was queued), nothing can
+    /// be sent, or there is no connection.
+    fn claim_submitter_send(&mut self) -> Option<(Arc<Conn>, TxWork<CmdRef>, bool)> {
         let conn = self.conn.clone()?;
         // Not the last reference (`self.conn` holds one): dropping it under
         // the lock when nothing is claimed frees nothing.
@@ -195,7 +195,7 @@ impl WorkItem for Session {
 /// How `queuecommand` has a command sent that found the session idle.
 enum SubmitterSend {
     /// Inline, by `queuecommand` itself: the claim of
-    /// [`Inner::claim_for_work`].
+    /// [`Inner::claim_submitter_send`].
     Inline((Arc<Conn>, TxWork<CmdRef>, bool)),
     /// By the session's transmit work item, queued on this CPU.
     Work,
@@ -744,7 +744,7 @@ impl Session {
             let r = g.queue(info.tag, cmd, ti);
             let send = if r.is_ok() && g.core.send_in_submitter(&ti) {
                 if s.tx_inline.load(Ordering::Relaxed) {
-                    g.claim_for_work().map(SubmitterSend::Inline)
+                    g.claim_submitter_send().map(SubmitterSend::Inline)
                 } else if workqueue::tx_work() {
                     Some(SubmitterSend::Work)
                 } else {
@@ -796,7 +796,7 @@ impl Session {
     /// The transmit work item ([`Session::queuecommand`]): claims the
     /// transmitter and sends what is queued, as the thread would.
     fn tx_work_run(&self) {
-        let claimed = self.inner.lock().claim_for_work();
+        let claimed = self.inner.lock().claim_submitter_send();
         if let Some((conn, work, more)) = claimed {
             Stats::add(&self.stats.work_sends, 1);
             // A failed send fails the connection.

@@ -418,12 +418,12 @@ pub mod record {
         },
     }
 
-    /// Records the events of the piece being fed (its bytes in `piece`).
+    /// The recording sink [`run`] feeds: the events so far, and the bytes
+    /// of the piece being fed.
     #[derive(Default)]
-    pub struct Record<'a> {
+    struct Record<'a> {
         piece: &'a [u8],
-        /// What was reported so far.
-        pub events: Vec<Event>,
+        events: Vec<Event>,
         data: Vec<u8>,
     }
 
@@ -455,7 +455,8 @@ pub mod record {
     /// Feeds `stream` to `f` in pieces of the sizes `sizes` yields (cycled;
     /// 0 counts as 1). Returns the events and how framing ended: `Ok` at the
     /// end of the stream, or the first failure (no piece is fed after it).
-    /// Panics if an end asks to stop (a [`Record`] never does).
+    /// Panics if the framer asks a piece for bytes beyond it, reports an
+    /// empty data run, or says stop (the recording sink never asks to).
     pub fn run(
         f: &mut Framer,
         stream: &[u8],
@@ -516,8 +517,8 @@ mod tests {
         End { digest_ok: bool },
     }
 
-    /// Feeds `stream` in pieces of the given sizes through a
-    /// [`record::Record`]; returns what the framer reported (data gathered
+    /// Feeds `stream` in pieces of the given sizes with
+    /// [`record::run`]; returns what the framer reported (data gathered
     /// per PDU, each DataDigest checked), and whether the stream ended
     /// inside a PDU.
     fn run(

@@ -2,7 +2,7 @@
 //! framer (`kcore::framer`) that the kernel's `data_ready` callback runs.
 //!
 //! Checks: no panic; a piece is never asked for more than it holds (the
-//! recording sink, `framer::record::Record`, panics if it is); the
+//! recording sink of `framer::record::run` panics if it is); the
 //! headers, data segments, trailers and the error seen are the same
 //! whichever way the stream is cut (here: the fuzzer's pieces against one
 //! byte at a time).

@@ -1479,8 +1479,7 @@ fn no_submitter_send_while_the_transmitter_is_held() {
     let stat_sn = idle_reads(&mut c, INLINE_AFTER_IDLE - 1, 100);
     c.queue(0, TestCmd(0), read(512)).unwrap();
     assert!(c.send_in_submitter(&read(512)));
-    // The work item claims it; meanwhile the holder still sends it when a
-    // second command is queued: that one goes to the holder.
+    // The work item claims the transmitter for command 0 and holds it.
     let itt0 = match c.claim_tx() {
         Some(TxWork::Command { itt, .. }) => itt,
         other => panic!("expected command 0, got {other:?}"),
@@ -1490,6 +1489,7 @@ fn no_submitter_send_while_the_transmitter_is_held() {
         .rx_scsi_response(&response(itt0, stat_sn), &[])
         .unwrap()
         .is_none());
+    // Command 1, queued while it is held, is left to the holder.
     c.queue(1, TestCmd(1), read(512)).unwrap();
     assert!(!c.send_in_submitter(&read(512)));
     assert!(!c.tx_wanted());
