@@ -145,16 +145,21 @@ impl Conn {
             loop {
                 {
                     let mut g = rx.state.lock();
-                    while g.ended.is_none() && !g.state_changed && !thread::should_stop() {
+                    while g.ended.is_none() && !g.state_changed && !g.read_pending && !thread::should_stop() {
                         // Kernel threads take no signals: a wake-up is a state change.
                         let _ = rx.wake.wait_interruptible(&mut g);
                     }
                     if g.ended.is_some() || thread::should_stop() {
                         break;
                     }
+                    if core::mem::take(&mut g.read_pending) {
+                        Stats::add(&s.stats.rx_thread_reads, 1);
+                    }
                     g.state_changed = false;
                 }
-                // Take what is still queued, then see whether the stream ended.
+                // Take what is queued (what `sk_data_ready` left to this
+                // thread, or what is left after a state change), then see
+                // whether the stream ended.
                 h.read();
                 if self.sock.rx_ended() {
                     let mut g = rx.state.lock();
@@ -260,6 +265,9 @@ struct Rx {
     ended: Option<RxEnd>,
     /// The socket's state changed since the receive thread last looked.
     state_changed: bool,
+    /// `sk_data_ready` left bytes for the receive thread to read
+    /// ([`RxSide::defer`]).
+    read_pending: bool,
 }
 
 /// One `data_ready` piece being framed: what [`Framer::feed`] hands the
@@ -337,6 +345,7 @@ impl RxSide {
             },
             ended: None,
             state_changed: false,
+            read_pending: false,
         };
         Arc::pin_init(
             pin_init!(RxSide {
@@ -547,6 +556,24 @@ impl Receiver for RxSide {
         drop(rx);
         self.wake.notify_all();
         false
+    }
+
+    fn defer(&self) -> bool {
+        let depth = socket::rx_thread_depth();
+        if depth == 0 || !self.session.inner.lock().receive_in_thread(depth) {
+            return false;
+        }
+        {
+            let mut rx = self.state.lock();
+            if rx.ended.is_some() {
+                // The thread is ending the connection: it reads nothing
+                // more, and neither does this callback.
+                return true;
+            }
+            rx.read_pending = true;
+        }
+        self.wake.notify_all();
+        true
     }
 
     fn state_changed(&self) {

@@ -231,6 +231,10 @@ pub(crate) struct Stats {
     pub(crate) inline_sends: AtomicU64,
     /// Sends the transmit work item made (sysfs `iscsi_tx_work_sends`).
     pub(crate) work_sends: AtomicU64,
+    /// Reads the receive thread made because `sk_data_ready` left them to
+    /// it (sysfs `iscsi_rx_thread_reads`; module parameter
+    /// `rx_thread_depth`).
+    pub(crate) rx_thread_reads: AtomicU64,
     digest_errors: AtomicU64,
     protocol_errors: AtomicU64,
     transport_errors: AtomicU64,
@@ -1222,6 +1226,7 @@ impl Session {
             HostAttr::TxInline => writeln!(out, "{}", u8::from(self.tx_inline.load(Ordering::Relaxed))),
             HostAttr::TxInlineSends => writeln!(out, "{}", self.stats.inline_sends.load(Ordering::Relaxed)),
             HostAttr::TxWorkSends => writeln!(out, "{}", self.stats.work_sends.load(Ordering::Relaxed)),
+            HostAttr::RxThreadReads => writeln!(out, "{}", self.stats.rx_thread_reads.load(Ordering::Relaxed)),
         };
     }
 

@@ -353,6 +353,8 @@ pub(crate) enum HostAttr {
     TxInlineSends,
     /// `iscsi_tx_work_sends`
     TxWorkSends,
+    /// `iscsi_rx_thread_reads`
+    RxThreadReads,
 }
 
 /// A sysfs `show` buffer (one page).
@@ -782,6 +784,7 @@ fn attr_of(which: c_uint) -> Option<HostAttr> {
         bindings::ISCSI_INIT_ATTR_TX_INLINE => HostAttr::TxInline,
         bindings::ISCSI_INIT_ATTR_TX_INLINE_SENDS => HostAttr::TxInlineSends,
         bindings::ISCSI_INIT_ATTR_TX_WORK_SENDS => HostAttr::TxWorkSends,
+        bindings::ISCSI_INIT_ATTR_RX_THREAD_READS => HostAttr::RxThreadReads,
         _ => return None,
     })
 }

@@ -75,7 +75,8 @@ static DEVICE_ATTR_RW(_name)
 	X(iscsi_recoveries, ISCSI_INIT_ATTR_RECOVERIES)				\
 	X(iscsi_last_failure, ISCSI_INIT_ATTR_LAST_FAILURE)			\
 	X(iscsi_tx_inline_sends, ISCSI_INIT_ATTR_TX_INLINE_SENDS)		\
-	X(iscsi_tx_work_sends, ISCSI_INIT_ATTR_TX_WORK_SENDS)
+	X(iscsi_tx_work_sends, ISCSI_INIT_ATTR_TX_WORK_SENDS)			\
+	X(iscsi_rx_thread_reads, ISCSI_INIT_ATTR_RX_THREAD_READS)
 
 /* Writable timers (seconds) and the inline-send switch (0 or 1). */
 #define ISCSI_INIT_SHOST_TIMER_ATTRS(X)						\
@@ -510,6 +511,7 @@ struct iscsi_init_sk_hook {
 	struct socket *sock;
 	void *user;
 	int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len);
+	bool (*defer)(void *user);
 	void (*state)(void *user);
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
@@ -544,7 +546,8 @@ static void iscsi_init_data_ready(struct sock *sk)
 
 	read_lock_bh(&sk->sk_callback_lock);
 	hook = sk->sk_user_data;
-	if (hook)
+	/* defer(): the receiver reads from process context instead. */
+	if (hook && !hook->defer(hook->user))
 		iscsi_init_read_locked(hook);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -567,7 +570,7 @@ static void iscsi_init_state_change(struct sock *sk)
 
 struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
 		int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len),
-		void (*state)(void *user))
+		bool (*defer)(void *user), void (*state)(void *user))
 {
 	struct iscsi_init_sk_hook *hook = kzalloc(sizeof(*hook), GFP_KERNEL);
 	struct sock *sk = sock->sk;
@@ -577,6 +580,7 @@ struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
 	hook->sock = sock;
 	hook->user = user;
 	hook->recv = recv;
+	hook->defer = defer;
 	hook->state = state;
 	write_lock_bh(&sk->sk_callback_lock);
 	hook->saved_user_data = sk->sk_user_data;
@@ -723,6 +727,24 @@ MODULE_PARM_DESC(tx_work, "send at queue depth 1 from a work item on the submitt
 bool iscsi_init_tx_work(void)
 {
 	return READ_ONCE(tx_work);
+}
+
+/*
+ * rx_thread_depth: while at least this many commands are outstanding on a
+ * session, sk_data_ready leaves the reading (copying Data-In into the
+ * scatterlist, DataDigest, completions) to the connection's receive thread,
+ * which runs beside the softirq instead of inside it; below it, data_ready
+ * reads itself, with no wake-up. 0: data_ready always reads. Read per
+ * callback.
+ */
+static unsigned int rx_thread_depth = 2;
+module_param(rx_thread_depth, uint, 0644);
+MODULE_PARM_DESC(rx_thread_depth,
+		 "outstanding commands from which the receive thread reads instead of data_ready (0: never; default 2)");
+
+unsigned int iscsi_init_rx_thread_depth(void)
+{
+	return READ_ONCE(rx_thread_depth);
 }
 
 /* ---- threads ---- */

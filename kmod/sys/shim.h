@@ -59,6 +59,7 @@ enum {
 	ISCSI_INIT_ATTR_TX_INLINE = 18,
 	ISCSI_INIT_ATTR_TX_INLINE_SENDS = 19,
 	ISCSI_INIT_ATTR_TX_WORK_SENDS = 20,
+	ISCSI_INIT_ATTR_RX_THREAD_READS = 21,
 };
 
 /* ---- misc device ---- */
@@ -128,12 +129,14 @@ int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offs
  * recv(user, skb, offset, len) through tcp_read_sock(), in the socket's
  * receive context (softirq, or the release_sock() of whoever owns the
  * socket). recv returns the bytes it consumed (all of len), or < 0 to stop
- * reading (the connection is ending). sk_state_change calls state(user)
+ * reading (the connection is ending). Before reading, sk_data_ready asks
+ * defer(user): true leaves the bytes queued for the receiver to take from
+ * process context (iscsi_init_sock_read()). sk_state_change calls state(user)
  * (FIN, RST, shutdown). NULL when out of memory.
  */
 struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
 		int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len),
-		void (*state)(void *user));
+		bool (*defer)(void *user), void (*state)(void *user));
 /* Restores the socket's callbacks and frees the hook: when it returns, no
  * recv or state call runs, and none will. Sleeps (lock_sock). */
 void iscsi_init_sock_unhook(struct iscsi_init_sk_hook *hook);
@@ -177,5 +180,8 @@ struct workqueue_struct *iscsi_init_wq_alloc(const char *name);
 void iscsi_init_wq_destroy(struct workqueue_struct *wq);
 /* Module parameter tx_work: queuecommand hands a send at queue depth 1 to a work item on its CPU. */
 bool iscsi_init_tx_work(void);
+/* Module parameter rx_thread_depth: outstanding commands from which the
+ * receive thread reads instead of sk_data_ready (0: never). */
+unsigned int iscsi_init_rx_thread_depth(void);
 
 #endif

@@ -20,6 +20,14 @@ pub(crate) fn tx_batch() -> bool {
     unsafe { bindings::iscsi_init_tx_batch() }
 }
 
+/// Module parameter `rx_thread_depth` (default 2): from how many
+/// outstanding commands on a session [`Receiver::defer`] leaves the
+/// reading to the receive thread; 0, never. Read per `sk_data_ready`.
+pub(crate) fn rx_thread_depth() -> u32 {
+    // SAFETY: reads a module parameter; no arguments.
+    unsafe { bindings::iscsi_init_rx_thread_depth() }
+}
+
 /// A connected TCP socket, looked up from a user fd with `sockfd_lookup()`.
 ///
 /// # Invariants
@@ -48,6 +56,12 @@ pub(crate) trait Receiver: Send + Sync {
     /// stream. Returns `true` to keep reading, `false` when the connection
     /// is ending (the rest is dropped and nothing more is read now).
     fn received(&self, chunk: &Chunk<'_>) -> bool;
+    /// Bytes arrived, in `sk_data_ready` (softirq, or the `release_sock()`
+    /// of the socket's owner), before they are read: `true` leaves them
+    /// queued, for the receiver to take from process context with
+    /// [`Hook::read`] (which it must then arrange); `false` reads them now,
+    /// in this context.
+    fn defer(&self) -> bool;
     /// The socket's state changed: the peer's FIN or RST, a shutdown.
     fn state_changed(&self);
 }
@@ -149,6 +163,17 @@ unsafe extern "C" fn recv_trampoline<R: Receiver>(user: *mut c_void, skb: *mut b
     } else {
         -1
     }
+}
+
+/// `defer` of the shim's hook.
+///
+/// # Safety
+///
+/// As for [`recv_trampoline`].
+unsafe extern "C" fn defer_trampoline<R: Receiver>(user: *mut c_void) -> bool {
+    // SAFETY: as in `recv_trampoline`.
+    let r = unsafe { &*(user as *const R) };
+    r.defer()
 }
 
 /// `state` of the shim's hook.
@@ -275,6 +300,7 @@ impl Socket {
                 self.ptr.as_ptr(),
                 user as *mut c_void,
                 Some(recv_trampoline::<R>),
+                Some(defer_trampoline::<R>),
                 Some(state_trampoline::<R>),
             )
         };

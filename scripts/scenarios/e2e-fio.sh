@@ -12,7 +12,13 @@
 #   depth 1 the transmit work item sends on the submitting CPU (most of 64
 #   direct 4k reads), fio verify;
 # - tx_work=0: every command through the transmit thread (the work item's
-#   counter must not move), fio verify.
+#   counter must not move), fio verify;
+# - receiving: by default (rx_thread_depth=2) sk_data_ready reads at queue
+#   depth 1 (64 direct 4k reads leave at most a few reads to the receive
+#   thread) and hands the reading to the receive thread under fio's queue
+#   depths (iscsi_rx_thread_reads moves); rx_thread_depth=0: never (the
+#   counter must not move), fio verify; rx_thread_depth=1: the thread reads
+#   even at queue depth 1, fio verify.
 # Runs COMMAND... in this shell (a failure in it ends the scenario) and sets
 # $moved to how far the sysfs counter COUNTER moved meanwhile.
 count() { # COUNTER COMMAND...
@@ -69,6 +75,27 @@ count "$sysfs/iscsi_tx_work_sends" verify
 ((moved == 0)) || die "$moved work item sends with tx_work=0"
 log "tx_work=0: every command through the transmit thread"
 echo 1 >"$param"
+
+# Receiving: in sk_data_ready at queue depth 1, in the receive thread from
+# rx_thread_depth commands outstanding.
+param=/sys/module/iscsi_init/parameters/rx_thread_depth
+[ "$(cat "$param")" = 2 ] || die "rx_thread_depth is $(cat "$param"), not 2 by default"
+count "$sysfs/iscsi_rx_thread_reads" qd1_reads
+((moved < 32)) || die "$moved receive thread reads for 64 queue-depth-1 reads with rx_thread_depth=2"
+log "rx_thread_depth=2, queue depth 1: $moved receive thread reads for 64 reads"
+count "$sysfs/iscsi_rx_thread_reads" verify
+((moved > 0)) || die "no receive thread read at fio's queue depths with rx_thread_depth=2"
+log "rx_thread_depth=2, fio at queue depths 32 and 8: $moved receive thread reads"
+echo 0 >"$param"
+count "$sysfs/iscsi_rx_thread_reads" verify
+((moved == 0)) || die "$moved receive thread reads with rx_thread_depth=0"
+log "rx_thread_depth=0: everything read in sk_data_ready"
+echo 1 >"$param"
+count "$sysfs/iscsi_rx_thread_reads" qd1_reads
+((moved >= 32)) || die "only $moved receive thread reads for 64 queue-depth-1 reads with rx_thread_depth=1"
+count "$sysfs/iscsi_rx_thread_reads" verify
+log "rx_thread_depth=1: $moved receive thread reads under fio, verified"
+echo 2 >"$param"
 ii logout -T "$iqn"
 rmmod iscsi_init
 dmesg_clean

@@ -871,6 +871,22 @@ where
         Some(work)
     }
 
+    /// Whether bytes that arrive now are read by the connection's receive
+    /// thread rather than in the socket's `sk_data_ready` callback: while
+    /// at least `depth` commands are outstanding (`depth` 0: never).
+    ///
+    /// At queue depth 1 reading in the callback saves the receive thread's
+    /// wake-up, most of a command's latency there. With many commands in
+    /// flight the callback's work (Data-In copied into the scatterlist, the
+    /// DataDigest, the completions) would run in the softirq of the CPU
+    /// that received the segment, which over loopback is the target's
+    /// sending CPU; the thread runs it beside it. The numbers that chose
+    /// the default are in Documentation/kmod.rst ("Receiving in
+    /// data_ready").
+    pub fn receive_in_thread(&self, depth: u32) -> bool {
+        depth != 0 && self.tasks.active() >= depth
+    }
+
     /// Whether the command just queued (described by `info`) is sent from
     /// the submitting CPU (inline from `queuecommand`, or by a work item
     /// queued there) rather than by the transmit thread: only when it is the

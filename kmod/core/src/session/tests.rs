@@ -1496,3 +1496,26 @@ fn no_submitter_send_while_the_transmitter_is_held() {
     assert_eq!(c.tx_put(0).map(|(t, _)| t.0), Some(0));
     assert!(matches!(c.continue_tx(), Some(TxWork::Command { .. })));
 }
+
+/// The receive thread reads while at least `depth` commands are
+/// outstanding, the callback below that; depth 0 never hands over.
+#[test]
+fn receive_in_thread_from_depth() {
+    let mut c = core();
+    assert!(!c.receive_in_thread(1));
+    assert!(!c.receive_in_thread(0));
+    let itt0 = send(&mut c, 0, read(512));
+    assert!(c.receive_in_thread(1));
+    assert!(!c.receive_in_thread(2));
+    send(&mut c, 1, read(512));
+    assert!(c.receive_in_thread(2));
+    assert!(!c.receive_in_thread(3));
+    assert!(!c.receive_in_thread(0));
+    // A completion brings it back under the depth.
+    assert!(c
+        .rx_scsi_response(&response(itt0, 100), &[])
+        .unwrap()
+        .is_some());
+    assert!(!c.receive_in_thread(2));
+    assert!(c.receive_in_thread(1));
+}
