@@ -13,6 +13,7 @@
 #
 #   scripts/bench.sh [--runtime SECONDS] [--reps N] [--flavour release|debug]
 #                    [--digests] [--sessions N --luns M] [--tx work|thread|inline]
+#                    [--rx-depth N]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 #
 # Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
@@ -35,7 +36,7 @@ cd "$(dirname "$0")/.."
 usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
   cat >&2 <<USAGE
 usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
-          [--sessions N --luns M] [--tx work|thread|inline]
+          [--sessions N --luns M] [--tx work|thread|inline] [--rx-depth N]
   --runtime SECONDS  length of each fio run (default 10)
   --reps N           runs of each job per initiator, interleaved (default 3)
   --flavour F        test kernel: release (default) or debug
@@ -49,6 +50,10 @@ usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
                      every command through the transmit thread) or inline (loaded
                      with tx_inline=1: queuecommand sends at queue depth 1), to
                      compare them against the same open-iscsi baseline
+  --rx-depth N       our module loaded with rx_thread_depth=N: from N commands
+                     outstanding on a session its receive thread reads, below
+                     that the socket's data_ready callback; 0: always the
+                     callback (default: the module's default, 2)
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
@@ -58,7 +63,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=work
+runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=work rx_depth=
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
@@ -68,6 +73,7 @@ while (($#)); do
     --sessions) (($# >= 2)) && posint "$2" || usage; sessions=$2; shift 2;;
     --luns) (($# >= 2)) && posint "$2" || usage; luns=$2; shift 2;;
     --tx) (($# >= 2)) && [[ "$2" == work || "$2" == inline || "$2" == thread ]] || usage; tx=$2; shift 2;;
+    --rx-depth) (($# >= 2)) && [[ "$2" =~ ^(0|[1-9][0-9]{0,3})$ ]] || usage; rx_depth=$2; shift 2;;
     -h|--help) usage 0;;
     *) echo "bench: unknown argument $1" >&2; usage;;
   esac
@@ -107,8 +113,8 @@ mkdir -p "$out"
 # reads every fio-*.json and cpu-*.txt there).
 rm -f "$out"/fio-*.json "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt \
   "$out"/bench-table.txt "$out"/bench.json
-printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nISCSI_INIT_BIN=%q\n' \
-  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$PWD/target/release/iscsi-init" \
+printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nISCSI_INIT_BIN=%q\n' \
+  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$PWD/target/release/iscsi-init" \
   >"$out/bench.env"
 # The guest's limit for the run: twice the estimate, at least 25 minutes.
 limit=$((2 * est)); ((limit >= 1500)) || limit=1500

@@ -23,6 +23,7 @@
 runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
 tx=${BENCH_TX:-work}
+rx_depth=${BENCH_RX_DEPTH:-}
 . "$REPO/scripts/bench/jobs.sh"
 
 # LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
@@ -60,11 +61,14 @@ mkdir -p /etc/iscsi
 echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench-open-iscsi" >/etc/iscsi/initiatorname.iscsi
 ours=() theirs=()
 # --tx inline|thread: the module loaded with tx_inline=1 or tx_work=0 before
-# the first login (work: its defaults).
+# the first login (work: its defaults); --rx-depth N: rx_thread_depth=N.
+mod_params=()
 case $tx in
-  inline) insmod "$ISCSI_INIT_KO" tx_inline=1;;
-  thread) insmod "$ISCSI_INIT_KO" tx_work=0;;
+  inline) mod_params+=(tx_inline=1);;
+  thread) mod_params+=(tx_work=0);;
 esac
+[ -z "$rx_depth" ] || mod_params+=("rx_thread_depth=$rx_depth")
+((${#mod_params[@]} == 0)) || insmod "$ISCSI_INIT_KO" "${mod_params[@]}"
 for s in "${!iqns[@]}"; do
   iqn=${iqns[$s]} portal=127.0.0.1:$((3260 + s))
   ii_login "$iqn" "$portal" "${ii_args[@]}" >/dev/null
@@ -82,7 +86,7 @@ log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
 for iqn in "${iqns[@]}"; do
   f=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_tx_inline
   [ "$(cat "$f")" = "$( [ "$tx" = inline ] && echo 1 || echo 0)" ] || die "iscsi_tx_inline is $(cat "$f") with --tx $tx"
-  log "iscsi-init: iscsi_tx_inline $(cat "$f"), tx_work $(cat /sys/module/iscsi_init/parameters/tx_work) on the session to $iqn"
+  log "iscsi-init: iscsi_tx_inline $(cat "$f"), tx_work $(cat /sys/module/iscsi_init/parameters/tx_work), rx_thread_depth $(cat /sys/module/iscsi_init/parameters/rx_thread_depth) on the session to $iqn"
 done
 
 # With --digests, both must really run with CRC32C both ways.
@@ -122,6 +126,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   echo "sessions=$sessions"
   echo "luns=$luns"
   echo "tx=$tx"
+  echo "rx_depth=$(cat /sys/module/iscsi_init/parameters/rx_thread_depth)"
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"
   echo "clk_tck=$clk_tck"
@@ -179,7 +184,7 @@ done
 
 for iqn in "${iqns[@]}"; do
   h=/sys/class/scsi_host/host$(ii_host "$iqn")
-  log "iscsi-init: $(cat "$h/iscsi_tx_inline_sends") inline sends, $(cat "$h/iscsi_tx_work_sends") work item sends on the session to $iqn"
+  log "iscsi-init: $(cat "$h/iscsi_tx_inline_sends") inline sends, $(cat "$h/iscsi_tx_work_sends") work item sends, $(cat "$h/iscsi_rx_thread_reads") receive thread reads on the session to $iqn"
 done
 ii logout --all >/dev/null || log "iscsi-init logout failed"
 for s in "${!iqns[@]}"; do oi_logout "${iqns[$s]}" "127.0.0.1:$((3260 + s))" || log "open-iscsi logout failed"; done
