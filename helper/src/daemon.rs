@@ -11,7 +11,8 @@
 //! config file's target record), and binds the new connection to the same
 //! session: its SCSI host and /dev/sdX stay. The first attempt waits
 //! DefaultTime2Wait (or what the target asked for), later ones back off
-//! from 0.5 s, doubling up to `--max-backoff`. Each recovery is one log
+//! from 0.5 s, doubling up to `--max-backoff`, each counted from the end of
+//! the attempt that failed. Each recovery is one log
 //! line on stderr: session, cause, downtime.
 
 use std::collections::BTreeMap;
@@ -181,7 +182,11 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
         abi::ABI_VERSION,
         pending.len()
     ));
-    let (done_tx, done_rx) = mpsc::channel::<(u32, Result<()>)>();
+    // Each attempt's result, with when it ended: the next attempt is due a
+    // backoff after that, not after the loop's next look (up to a TICK
+    // later), so failed attempts repeat every backoff, as open-iscsi's
+    // retries every DefaultTime2Wait.
+    let (done_tx, done_rx) = mpsc::channel::<(u32, Result<()>, Instant)>();
     loop {
         let now = Instant::now();
         let next = pending
@@ -205,7 +210,7 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
                 }
             }
         }
-        while let Ok((id, r)) = done_rx.try_recv() {
+        while let Ok((id, r, ended)) = done_rx.try_recv() {
             let Some(p) = pending.get_mut(&id) else {
                 continue;
             };
@@ -216,7 +221,7 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
                     p.attempts,
                     p.backoff.as_secs_f64()
                 ));
-                p.due = Instant::now() + p.backoff;
+                p.due = ended + p.backoff;
                 p.backoff = (p.backoff * 2).min(max_backoff);
             }
         }
@@ -230,7 +235,7 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
             let (dev, tx) = (dev.clone(), done_tx.clone());
             thread::spawn(move || {
                 let r = reconnect(&dev, id);
-                let _ = tx.send((id, r));
+                let _ = tx.send((id, r, Instant::now()));
             });
         }
     }
