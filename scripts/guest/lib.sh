@@ -23,7 +23,8 @@
 #   kill_and_time PORT FILE GOOD   kill as ii_kill, then print the seconds from the
 #                             moment FILE stops reading GOOD (the failure shows) to
 #                             when it reads GOOD again (recovered); fork-free polling
-#   until_reads FILE VALUE SECS   poll FILE until it reads VALUE, print the seconds
+#   until_reads FILE VALUE SECS [T0]   poll FILE until it reads VALUE, print the seconds
+#                             (since T0, an $EPOCHREALTIME; default: the call)
 #   ii_recoveries IQN         the session's recovery count (sysfs iscsi_recoveries)
 #   ii_stat IQN JQ_PATH       one figure of `list --stats --json` for that session
 #   ii_stats IQN JQ_PATH...   several, on one line (one helper run, one jq)
@@ -477,12 +478,13 @@ kill_and_time() {
   wait
 }
 
-# until_reads FILE VALUE SECS: polls FILE (every 20 ms, no fork but sleep's)
-# until it reads VALUE; prints the seconds that took; fails after SECS.
+# until_reads FILE VALUE SECS [T0]: polls FILE (every 20 ms, no fork but
+# sleep's) until it reads VALUE; prints the seconds since T0 (an
+# $EPOCHREALTIME, default the call's start); fails after SECS.
 # For kernel timings: a process's own exit (fio, dd) adds seconds of its
 # own on a slow TCG host.
 until_reads() {
-  local f=$1 want=$2 t0=$EPOCHREALTIME s end=$((SECONDS + $3))
+  local f=$1 want=$2 t0=${4:-$EPOCHREALTIME} s end=$((SECONDS + $3))
   until read -r s <"$f" && [ "$s" = "$want" ]; do
     ((SECONDS < end)) || die "$f did not read $want within $3 s (it reads '$s')"
     sleep 0.02

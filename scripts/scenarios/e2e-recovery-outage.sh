@@ -110,12 +110,10 @@ oi_compare() {
   fio_rounds "$odisk" "$stop" /tmp/oishort &
   rounds=$!
   sleep 3
-  local f st end
+  local f
   f=$(oi_state_file "$oiqn") || die "no open-iscsi session to $oiqn"
   lio_disable "$oiqn"; sleep "$OUTAGE"; lio_enable "$oiqn"; t_en=$EPOCHREALTIME; log "TPG enabled"
-  end=$((SECONDS + 120))
-  until read -r st <"$f" && [ "$st" = LOGGED_IN ]; do ((SECONDS < end)) || break; sleep 0.02; done
-  oback=$(echo "$EPOCHREALTIME - $t_en" | bc)
+  oback=$(until_reads "$f" LOGGED_IN 120 "$t_en") || die "open-iscsi not logged in again within 120 s"
   touch "$stop"; wait "$rounds"
   log "open-iscsi short outage: back $oback s after the TPG was enabled, fio rounds with errors: $(cat /tmp/oishort.fail 2>/dev/null | wc -l)"
   oi_logout "$oiqn" 127.0.0.1:3261; pkill -x iscsid || true
