@@ -10,23 +10,28 @@
 # - the module's defaults (tx_inline=0, tx_work=1): iscsi_tx_inline is 0 and
 #   cannot be turned on (the host's queuecommand may not sleep); at queue
 #   depth 1 the transmit work item sends on the submitting CPU (most of 64
-#   direct 4k reads), fio verify;
+#   direct 4k reads), fio verify; in the same two runs the receive side's
+#   default (rx_thread_depth=2): sk_data_ready reads at queue depth 1 (the
+#   64 reads leave at most a few reads to the receive thread) and hands the
+#   reading to the receive thread under fio's queue depths
+#   (iscsi_rx_thread_reads moves);
 # - tx_work=0: every command through the transmit thread (the work item's
 #   counter must not move), fio verify;
-# - receiving: by default (rx_thread_depth=2) sk_data_ready reads at queue
-#   depth 1 (64 direct 4k reads leave at most a few reads to the receive
-#   thread) and hands the reading to the receive thread under fio's queue
-#   depths (iscsi_rx_thread_reads moves); rx_thread_depth=0: never (the
-#   counter must not move), fio verify; rx_thread_depth=1: the thread reads
-#   even at queue depth 1, fio verify.
+# - rx_thread_depth=0: the receive thread never reads (its counter must not
+#   move), fio verify; rx_thread_depth=1: the thread reads even at queue
+#   depth 1, fio verify.
 # Runs COMMAND... in this shell (a failure in it ends the scenario) and sets
-# $moved to how far the sysfs counter COUNTER moved meanwhile.
-count() { # COUNTER COMMAND...
-  local counter=$1 before
+# moved[i] to how far the i-th sysfs counter of COUNTERS (space-separated)
+# moved meanwhile; $moved is the first.
+count() { # "COUNTERS" COMMAND...
+  local -a counters before
+  local i
+  read -r -a counters <<<"$1"
   shift
-  before=$(cat "$counter")
+  for i in "${!counters[@]}"; do before[i]=$(cat "${counters[i]}"); done
   "$@"
-  moved=$(( $(cat "$counter") - before ))
+  moved=()
+  for i in "${!counters[@]}"; do moved[i]=$(( $(cat "${counters[i]}") - before[i] )); done
 }
 # 64 direct 4k reads, one at a time: queue depth 1.
 qd1_reads() { dd if="$disk" of=/dev/null bs=4k count=64 iflag=direct status=none; }
@@ -54,20 +59,29 @@ ii logout -T "$iqn"
 rmmod iscsi_init
 
 # The defaults: no inline sending, and it cannot be turned on; at queue
-# depth 1 the work item sends.
+# depth 1 the work item sends, and sk_data_ready reads; under fio's queue
+# depths the receive thread reads (rx_thread_depth=2). One QD1 run and one
+# fio verify check both.
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
 param=/sys/module/iscsi_init/parameters/tx_work
+rx_param=/sys/module/iscsi_init/parameters/rx_thread_depth
 [ "$(cat "$sysfs/iscsi_tx_inline")" = 0 ] || die "iscsi_tx_inline is not 0 by default"
 [ "$(cat "$param")" = Y ] || die "tx_work is not on by default"
+[ "$(cat "$rx_param")" = 2 ] || die "rx_thread_depth is $(cat "$rx_param"), not 2 by default"
 ! echo 1 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline turned on without tx_inline=1"
-count "$sysfs/iscsi_tx_work_sends" qd1_reads
-work=$moved
+both="$sysfs/iscsi_tx_work_sends $sysfs/iscsi_rx_thread_reads"
+count "$both" qd1_reads
+work=${moved[0]}
 ((work >= 32)) || die "only $work of 64 queue-depth-1 reads were sent by the work item"
 [ "$(cat "$sysfs/iscsi_tx_inline_sends")" = 0 ] || die "inline sends without tx_inline=1"
 log "default module: iscsi_tx_inline 0, cannot be turned on; queue depth 1: $work of 64 reads sent by the work item"
-count "$sysfs/iscsi_tx_work_sends" verify
-log "fio at queue depths 32 and 8: $moved sends by the work item"
+((moved[1] < 32)) || die "${moved[1]} receive thread reads for 64 queue-depth-1 reads with rx_thread_depth=2"
+log "rx_thread_depth=2, queue depth 1: ${moved[1]} receive thread reads for 64 reads"
+count "$both" verify
+log "fio at queue depths 32 and 8: ${moved[0]} sends by the work item"
+((moved[1] > 0)) || die "no receive thread read at fio's queue depths with rx_thread_depth=2"
+log "rx_thread_depth=2, fio at queue depths 32 and 8: ${moved[1]} receive thread reads"
 echo 0 >"$param"
 count "$sysfs/iscsi_tx_work_sends" qd1_reads
 ((moved == 0)) || die "$moved work item sends at queue depth 1 with tx_work=0"
@@ -76,26 +90,18 @@ count "$sysfs/iscsi_tx_work_sends" verify
 log "tx_work=0: every command through the transmit thread"
 echo 1 >"$param"
 
-# Receiving: in sk_data_ready at queue depth 1, in the receive thread from
-# rx_thread_depth commands outstanding.
-param=/sys/module/iscsi_init/parameters/rx_thread_depth
-[ "$(cat "$param")" = 2 ] || die "rx_thread_depth is $(cat "$param"), not 2 by default"
-count "$sysfs/iscsi_rx_thread_reads" qd1_reads
-((moved < 32)) || die "$moved receive thread reads for 64 queue-depth-1 reads with rx_thread_depth=2"
-log "rx_thread_depth=2, queue depth 1: $moved receive thread reads for 64 reads"
-count "$sysfs/iscsi_rx_thread_reads" verify
-((moved > 0)) || die "no receive thread read at fio's queue depths with rx_thread_depth=2"
-log "rx_thread_depth=2, fio at queue depths 32 and 8: $moved receive thread reads"
-echo 0 >"$param"
+# Receiving in sk_data_ready alone, then in the receive thread even at
+# queue depth 1.
+echo 0 >"$rx_param"
 count "$sysfs/iscsi_rx_thread_reads" verify
 ((moved == 0)) || die "$moved receive thread reads with rx_thread_depth=0"
 log "rx_thread_depth=0: everything read in sk_data_ready"
-echo 1 >"$param"
+echo 1 >"$rx_param"
 count "$sysfs/iscsi_rx_thread_reads" qd1_reads
 ((moved >= 32)) || die "only $moved receive thread reads for 64 queue-depth-1 reads with rx_thread_depth=1"
 count "$sysfs/iscsi_rx_thread_reads" verify
 log "rx_thread_depth=1: $moved receive thread reads under fio, verified"
-echo 2 >"$param"
+echo 2 >"$rx_param"
 ii logout -T "$iqn"
 rmmod iscsi_init
 dmesg_clean
