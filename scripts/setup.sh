@@ -19,6 +19,8 @@ PKGS=(
   qemu-system-x86 busybox-static
   # in-guest and host test tools
   fio sg3-utils e2fsprogs tgt istgt open-iscsi iperf3 procps util-linux iproute2 jq dmsetup
+  # scripts/bench.sh --perf (perf record in the guest)
+  linux-perf
   # the DKMS build test (scripts/test-dkms.sh)
   dkms
   # dm-multipath scenarios (multipathd, multipath) and the netns scenario (ip netns)

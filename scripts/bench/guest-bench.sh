@@ -15,6 +15,10 @@
 #   iperf3.json             iperf3 -J
 #   bench-run.txt           the run's settings (key=value), for the table
 #   bench-table.txt, bench.json   scripts/bench/table.py's output
+#   perf-WHO-JOB.txt        with --perf: perf report of one more run of JOB
+#                           through WHO under a system-wide perf record (by
+#                           command, by module, by both, by symbol); not in
+#                           the table
 # A fio run that fails is logged and leaves no fio JSON: the table counts
 # the runs it has and shows n/a where it has none.
 
@@ -24,6 +28,7 @@ runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
 tx=${BENCH_TX:-work}
 rx_depth=${BENCH_RX_DEPTH:-}
+perf=${BENCH_PERF:-0}
 . "$REPO/scripts/bench/jobs.sh"
 
 # LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
@@ -127,6 +132,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   echo "luns=$luns"
   echo "tx=$tx"
   echo "rx_depth=$(cat /sys/module/iscsi_init/parameters/rx_thread_depth)"
+  echo "perf=$perf"
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"
   echo "clk_tck=$clk_tck"
@@ -138,7 +144,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
 # The window also holds fio's own start and exit (the same for both
 # initiators).
 common=(--direct=1 --ioengine=libaio --time_based --runtime="$runtime" --size="${mib}m"
-  --group_reporting --percentile_list=50:99:99.9 --output-format=json)
+  --group_reporting --lat_percentiles=1 --percentile_list=50:99:99.9 --output-format=json)
 run_fio() { # WHO NAME REP "FIO OPTIONS" DISK...: one fio process, one job section per disk
   local who=$1 name=$2 rep=$3 opts=$4; shift 4
   local json=/out/fio-$who-$name-r$rep.json cpu=/out/cpu-$who-$name-r$rep.txt
@@ -181,6 +187,47 @@ for j in "${jobs[@]}"; do
     done
   done
 done
+
+# --perf: where the guest's CPU time goes, per job and initiator. One more
+# run each, after the timed ones (perf's sampling costs CPU time of its own,
+# so these runs are not in the table): perf record -a samples every CPU
+# (cpu-clock, the software clock where TCG has no PMU) at 499 Hz, and the
+# report splits the samples by command (fio, LIO's threads, ours, idle), by
+# module (iscsi_init, iscsi_tcp/libiscsi, target_core_mod, [kernel.kallsyms])
+# and by symbol. Symbols come from /proc/kallsyms of this boot.
+perf_run() { # WHO NAME "FIO OPTIONS" DISK...
+  local who=$1 name=$2 opts=$3; shift 3
+  local args=() d data=/tmp/perf-$who-$name.data txt=/out/perf-$who-$name.txt
+  for d in "$@"; do args+=(--name="$name-${d##*/}" --filename="$d"); done
+  # shellcheck disable=SC2086  # opts is a list of fio options
+  if ! perf record -a -F 499 -N -q -o "$data" -- \
+    fio $opts "${common[@]}" --output=/tmp/perf-fio.json "${args[@]}" >/dev/null 2>/tmp/perf-err.txt; then
+    log "$who $name: perf record failed; no profile"
+    cat /tmp/perf-err.txt
+    return 0
+  fi
+  {
+    echo "# $name through $who: one run under perf record -a -F 499 (cpu-clock), not in the table"
+    echo "# fio: $(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"]; print(round(sum(s["iops"] for x in j for s in (x["read"], x["write"]))), "IOPS")' /tmp/perf-fio.json 2>/dev/null || echo n/a)"
+    echo "## by command"
+    perf report -i "$data" --stdio --no-children --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    echo "## by module"
+    perf report -i "$data" --stdio --no-children --sort dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    echo "## by command and module"
+    perf report -i "$data" --stdio --no-children --sort comm,dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    echo "## by symbol (0.3 % and more)"
+    perf report -i "$data" --stdio --no-children --sort dso,sym --percent-limit 0.3 2>/dev/null | grep -v '^#' | sed '/^$/d'
+  } >"$txt"
+  rm -f "$data"
+  log "$who $name: profile in $(basename "$txt")"
+}
+if ((perf)); then
+  for j in "${jobs[@]}"; do
+    name=${j%% *} opts=${j#* }
+    perf_run iscsi-init "$name" "$opts" "${ours[@]}"
+    perf_run open-iscsi "$name" "$opts" "${theirs[@]}"
+  done
+fi
 
 for iqn in "${iqns[@]}"; do
   h=/sys/class/scsi_host/host$(ii_host "$iqn")

@@ -37,6 +37,7 @@ FIGURES = [
     ("p50_us", "p50 µs", 9, 0),
     ("p99_us", "p99 µs", 9, 0),
     ("p99_9_us", "p99.9 µs", 10, 0),
+    ("slat_us", "slat µs", 9, 1),
     ("cpu_us_per_io", "CPU µs/IO", 10, 1),
 ]
 # Fields of the /proc/stat "cpu " line after its name: user nice system idle
@@ -48,8 +49,10 @@ RUN_FILE = re.compile(r"^fio-(" + "|".join(WHO) + r")-(.+)-r([0-9]+)\.json$")
 
 def load_fio(path):
     """Figures of one fio run: IOPS, MiB/s and I/Os summed over its jobs
-    (one per disk; with group_reporting one in all), latency percentiles of
-    the first job's busier direction. None if the file is unusable."""
+    (one per disk; with group_reporting one in all), total latency
+    percentiles (fio's lat_ns: submission plus completion, which
+    --lat_percentiles=1 asks for) of the first job's busier direction, and
+    the mean submission latency (slat_ns). None if the file is unusable."""
     try:
         with open(path) as f:
             text = f.read()
@@ -66,13 +69,20 @@ def load_fio(path):
                      key=lambda side: side.get("total_ios", 0))
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
-    pct = busier.get("clat_ns", {}).get("percentile", {})
+    # Total latency, not fio's completion latency (clat_ns): where an
+    # initiator sends the command before io_submit() returns (our work item
+    # runs at the syscall's return to user space), the send is counted in
+    # fio's submission latency and left out of clat, which would then favour
+    # that initiator. A run without lat_ns percentiles has no latency figures.
+    pct = busier.get("lat_ns", {}).get("percentile", {})
 
     def us(key):
         return pct[key] / 1000.0 if key in pct else None
 
+    slat = busier.get("slat_ns", {}).get("mean")
     return {"iops": iops, "mib_s": bw / 1048576.0, "ios": ios,
-            "p50_us": us("50.000000"), "p99_us": us("99.000000"), "p99_9_us": us("99.900000")}
+            "p50_us": us("50.000000"), "p99_us": us("99.000000"), "p99_9_us": us("99.900000"),
+            "slat_us": slat / 1000.0 if isinstance(slat, (int, float)) else None}
 
 
 def load_cpu_us(path):
@@ -202,7 +212,8 @@ def main():
         f"{plural(params.get('sessions', '?'), 'session')} x {plural(params.get('luns', '?'), 'LUN')} per initiator, "
         f"iscsi-init sends {params.get('tx', 'work')}, receive thread from depth {params.get('rx_depth', '?')}",
         "figures: median over the reps; spread: lowest and highest IOPS over the reps, in % of the median;",
-        "runs: reps with a result; latency: fio completion latency; CPU µs/IO: busy guest CPU time per I/O",
+        "runs: reps with a result; latency: fio total latency (submission + completion); slat: mean submission latency;",
+        "CPU µs/IO: busy guest CPU time per I/O",
         "ratio = iscsi-init / open-iscsi (better above 1 for IOPS and MiB/s, below 1 for latency and CPU)",
         "~ after a ratio: within noise (the min..max ranges of the two initiators over the reps overlap)",
         "",
