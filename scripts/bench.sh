@@ -5,7 +5,8 @@
 # through each, queue depths matched, REPS times in interleaved order (rep 1
 # ours then theirs, rep 2 theirs then ours, ...); then iperf3 over guest
 # loopback. Prints one table: per job and initiator the median over the reps
-# of IOPS, MiB/s, p50/p99/p99.9 completion latency (µs) and guest CPU µs per
+# of IOPS, MiB/s, p50/p99/p99.9 total latency (µs), mean submission latency
+# and guest CPU µs per
 # I/O, the IOPS spread, and the ratios ours/open-iscsi (a "~" marks a ratio
 # whose two min..max ranges overlap: within noise). Measured, not pass/fail.
 # The table lands in out/bench/bench-table.txt, the medians and ratios in

@@ -136,6 +136,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"
   echo "clk_tck=$clk_tck"
+  echo "cpus=$(nproc)"
 } >/out/bench-run.txt
 
 # No --ramp_time: fio does not count the I/Os of its ramp time, while the

@@ -10,7 +10,8 @@ Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
                          of the /proc/stat "cpu " line over that run
                          ("delta cpu ..."; the lines before and after follow)
   iperf3.json            iperf3 -J over loopback
-  bench-run.txt          the run's settings, key=value (jobs, reps, ...)
+  bench-run.txt          the run's settings, key=value (jobs, reps, cpus, ...)
+  perf-WHO-JOB.txt       with --perf: the profile of one more run (optional)
 
 and prints the table on stdout; with --json, writes the medians, spreads
 and ratios to FILE. Each figure of a job and initiator is the median over
@@ -102,6 +103,76 @@ def load_cpu_us(path):
     except (OSError, ValueError, KeyError, IndexError):
         return None
     return ticks * 1e6 / clk_tck
+
+
+# Commands of a --perf profile, by who runs them: LIO's per-connection
+# threads; ours (receive, transmit and error-handling threads) and the
+# kworkers, which run our transmit work item and open-iscsi's iscsi_q_N
+# work (and a little unrelated work); fio; swapper is the idle task.
+PROFILE_PARTS = [
+    ("idle", "idle", lambda c: c == "swapper"),
+    ("fio", "fio", lambda c: c == "fio"),
+    ("target", "LIO", lambda c: c in ("iscsi_trx", "iscsi_ttx")),
+    ("initiator", "initiator",
+     lambda c: c.startswith(("iscsi_rx/", "iscsi_tx/", "iscsi_eh/", "kworker/"))),
+]
+
+
+def load_profile(out, job, who, cpus):
+    """Where the guest's time went in the --perf run of JOB through WHO
+    (perf-WHO-JOB.txt): IOPS of that run and, per part of PROFILE_PARTS
+    plus "rest" (every other command, those under perf report's 1 % limit
+    included), µs of CPU time per I/O over all CPUS CPUs (idle too). None
+    without a usable profile."""
+    try:
+        with open(os.path.join(out, f"perf-{who}-{job}.txt"), encoding="utf-8") as f:
+            text = f.read()
+        iops = float(re.search(r"^# fio: ([0-9.]+) IOPS$", text, re.M).group(1))
+        section = text.split("## by command\n", 1)[1].split("\n##", 1)[0]
+        shares = {}
+        for line in section.strip().splitlines():
+            pct, comm = line.split(None, 1)
+            shares[comm.strip()] = shares.get(comm.strip(), 0.0) + float(pct.rstrip("%"))
+    except (OSError, AttributeError, IndexError, ValueError):
+        return None
+    if iops <= 0 or not shares:
+        return None
+    per_io = cpus * 1e6 / iops / 100.0
+    prof = {"iops": iops}
+    left = 100.0
+    for key, _, match in PROFILE_PARTS:
+        pct = sum(v for c, v in shares.items() if match(c))
+        prof[key] = pct * per_io
+        left -= pct
+    prof["rest"] = max(left, 0.0) * per_io
+    return prof
+
+
+def profile_lines(out, jobs, cpus):
+    """The --perf table, or [] when the run left no profile."""
+    rows = []
+    for job in jobs:
+        for who in WHO:
+            prof = load_profile(out, job, who, cpus)
+            if prof is not None:
+                rows.append((job, who, prof))
+    if not rows:
+        return []
+    jw = max([20] + [len(job) for job, _, _ in rows])
+    parts = PROFILE_PARTS + [("rest", "rest", None)]
+    hdr = f"{'job':<{jw}} {'initiator':<10} " + f"{'IOPS':>9} " + "".join(f"{h:>11}" for _, h, _ in parts)
+    lines = [
+        "",
+        "--perf: one more run of each job per initiator under perf record -a (not in the table above);",
+        f"µs of guest CPU time per I/O over its {cpus} vCPUs, by command: idle (no task ran), fio, LIO (iscsi_trx,",
+        "iscsi_ttx), initiator (ours: iscsi_rx/N, iscsi_tx/N, iscsi_eh/N; every kworker: our transmit work item,",
+        "open-iscsi's iscsi_q_N), rest; softirq work (TCP receive, a data_ready callback) counts in the thread it interrupted",
+        hdr, "-" * len(hdr),
+    ]
+    for job, who, prof in rows:
+        lines.append(f"{job:<{jw}} {who:<10} " + f"{prof['iops']:>9.0f} " +
+                     "".join(f"{prof[key]:>11.1f}" for key, _, _ in parts))
+    return lines
 
 
 def load_params(out):
@@ -255,6 +326,12 @@ def main():
             pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
         lines.append("1m-read-qd8 MiB/s in % of iperf3's: " + ", ".join(
             f"{who} " + ("n/a" if pct_iperf3[who] is None else f"{pct_iperf3[who]:.1f} %") for who in WHO))
+    try:
+        cpus = int(params.get("cpus", ""))
+    except ValueError:
+        cpus = None
+    if cpus:
+        lines += profile_lines(args.dir, jobs, cpus)
     sys.stdout.reconfigure(encoding="utf-8")
     print("\n".join(line.rstrip() for line in lines))
 
