@@ -17,8 +17,8 @@
 #   bench-table.txt, bench.json   scripts/bench/table.py's output
 #   perf-WHO-JOB.txt        with --perf: perf report of one more run of JOB
 #                           through WHO under a system-wide perf record (by
-#                           command, by module, by both, by symbol); not in
-#                           the table
+#                           command, by module, by both, by symbol; spin lock
+#                           waits by caller); not in the table
 # A fio run that fails is logged and leaves no fio JSON: the table counts
 # the runs it has and shows n/a where it has none.
 
@@ -191,38 +191,57 @@ done
 
 # --perf: where the guest's CPU time goes, per job and initiator. One more
 # run each, after the timed ones (perf's sampling costs CPU time of its own,
-# so these runs are not in the table): perf record -a samples every CPU
-# (cpu-clock, the software clock where TCG has no PMU) at 499 Hz, and the
-# report splits the samples by command (fio, LIO's threads, ours, idle), by
-# module (iscsi_init, iscsi_tcp/libiscsi, target_core_mod, [kernel.kallsyms])
-# and by symbol. Symbols come from /proc/kallsyms of this boot.
+# so these runs are not in the table): perf record -a -g samples every CPU
+# (cpu-clock, the software clock where TCG has no PMU) at 499 Hz with kernel
+# call chains, and the report splits the samples by command (fio, LIO's
+# threads, ours, idle), by module (iscsi_init, iscsi_tcp/libiscsi,
+# target_core_mod, [kernel.vmlinux]) and by symbol, then shows who waits on
+# spin locks (queued_spin_lock_slowpath by caller). Kernel symbols come from
+# /proc/kallsyms of this boot; a module's from its .ko, which perf looks for
+# under /lib/modules/KVER: our module is linked in there first.
+perf_modules() {
+  local dir=/tmp/perf-modules/$KVER
+  [ -e "$dir/extra/iscsi_init.ko" ] && return 0
+  # /lib/modules/KVER links to the build's module tree (read-only): a tree
+  # of links to it, plus our module, takes its place.
+  mkdir -p "$dir/extra"
+  cp -rs "$(readlink -f "/lib/modules/$KVER")/." "$dir/"
+  ln -sf "$(readlink -f "$ISCSI_INIT_KO")" "$dir/extra/iscsi_init.ko"
+  rm -f "/lib/modules/$KVER"
+  ln -s "$dir" "/lib/modules/$KVER"
+}
 perf_run() { # WHO NAME "FIO OPTIONS" DISK...
   local who=$1 name=$2 opts=$3; shift 3
   local args=() d data=/tmp/perf-$who-$name.data txt=/out/perf-$who-$name.txt
   for d in "$@"; do args+=(--name="$name-${d##*/}" --filename="$d"); done
   # shellcheck disable=SC2086  # opts is a list of fio options
-  if ! perf record -a -F 499 -N -q -o "$data" -- \
+  if ! perf record -a -g -F 499 -N -q -o "$data" -- \
     fio $opts "${common[@]}" --output=/tmp/perf-fio.json "${args[@]}" >/dev/null 2>/tmp/perf-err.txt; then
     log "$who $name: perf record failed; no profile"
     cat /tmp/perf-err.txt
     return 0
   fi
+  local flat=(perf report -i "$data" --stdio --no-children -g none)
   {
-    echo "# $name through $who: one run under perf record -a -F 499 (cpu-clock), not in the table"
+    echo "# $name through $who: one run under perf record -a -g -F 499 (cpu-clock), not in the table"
     echo "# fio: $(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"]; print(round(sum(s["iops"] for x in j for s in (x["read"], x["write"]))), "IOPS")' /tmp/perf-fio.json 2>/dev/null || echo n/a)"
     echo "## by command"
-    perf report -i "$data" --stdio --no-children --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    "${flat[@]}" --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
     echo "## by module"
-    perf report -i "$data" --stdio --no-children --sort dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    "${flat[@]}" --sort dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
     echo "## by command and module"
-    perf report -i "$data" --stdio --no-children --sort comm,dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    "${flat[@]}" --sort comm,dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
     echo "## by symbol (0.3 % and more)"
-    perf report -i "$data" --stdio --no-children --sort dso,sym --percent-limit 0.3 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    "${flat[@]}" --sort dso,sym --percent-limit 0.3 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    echo "## spin lock waits (queued_spin_lock_slowpath), by command and caller"
+    perf report -i "$data" --stdio --no-children --sort comm,sym -S queued_spin_lock_slowpath \
+      -G --percent-limit 0.1 2>/dev/null | grep -v '^#' | sed '/^$/d'
   } >"$txt"
   rm -f "$data"
   log "$who $name: profile in $(basename "$txt")"
 }
 if ((perf)); then
+  perf_modules
   for j in "${jobs[@]}"; do
     name=${j%% *} opts=${j#* }
     perf_run iscsi-init "$name" "$opts" "${ours[@]}"
