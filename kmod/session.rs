@@ -83,9 +83,6 @@ pub(crate) const MAX_OUTSTANDING_R2T: u16 = 16;
 pub(crate) const DEFAULT_QUEUE_DEPTH: u32 = 128;
 /// Largest queue depth (well below `kcore::itt::MAX_TAGS`).
 pub(crate) const MAX_QUEUE_DEPTH: u32 = 1024;
-/// Lowest can_queue derived from a small initial CmdSN window; commands beyond
-/// the window wait, they are not failed.
-const MIN_QUEUE_DEPTH: u32 = 32;
 /// Default seconds to wait for a Logout Response.
 const DEFAULT_LOGOUT_TIMEOUT: u32 = crate::kcore::session::LOGOUT_TIMEOUT_S;
 /// Largest command timeout accepted from the helper, in seconds.
@@ -432,7 +429,12 @@ impl Session {
             0 => DEFAULT_QUEUE_DEPTH,
             d => d,
         };
-        let can_queue = depth.min(window.size().max(MIN_QUEUE_DEPTH)).clamp(1, MAX_QUEUE_DEPTH);
+        // Not limited by the login's CmdSN window: LIO answers the login
+        // with a window of 1 and opens its default_cmdsn_depth (64) with the
+        // first response, so a limit taken there held every LIO session to
+        // 32 commands for all its LUNs. Commands beyond the window wait in
+        // the ring; they are not failed (as open-iscsi's cmds_max, 128).
+        let can_queue = depth.clamp(1, MAX_QUEUE_DEPTH);
         let n = can_queue as usize;
         let r2t = usize::from(bind.params.max_outstanding_r2t.clamp(1, MAX_OUTSTANDING_R2T));
         let (sn, limits) = login_of(bind, window);

@@ -91,7 +91,7 @@ log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
 for iqn in "${iqns[@]}"; do
   f=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_tx_inline
   [ "$(cat "$f")" = "$( [ "$tx" = inline ] && echo 1 || echo 0)" ] || die "iscsi_tx_inline is $(cat "$f") with --tx $tx"
-  log "iscsi-init: iscsi_tx_inline $(cat "$f"), tx_work $(cat /sys/module/iscsi_init/parameters/tx_work), rx_thread_depth $(cat /sys/module/iscsi_init/parameters/rx_thread_depth) on the session to $iqn"
+  log "iscsi-init: iscsi_tx_inline $(cat "$f"), tx_work $(cat /sys/module/iscsi_init/parameters/tx_work), rx_thread_depth $(cat /sys/module/iscsi_init/parameters/rx_thread_depth), can_queue $(cat "${f%/*}/can_queue"), cmd_per_lun $(cat "${f%/*}/cmd_per_lun") on the session to $iqn"
 done
 
 # With --digests, both must really run with CRC32C both ways.
