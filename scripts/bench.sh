@@ -6,9 +6,9 @@
 # ours then theirs, rep 2 theirs then ours, ...); then iperf3 over guest
 # loopback. Prints one table: per job and initiator the median over the reps
 # of IOPS, MiB/s, p50/p99/p99.9 total latency (µs), mean submission latency
-# and guest CPU µs per
-# I/O, the IOPS spread, and the ratios ours/open-iscsi (a "~" marks a ratio
-# whose two min..max ranges overlap: within noise). Measured, not pass/fail.
+# and guest CPU µs per I/O, the IOPS spread, and the ratios ours/open-iscsi
+# (a "~" marks a ratio whose two min..max ranges overlap: within noise); with
+# --perf, where the guest's time went per I/O. Measured, not pass/fail.
 # The table lands in out/bench/bench-table.txt, the medians and ratios in
 # out/bench/bench.json. Documentation/performance.rst explains the columns.
 #
@@ -58,7 +58,8 @@ usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
   --perf             after the timed reps, one more run of each job per initiator
                      under a system-wide perf record (not in the table); the
                      profiles land in out/bench/perf-WHO-JOB.txt (by command,
-                     by module, by both, by symbol)
+                     by module, by both, by symbol; spin lock waits by caller)
+                     and the table ends with the time per I/O by command
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j

@@ -222,26 +222,29 @@ perf_run() { # WHO NAME "FIO OPTIONS" DISK...
     return 0
   fi
   local flat=(perf report -i "$data" --stdio --no-children -g none)
+  # perf report's lines without its comments and blank lines; an empty
+  # report (no sample of a spin lock, say) is not an error.
+  report() { "$@" 2>/dev/null | grep -v '^#' | sed '/^$/d' || true; }
   {
     echo "# $name through $who: one run under perf record -a -g -F 499 (cpu-clock), not in the table"
     echo "# fio: $(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"]; print(round(sum(s["iops"] for x in j for s in (x["read"], x["write"]))), "IOPS")' /tmp/perf-fio.json 2>/dev/null || echo n/a)"
     echo "## by command"
-    "${flat[@]}" --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    report "${flat[@]}" --sort comm --percent-limit 1
     echo "## by module"
-    "${flat[@]}" --sort dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    report "${flat[@]}" --sort dso --percent-limit 0.5
     echo "## by command and module"
-    "${flat[@]}" --sort comm,dso --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    report "${flat[@]}" --sort comm,dso --percent-limit 0.5
     echo "## by symbol (0.3 % and more)"
-    "${flat[@]}" --sort dso,sym --percent-limit 0.3 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    report "${flat[@]}" --sort dso,sym --percent-limit 0.3
     echo "## spin lock waits (queued_spin_lock_slowpath), by command and caller"
-    perf report -i "$data" --stdio --no-children --sort comm,sym -S queued_spin_lock_slowpath \
-      -G --percent-limit 0.1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+    report perf report -i "$data" --stdio --no-children --sort comm,sym -S queued_spin_lock_slowpath \
+      -G --percent-limit 0.1
   } >"$txt"
   rm -f "$data"
   log "$who $name: profile in $(basename "$txt")"
 }
 if ((perf)); then
-  perf_modules
+  perf_modules || log "our module's symbols will show as addresses: could not link it into /lib/modules/$KVER"
   for j in "${jobs[@]}"; do
     name=${j%% *} opts=${j#* }
     perf_run iscsi-init "$name" "$opts" "${ours[@]}"
