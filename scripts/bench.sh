@@ -121,7 +121,7 @@ mkdir -p "$out"
 # Results of an earlier run must not be counted as this run's (table.py
 # reads every fio-*.json and cpu-*.txt there).
 rm -f "$out"/fio-*.json "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt \
-  "$out"/bench-table.txt "$out"/bench.json "$out"/perf-*.txt
+  "$out"/bench-table.txt "$out"/bench.json "$out"/perf-*.txt "$out"/perf-fio-*.json
 printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_PERF=%q\nISCSI_INIT_BIN=%q\n' \
   "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$perf" "$PWD/target/release/iscsi-init" \
   >"$out/bench.env"

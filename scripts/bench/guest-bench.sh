@@ -19,6 +19,7 @@
 #                           through WHO under a system-wide perf record (by
 #                           command, by module, by both, by symbol; spin lock
 #                           waits by caller); not in the table
+#   perf-fio-WHO-JOB.json   with --perf: fio's JSON of that run
 # A fio run that fails is logged and leaves no fio JSON: the table counts
 # the runs it has and shows n/a where it has none.
 
@@ -216,7 +217,7 @@ perf_run() { # WHO NAME "FIO OPTIONS" DISK...
   for d in "$@"; do args+=(--name="$name-${d##*/}" --filename="$d"); done
   # shellcheck disable=SC2086  # opts is a list of fio options
   if ! perf record -a -g -F 499 -N -q -o "$data" -- \
-    fio $opts "${common[@]}" --output=/tmp/perf-fio.json "${args[@]}" >/dev/null 2>/tmp/perf-err.txt; then
+    fio $opts "${common[@]}" --output="/out/perf-fio-$who-$name.json" "${args[@]}" >/dev/null 2>/tmp/perf-err.txt; then
     log "$who $name: perf record failed; no profile"
     cat /tmp/perf-err.txt
     return 0
@@ -227,7 +228,7 @@ perf_run() { # WHO NAME "FIO OPTIONS" DISK...
   report() { "$@" 2>/dev/null | grep -v '^#' | sed '/^$/d' || true; }
   {
     echo "# $name through $who: one run under perf record -a -g -F 499 (cpu-clock), not in the table"
-    echo "# fio: $(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))["jobs"]; print(round(sum(s["iops"] for x in j for s in (x["read"], x["write"]))), "IOPS")' /tmp/perf-fio.json 2>/dev/null || echo n/a)"
+    echo "# fio's figures of this run: perf-fio-$who-$name.json"
     echo "## by command"
     report "${flat[@]}" --sort comm --percent-limit 1
     echo "## by module"

@@ -12,6 +12,7 @@ Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
   iperf3.json            iperf3 -J over loopback
   bench-run.txt          the run's settings, key=value (jobs, reps, cpus, ...)
   perf-WHO-JOB.txt       with --perf: the profile of one more run (optional)
+  perf-fio-WHO-JOB.json  with --perf: fio --output-format=json of that run
 
 and prints the table on stdout; with --json, writes the medians, spreads
 and ratios to FILE. Each figure of a job and initiator is the median over
@@ -120,25 +121,27 @@ PROFILE_PARTS = [
 
 def load_profile(out, job, who, cpus):
     """Where the guest's time went in the --perf run of JOB through WHO
-    (perf-WHO-JOB.txt): IOPS of that run and, per part of PROFILE_PARTS
+    (perf-WHO-JOB.txt, with fio's perf-fio-WHO-JOB.json): IOPS of that run
+    (as load_fio reads them) and, per part of PROFILE_PARTS
     plus "rest" (every other command, those under perf report's 1 % limit
     included), µs of CPU time per I/O over all CPUS CPUs (idle too). None
     without a usable profile."""
+    run = load_fio(os.path.join(out, f"perf-fio-{who}-{job}.json"))
     try:
         with open(os.path.join(out, f"perf-{who}-{job}.txt"), encoding="utf-8") as f:
             text = f.read()
-        iops = float(re.search(r"^# fio: ([0-9.]+) IOPS$", text, re.M).group(1))
         section = text.split("## by command\n", 1)[1].split("\n##", 1)[0]
         shares = {}
         for line in section.strip().splitlines():
             pct, comm = line.split(None, 1)
-            shares[comm.strip()] = shares.get(comm.strip(), 0.0) + float(pct.rstrip("%"))
-    except (OSError, AttributeError, IndexError, ValueError):
+            comm = comm.strip()
+            shares[comm] = shares.get(comm, 0.0) + float(pct.rstrip("%"))
+    except (OSError, IndexError, ValueError):
         return None
-    if iops <= 0 or not shares:
+    if run is None or run["iops"] <= 0 or not shares:
         return None
-    per_io = cpus * 1e6 / iops / 100.0
-    prof = {"iops": iops}
+    per_io = cpus * 1e6 / run["iops"] / 100.0
+    prof = {"iops": run["iops"]}
     left = 100.0
     for key, _, match in PROFILE_PARTS:
         pct = sum(v for c, v in shares.items() if match(c))
