@@ -82,7 +82,9 @@ pub struct DaemonArgs {
     /// First log in every target record with startup = "automatic".
     #[arg(long)]
     pub login_all: bool,
-    /// Longest wait between two reconnect attempts, seconds (default 2).
+    /// Longest wait between two reconnect attempts once a session's I/O
+    /// fails fast, seconds (default 2); a session holding I/O is retried
+    /// every 0.25 s.
     #[arg(long, value_name = "SECONDS", default_value_t = 2)]
     pub max_backoff: u64,
     /// Keep every capability (for debugging; by default the daemon drops
