@@ -84,7 +84,7 @@ pub struct DaemonArgs {
     pub login_all: bool,
     /// Longest wait between two reconnect attempts once a session's I/O
     /// fails fast, seconds (default 2); a session holding I/O is retried
-    /// every 0.25 s.
+    /// every 0.25 s after a network error or a target error (Status-Class 3).
     #[arg(long, value_name = "SECONDS", default_value_t = 2)]
     pub max_backoff: u64,
     /// Keep every capability (for debugging; by default the daemon drops

@@ -11,11 +11,13 @@
 //! config file's target record), and binds the new connection to the same
 //! session: its SCSI host and /dev/sdX stay. The first attempt waits
 //! DefaultTime2Wait (or what the target asked for). While the session
-//! holds I/O (applications wait on its disk), a failed attempt is retried
-//! every 0.25 s; once `replacement_timeout` has failed the I/O (or with
-//! `replacement_timeout` 0, for dm-multipath), attempts back off from 0.5 s,
-//! doubling up to `--max-backoff`. Each wait is counted from the end of the
-//! attempt that failed. Each recovery is one log
+//! holds I/O (applications wait on its disk), an attempt that failed in a
+//! way that may pass (network, or a target error such as "service
+//! unavailable") is retried every 0.25 s; other failures, and all once
+//! `replacement_timeout` has failed the I/O (or with `replacement_timeout`
+//! 0, for dm-multipath), back off from 0.5 s, doubling up to
+//! `--max-backoff`. Each wait is counted from the end of the attempt that
+//! failed. Each recovery is one log
 //! line on stderr: session, cause, downtime.
 
 use std::collections::BTreeMap;
@@ -225,7 +227,7 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
             };
             p.busy = false;
             if let Err(e) = r {
-                let wait = retry_wait(p.backoff, holding(&dev, id));
+                let wait = retry_wait(p.backoff, transient(&e) && holding(&dev, id));
                 log(&format!(
                     "session {id}: reconnect attempt {} failed: {e}; next in {:.2} s",
                     p.attempts,
@@ -251,11 +253,24 @@ pub fn run(cli: &Cli, mut config: Config, a: &DaemonArgs) -> Result<Output> {
     }
 }
 
+/// Whether a failed attempt may succeed soon by itself: the target could
+/// not be reached or dropped the connection (a network error), or it
+/// answered with a target error (Status-Class 3: service unavailable, out of
+/// resources; RFC 7143 §11.13.5). An initiator error (Status-Class 2:
+/// authentication, target not found or removed), a configuration or a
+/// kernel error does not go away in a quarter of a second.
+fn transient(e: &Error) -> bool {
+    match e.login_status {
+        Some(status) => status >> 8 == 3,
+        None => e.kind == crate::error::Kind::Network || e.closed_by_target,
+    }
+}
+
 /// The wait before the next attempt, after one failed with `backoff` as the
-/// session's current backoff (seconds as a `Duration`): at most
-/// [`HELD_RETRY`] while the session holds I/O, else `backoff`.
-fn retry_wait(backoff: Duration, holding: bool) -> Duration {
-    if holding {
+/// session's current backoff: at most [`HELD_RETRY`] when `fast` (the
+/// session holds I/O and the failure was [`transient`]), else `backoff`.
+fn retry_wait(backoff: Duration, fast: bool) -> Duration {
+    if fast {
         backoff.min(HELD_RETRY)
     } else {
         backoff
@@ -353,6 +368,25 @@ fn handle(ev: &abi::EventWait, pending: &mut BTreeMap<u32, Pending>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transient_failures() {
+        let status = |s: u16| {
+            let mut e = Error::new(crate::error::Kind::Target, "x");
+            e.login_status = Some(s);
+            e
+        };
+        assert!(transient(&status(0x0301)));
+        assert!(transient(&status(0x0302)));
+        assert!(!transient(&status(0x0201)));
+        assert!(!transient(&status(0x0203)));
+        assert!(transient(&Error::new(
+            crate::error::Kind::Network,
+            "refused"
+        )));
+        assert!(!transient(&Error::new(crate::error::Kind::Auth, "chap")));
+        assert!(!transient(&Error::new(crate::error::Kind::Kernel, "ioctl")));
+    }
 
     #[test]
     fn held_io_retries_fast_failfast_backs_off() {
