@@ -1318,6 +1318,14 @@ impl HostOps for SessionHost {
     fn cmd_timeout(s: HostData<'_, Self>) -> u32 {
         s.cmd_timeout
     }
+
+    /// DataDigest's CRC32C is computed over a write's pages apart from
+    /// their send (`Conn::send_segment`): with it negotiated, the pages
+    /// must not change under writeback. Decided per device at its scan,
+    /// from the connection bound then, as iscsi_tcp does.
+    fn stable_writes(s: HostData<'_, Self>) -> bool {
+        s.inner.lock().params.data_digest != 0
+    }
 }
 
 fn yes_no(v: u8) -> &'static str {

@@ -417,6 +417,11 @@ pub(crate) trait HostOps: 'static {
     /// Seconds a command of a new device may take before it times out (the
     /// request queue's `rq_timeout`); 0 keeps the midlayer's default.
     fn cmd_timeout(data: HostData<'_, Self>) -> u32;
+
+    /// Whether a new device's pages must stay unchanged while they are
+    /// written (`BLK_FEAT_STABLE_WRITES`): true when a digest is computed
+    /// over written data apart from its send.
+    fn stable_writes(data: HostData<'_, Self>) -> bool;
 }
 
 /// What hostdata holds: the callbacks of `T` and its private data.
@@ -432,6 +437,7 @@ struct HostVTable {
     show: unsafe fn(*const c_void, HostAttr, &mut SysfsBuf<'_>),
     store: unsafe fn(*const c_void, HostAttr, &str) -> Result,
     cmd_timeout: unsafe fn(*const c_void) -> u32,
+    stable_writes: unsafe fn(*const c_void) -> bool,
 }
 
 #[derive(Clone, Copy)]
@@ -489,6 +495,14 @@ unsafe fn vt_cmd_timeout<T: HostOps>(data: *const c_void) -> u32 {
     T::cmd_timeout(unsafe { <T::Data as ForeignOwnable>::borrow(data) })
 }
 
+/// # Safety
+///
+/// As for [`vt_queuecommand`].
+unsafe fn vt_stable_writes<T: HostOps>(data: *const c_void) -> bool {
+    // SAFETY: by the function's contract.
+    T::stable_writes(unsafe { <T::Data as ForeignOwnable>::borrow(data) })
+}
+
 struct VTableOf<T>(PhantomData<T>);
 
 impl<T: HostOps> VTableOf<T> {
@@ -498,6 +512,7 @@ impl<T: HostOps> VTableOf<T> {
         show: vt_show::<T>,
         store: vt_store::<T>,
         cmd_timeout: vt_cmd_timeout::<T>,
+        stable_writes: vt_stable_writes::<T>,
     };
 }
 
@@ -736,6 +751,20 @@ unsafe extern "C" fn iscsi_init_rust_cmd_timeout(shost: *mut bindings::Scsi_Host
     let p = unsafe { host_priv(shost) };
     // SAFETY: `p.data` is the host's live private data.
     unsafe { (p.vtable.cmd_timeout)(p.data) }
+}
+
+/// `device_configure` of the host template: whether a new device's request
+/// queue gets `BLK_FEAT_STABLE_WRITES`.
+///
+/// # Safety
+///
+/// Called by the midlayer only, for a device of one of our live hosts.
+#[no_mangle]
+unsafe extern "C" fn iscsi_init_rust_stable_writes(shost: *mut bindings::Scsi_Host) -> bool {
+    // SAFETY: a live host of ours (contract).
+    let p = unsafe { host_priv(shost) };
+    // SAFETY: `p.data` is the host's live private data.
+    unsafe { (p.vtable.stable_writes)(p.data) }
 }
 
 /// The `show` of the host's sysfs attributes (shim.c).

@@ -111,6 +111,16 @@ static int iscsi_init_device_configure(struct scsi_device *sdev, struct queue_li
 	if (secs)
 		blk_queue_rq_timeout(sdev->request_queue, secs * HZ);
 	/*
+	 * With DataDigest the CRC32C is computed over the pages apart from the
+	 * send: a page changed in between (rewritten while under writeback)
+	 * would go out with a wrong digest, which the target answers by
+	 * dropping the connection. Stable pages keep writeback pages unchanged
+	 * until the write completes, as iscsi_tcp and nvme-tcp ask with their
+	 * data digests.
+	 */
+	if (iscsi_init_rust_stable_writes(sdev->host))
+		lim->features |= BLK_FEAT_STABLE_WRITES;
+	/*
 	 * No WRITE SAME for a device older than SPC-3. The midlayer does not
 	 * ask such a device which commands it supports (scsi_report_opcode()),
 	 * and sd then guesses that WRITE SAME(10) works (sd_config_write_same,

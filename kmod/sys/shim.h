@@ -31,6 +31,8 @@ int iscsi_init_rust_eh_target_reset(struct scsi_cmnd *cmd);
 int iscsi_init_rust_eh_host_reset(struct scsi_cmnd *cmd);
 /* Seconds a command of the host's new devices may take (0: midlayer default). */
 unsigned int iscsi_init_rust_cmd_timeout(struct Scsi_Host *shost);
+/* Whether the host's new devices need stable pages during writeback (a DataDigest is computed over them). */
+bool iscsi_init_rust_stable_writes(struct Scsi_Host *shost);
 /* Writes sysfs attribute `which` (ISCSI_INIT_ATTR_*) of the host into buf (PAGE_SIZE). */
 long iscsi_init_rust_shost_show(struct Scsi_Host *shost, unsigned int which, char *buf);
 /* Stores `len` bytes of `buf` into writable attribute `which`: len or -errno. */

@@ -3,7 +3,9 @@
 #  b. InitialR2T=Yes and ImmediateData=No (every write byte solicited by R2T);
 #  c. MaxBurstLength 8 KiB, FirstBurstLength 4 KiB, MaxRecvDataSegmentLength
 #     4 KiB both ways, MaxOutstandingR2T 4: many R2Ts and PDUs per command.
-# Each variant checks in sysfs that the parameters were really negotiated.
+# Each variant checks in sysfs that the parameters were really negotiated,
+# and that the disk has stable pages (queue/stable_writes) exactly when
+# DataDigest is on.
 # 8 MiB per job and variant by default (E2E_PARAMS_MIB): three variants at
 # 256 MiB take about 25 minutes on the debug kernel under TCG, beyond the
 # per-scenario limit.
@@ -25,6 +27,12 @@ variant() { # name, expected sysfs lines..., -- login args...
   disk=$(ii_login "$iqn" 127.0.0.1:3260 --initiator-name "$init" "$@")
   local p=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_params w
   for w in "${want[@]}"; do grep -qx "$w" "$p" || { cat "$p"; die "variant $name: $w not negotiated"; }; done
+  # Stable pages under writeback exactly when a DataDigest is computed over
+  # them (BLK_FEAT_STABLE_WRITES, as iscsi_tcp sets it).
+  local sw=0
+  grep -qx DataDigest=CRC32C "$p" && sw=1
+  [ "$(cat "/sys/block/${disk#/dev/}/queue/stable_writes")" = "$sw" ] \
+    || die "variant $name: ${disk#/dev/} stable_writes is $(cat "/sys/block/${disk#/dev/}/queue/stable_writes"), want $sw"
   fio_verify "$disk" "$mib"
   ii list --stats | sed 's/^/    /'
   ii logout -T "$iqn"
