@@ -739,8 +739,10 @@ impl Conn {
         let pad = digest::pad_len(len as usize);
         let padding = ZERO_PAD.get(..pad).unwrap_or(&[]);
         let trailer = pad > 0 || self.dd;
-        // Pages may only be spliced when no digest is computed over them.
-        self.sock.send_data(cmd, offset, len, trailer || more, !self.dd).map_err(io)?;
+        // Spliced also with DataDigest: the pages are stable under
+        // writeback on such a session's disks (`SessionHost::stable_writes`),
+        // so the CRC32C below covers what was sent, as in nvme-tcp.
+        self.sock.send_data(cmd, offset, len, trailer || more).map_err(io)?;
         let mut tail = [0u8; 8];
         tail.get_mut(..pad).ok_or(Failure::Encode)?.copy_from_slice(padding);
         let mut n = pad;

@@ -448,7 +448,7 @@ static int iscsi_init_sg_walk(struct scsi_cmnd *cmd, u32 offset, u32 len,
 
 struct iscsi_init_sg_io {
 	struct socket *sock;
-	/* send: MSG_NOSIGNAL, and MSG_SPLICE_PAGES when no digest is computed */
+	/* send: MSG_NOSIGNAL | MSG_SPLICE_PAGES */
 	int flags;
 	/* send: more of the PDU follows the range (MSG_MORE on its last call) */
 	bool more;
@@ -502,12 +502,17 @@ static int iscsi_init_send_page(void *ctx, struct page *page, u32 off, u32 n, bo
 	return 0;
 }
 
+/*
+ * The pages are spliced with or without a DataDigest, as nvme-tcp does: the
+ * digest's disks have stable pages (iscsi_init_device_configure), so a page
+ * under writeback does not change between its CRC32C and its send.
+ */
 int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
-			    bool more, bool splice)
+			    bool more)
 {
 	struct iscsi_init_sg_io io = {
 		.sock = sock,
-		.flags = MSG_NOSIGNAL | (splice ? MSG_SPLICE_PAGES : 0),
+		.flags = MSG_NOSIGNAL | MSG_SPLICE_PAGES,
 		.more = more,
 		.splice = true,
 	};

@@ -122,9 +122,9 @@ void iscsi_init_sock_shutdown(struct socket *sock);
 int iscsi_init_sock_peer(struct socket *sock, char *buf, unsigned int len);
 /* Sends len bytes from buf: all of it, or an error. */
 int iscsi_init_sock_send_buf(struct socket *sock, const void *buf, unsigned int len, bool more);
-/* Sends bytes [offset, offset+len) of a command's data buffer from its pages. */
+/* Sends bytes [offset, offset+len) of a command's data buffer from its pages (spliced, no copy). */
 int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offset, u32 len,
-			    bool more, bool splice);
+			    bool more);
 /*
  * Receiving in the socket's callbacks, as iscsi_tcp does: from
  * iscsi_init_sock_hook() on, the socket's sk_data_ready hands what arrives to

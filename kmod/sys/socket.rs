@@ -268,16 +268,17 @@ impl Socket {
     }
 
     /// Sends `len` bytes of `cmd`'s data buffer from byte `offset`, straight
-    /// from its pages (MSG_SPLICE_PAGES when `splice`: no copy).
+    /// from its pages (MSG_SPLICE_PAGES: no copy, but for pages that fail
+    /// `sendpage_ok()`).
     ///
     /// # Errors
     ///
     /// EINVAL if the range is outside the buffer; socket errors.
-    pub(crate) fn send_data(&self, cmd: &CmdRef, offset: u32, len: u32, more: bool, splice: bool) -> Result {
+    pub(crate) fn send_data(&self, cmd: &CmdRef, offset: u32, len: u32, more: bool) -> Result {
         // SAFETY: `self.ptr` is valid (invariant); `cmd` is outstanding (its
         // invariant), so its scatterlist is valid; the shim checks the range.
         to_result(unsafe {
-            bindings::iscsi_init_sock_send_sg(self.ptr.as_ptr(), cmd.as_ptr(), offset, len, more, splice)
+            bindings::iscsi_init_sock_send_sg(self.ptr.as_ptr(), cmd.as_ptr(), offset, len, more)
         })
     }
 
