@@ -277,27 +277,28 @@ fn retry_wait(backoff: Duration, fast: bool) -> Duration {
     }
 }
 
-/// Whether session `id` holds its I/O (`IO_HOLDING`: no connection, within
-/// `replacement_timeout`). An error listing the sessions counts as not
-/// holding (the slower backoff).
-fn holding(dev: &Device, id: u32) -> bool {
+/// Session `id` as the module lists it; None if it is gone or the list
+/// failed.
+fn session_info(dev: &Device, id: u32) -> Option<abi::SessionInfo> {
     dev.session_list()
-        .map(|l| {
-            l.iter()
-                .any(|s| s.session_id == id && s.io == abi::IO_HOLDING)
-        })
-        .unwrap_or(false)
+        .ok()?
+        .into_iter()
+        .find(|s| s.session_id == id)
+}
+
+/// Whether session `id` holds its I/O (`IO_HOLDING`: no connection, within
+/// `replacement_timeout`). A session not listed counts as not holding (the
+/// slower backoff).
+fn holding(dev: &Device, id: u32) -> bool {
+    session_info(dev, id).is_some_and(|s| s.io == abi::IO_HOLDING)
 }
 
 /// The target of session `id` reported changed LUNs: the module scanned
 /// for new ones; `rescan` also drops the removed ones.
 fn rescan(dev: &Device, id: u32) {
-    let host = dev
-        .session_list()
-        .ok()
-        .and_then(|l| l.into_iter().find(|s| s.session_id == id))
-        .map(|s| s.host_no);
-    let Some(host) = host else { return };
+    let Some(host) = session_info(dev, id).map(|s| s.host_no) else {
+        return;
+    };
     match crate::rescan::rescan_host(host, Duration::from_secs(15)) {
         Ok(r) => log(&format!(
             "LUNs changed: {}",
