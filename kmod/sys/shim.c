@@ -448,8 +448,6 @@ static int iscsi_init_sg_walk(struct scsi_cmnd *cmd, u32 offset, u32 len,
 
 struct iscsi_init_sg_io {
 	struct socket *sock;
-	/* send: MSG_NOSIGNAL | MSG_SPLICE_PAGES */
-	int flags;
 	/* send: more of the PDU follows the range (MSG_MORE on its last call) */
 	bool more;
 	/* send: the gathered fragments may be spliced (every page sendpage_ok()) */
@@ -462,15 +460,15 @@ struct iscsi_init_sg_io {
 /* Sends the gathered fragments; `last`: they end the range. */
 static int iscsi_init_send_flush(struct iscsi_init_sg_io *io, bool last)
 {
-	struct msghdr msg = { .msg_flags = io->flags };
+	struct msghdr msg = {
+		.msg_flags = MSG_NOSIGNAL | (io->splice ? MSG_SPLICE_PAGES : 0),
+	};
 	int ret;
 
 	if (!io->nr)
 		return 0;
 	if (!last || io->more)
 		msg.msg_flags |= MSG_MORE;
-	if (!io->splice)
-		msg.msg_flags &= ~MSG_SPLICE_PAGES;
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, io->bv, io->nr, io->bytes);
 	ret = iscsi_init_sendmsg(io->sock, &msg);
 	io->nr = 0;
@@ -512,7 +510,6 @@ int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offs
 {
 	struct iscsi_init_sg_io io = {
 		.sock = sock,
-		.flags = MSG_NOSIGNAL | MSG_SPLICE_PAGES,
 		.more = more,
 		.splice = true,
 	};
