@@ -50,12 +50,14 @@ use crate::sys::thread;
 use crate::sys::time::now_ms;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
-use kernel::sync::{Arc, CondVar};
+use kernel::sync::{Arc, CondVar, Mutex};
 
 /// Bytes of non-Data-In data segment kept by the receiver (sense data,
 /// Reject headers, async events); longer segments are received and dropped.
 const RX_BUF_LEN: usize = 4096;
 const ZERO_PAD: [u8; 4] = [0; 4];
+/// Bytes of [`Conn`]'s bounce buffer: one page.
+const BOUNCE_LEN: usize = 4096;
 
 type Res<T = ()> = core::result::Result<T, Failure>;
 
@@ -69,6 +71,8 @@ fn io(_e: Error) -> Failure {
 ///
 /// `sock` is the connection handed over for `session`'s current login; the
 /// negotiated values below are that login's, fixed for the connection.
+/// `bounce` holds [`BOUNCE_LEN`] bytes if `dd`, none otherwise.
+#[pin_data]
 pub(crate) struct Conn {
     pub(crate) session: Arc<Session>,
     sock: Socket,
@@ -82,6 +86,13 @@ pub(crate) struct Conn {
     cid: u16,
     /// The receive side, hooked to `sock` while the receive thread runs.
     rx: Arc<RxSide>,
+    /// With DataDigest, a page ([`BOUNCE_LEN`] bytes; empty without it) for
+    /// the write data of a disk whose pages are not stable: the data is
+    /// copied here, and its CRC32C computed over and sent from the copy
+    /// (`send_segment`). Lock order: a leaf, taken only by the sender that
+    /// holds the transmitter, with no other lock held.
+    #[pin]
+    bounce: Mutex<KVec<u8>>,
 }
 
 impl Conn {
@@ -90,19 +101,31 @@ impl Conn {
     /// # Errors
     ///
     /// ENOMEM.
-    pub(crate) fn new(session: Arc<Session>, sock: Socket, p: &crate::abi::NegotiatedParams, cid: u16) -> Result<Self> {
-        Ok(Self {
-            rx: RxSide::new(session.clone(), p)?,
+    pub(crate) fn new(
+        session: Arc<Session>,
+        sock: Socket,
+        p: &crate::abi::NegotiatedParams,
+        cid: u16,
+    ) -> Result<impl PinInit<Self, Error> + use<>> {
+        let dd = p.data_digest != 0;
+        let bounce = if dd { KVec::from_elem(0u8, BOUNCE_LEN, GFP_KERNEL)? } else { KVec::new() };
+        let rx = RxSide::new(session.clone(), p)?;
+        let (hd, max_xmit_dsl, first_burst) =
+            (p.header_digest != 0, p.max_xmit_data_segment_length, p.first_burst_length);
+        let (initial_r2t, immediate_data) = (p.initial_r2t != 0, p.immediate_data != 0);
+        Ok(try_pin_init!(Self {
+            rx,
             session,
             sock,
-            hd: p.header_digest != 0,
-            dd: p.data_digest != 0,
-            max_xmit_dsl: p.max_xmit_data_segment_length,
-            first_burst: p.first_burst_length,
-            initial_r2t: p.initial_r2t != 0,
-            immediate_data: p.immediate_data != 0,
+            hd,
+            dd,
+            max_xmit_dsl,
+            first_burst,
+            initial_r2t,
+            immediate_data,
             cid,
-        })
+            bounce <- kernel::new_mutex!(bounce, "iscsi_init::Conn::bounce"),
+        }? Error))
     }
 
     /// The peer's address, for log lines.
@@ -739,15 +762,20 @@ impl Conn {
         let pad = digest::pad_len(len as usize);
         let padding = ZERO_PAD.get(..pad).unwrap_or(&[]);
         let trailer = pad > 0 || self.dd;
-        // Spliced also with DataDigest: the pages are stable under
-        // writeback on such a session's disks (`SessionHost::stable_writes`),
-        // so the CRC32C below covers what was sent, as in nvme-tcp.
-        self.sock.send_data(cmd, offset, len, trailer || more).map_err(io)?;
+        let crc = if self.dd && !cmd.stable_pages() {
+            Some(self.send_copied(cmd, offset, len, trailer || more)?)
+        } else {
+            // Spliced also with DataDigest: the pages are stable under
+            // writeback on such a session's disks (`SessionHost::stable_writes`),
+            // so the CRC32C below covers what was sent, as in nvme-tcp.
+            self.sock.send_data(cmd, offset, len, trailer || more).map_err(io)?;
+            self.dd.then(|| cmd.crc32c(0, offset, len))
+        };
         let mut tail = [0u8; 8];
         tail.get_mut(..pad).ok_or(Failure::Encode)?.copy_from_slice(padding);
         let mut n = pad;
-        if self.dd {
-            let crc = KernelCrc32c.append(cmd.crc32c(0, offset, len), padding);
+        if let Some(crc) = crc {
+            let crc = KernelCrc32c.append(crc, padding);
             tail.get_mut(n..n + DIGEST_LEN).ok_or(Failure::Encode)?.copy_from_slice(&crc.to_le_bytes());
             n += DIGEST_LEN;
         }
@@ -756,6 +784,33 @@ impl Conn {
         }
         Stats::add(&self.session.stats.write_bytes, u64::from(len));
         Ok(())
+    }
+
+    /// Sends `len` bytes of `cmd`'s buffer at `offset` a page at a time
+    /// from a copy in `bounce`, and returns the CRC32C of what was sent.
+    /// For a DataDigest over pages that may change while they are sent:
+    /// those of a disk without stable pages (`queue/stable_writes` 0,
+    /// cleared by root, or a disk scanned before a recovery's login
+    /// negotiated DataDigest). Computed over the pages apart from their
+    /// send, the digest of a page rewritten in between would not match the
+    /// data, and the target would drop the connection (RFC 7143 §7.8).
+    fn send_copied(&self, cmd: &CmdRef, offset: u32, len: u32, more: bool) -> Res<u32> {
+        let mut bounce = self.bounce.lock();
+        if bounce.is_empty() {
+            // Allocated with DataDigest only, the one case that calls this.
+            return Err(Failure::Encode);
+        }
+        let (mut crc, mut done) = (0u32, 0u32);
+        while done < len {
+            let n = (len - done).min(bounce.len() as u32);
+            let buf = bounce.get_mut(..n as usize).ok_or(Failure::Encode)?;
+            cmd.copy_out(offset + done, buf).map_err(io)?;
+            crc = KernelCrc32c.append(crc, buf);
+            done += n;
+            self.sock.send(buf, more || done < len).map_err(io)?;
+        }
+        Stats::add(&self.session.stats.copied_bytes, u64::from(len));
+        Ok(crc)
     }
 
     fn tx_command(&self, itt: Itt, cmd: &CmdRef, info: &CmdInfo, cmd_sn: Sn, exp_stat_sn: Sn, more: bool) -> Res {

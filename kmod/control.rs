@@ -419,7 +419,7 @@ impl Control {
 
 /// Starts the receive and transmit threads of a new connection.
 fn start_conn(s: &Arc<Session>, sock: Socket, b: &abi::ConnBind) -> Result<ConnThreads> {
-    let conn = Arc::new(Conn::new(s.clone(), sock, &b.params, b.cid)?, GFP_KERNEL)?;
+    let conn = Arc::pin_init(Conn::new(s.clone(), sock, &b.params, b.cid)?, GFP_KERNEL)?;
     {
         let mut g = s.inner.lock();
         g.set_running(true, true);

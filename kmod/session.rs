@@ -232,6 +232,10 @@ pub(crate) struct Stats {
     /// it (sysfs `iscsi_rx_thread_reads`; module parameter
     /// `rx_thread_depth`).
     pub(crate) rx_thread_reads: AtomicU64,
+    /// Bytes of write data sent from a copy, because the disk's pages were
+    /// not stable under a DataDigest (sysfs `iscsi_tx_copied_bytes`;
+    /// `Conn::send_segment`).
+    pub(crate) copied_bytes: AtomicU64,
     digest_errors: AtomicU64,
     protocol_errors: AtomicU64,
     transport_errors: AtomicU64,
@@ -1229,6 +1233,7 @@ impl Session {
             HostAttr::TxInlineSends => writeln!(out, "{}", self.stats.inline_sends.load(Ordering::Relaxed)),
             HostAttr::TxWorkSends => writeln!(out, "{}", self.stats.work_sends.load(Ordering::Relaxed)),
             HostAttr::RxThreadReads => writeln!(out, "{}", self.stats.rx_thread_reads.load(Ordering::Relaxed)),
+            HostAttr::TxCopiedBytes => writeln!(out, "{}", self.stats.copied_bytes.load(Ordering::Relaxed)),
         };
     }
 

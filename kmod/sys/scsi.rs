@@ -256,6 +256,27 @@ impl CmdRef {
         unsafe { bindings::iscsi_init_crc32c_sg(crc, self.as_ptr(), offset, len) }
     }
 
+    /// Whether the pages of this command's disk stay unchanged while a
+    /// write from them is outstanding (the block queue's
+    /// `BLK_FEAT_STABLE_WRITES`, sysfs `queue/stable_writes`).
+    pub(crate) fn stable_pages(&self) -> bool {
+        // SAFETY: the command is live (invariant), so is its device.
+        unsafe { bindings::iscsi_init_cmd_stable_writes(self.as_ptr()) }
+    }
+
+    /// Copies `buf.len()` bytes of the data buffer from byte `offset` into
+    /// `buf`.
+    ///
+    /// # Errors
+    ///
+    /// EINVAL if the range is outside the buffer.
+    pub(crate) fn copy_out(&self, offset: u32, buf: &mut [u8]) -> Result {
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        // SAFETY: the command is live (invariant); `buf` is writable for
+        // `len` bytes; the shim checks the range against the buffer.
+        to_result(unsafe { bindings::iscsi_init_cmd_copy_out(self.as_ptr(), offset, buf.as_mut_ptr().cast(), len) })
+    }
+
 }
 
 impl Drop for CmdRef {
@@ -355,6 +376,8 @@ pub(crate) enum HostAttr {
     TxWorkSends,
     /// `iscsi_rx_thread_reads`
     RxThreadReads,
+    /// `iscsi_tx_copied_bytes`
+    TxCopiedBytes,
 }
 
 /// A sysfs `show` buffer (one page).
@@ -814,6 +837,7 @@ fn attr_of(which: c_uint) -> Option<HostAttr> {
         bindings::ISCSI_INIT_ATTR_TX_INLINE_SENDS => HostAttr::TxInlineSends,
         bindings::ISCSI_INIT_ATTR_TX_WORK_SENDS => HostAttr::TxWorkSends,
         bindings::ISCSI_INIT_ATTR_RX_THREAD_READS => HostAttr::RxThreadReads,
+        bindings::ISCSI_INIT_ATTR_TX_COPIED_BYTES => HostAttr::TxCopiedBytes,
         _ => return None,
     })
 }

@@ -76,7 +76,8 @@ static DEVICE_ATTR_RW(_name)
 	X(iscsi_last_failure, ISCSI_INIT_ATTR_LAST_FAILURE)			\
 	X(iscsi_tx_inline_sends, ISCSI_INIT_ATTR_TX_INLINE_SENDS)		\
 	X(iscsi_tx_work_sends, ISCSI_INIT_ATTR_TX_WORK_SENDS)			\
-	X(iscsi_rx_thread_reads, ISCSI_INIT_ATTR_RX_THREAD_READS)
+	X(iscsi_rx_thread_reads, ISCSI_INIT_ATTR_RX_THREAD_READS)		\
+	X(iscsi_tx_copied_bytes, ISCSI_INIT_ATTR_TX_COPIED_BYTES)
 
 /* Writable timers (seconds) and the inline-send switch (0 or 1). */
 #define ISCSI_INIT_SHOST_TIMER_ATTRS(X)						\
@@ -707,6 +708,27 @@ u32 iscsi_init_crc32c_sg(u32 crc, struct scsi_cmnd *cmd, u32 offset, u32 len)
 {
 	iscsi_init_sg_walk(cmd, offset, len, iscsi_init_crc_page, &crc);
 	return crc;
+}
+
+/*
+ * Whether the pages of a write to the command's disk stay unchanged until it
+ * completes (BLK_FEAT_STABLE_WRITES): set by iscsi_init_device_configure on
+ * a DataDigest session's disks, but a disk scanned before a recovery that
+ * negotiated DataDigest has none, and root may clear queue/stable_writes.
+ */
+bool iscsi_init_cmd_stable_writes(struct scsi_cmnd *cmd)
+{
+	return READ_ONCE(cmd->device->request_queue->limits.features) & BLK_FEAT_STABLE_WRITES;
+}
+
+/* Copies `len` bytes of the command's buffer from byte `offset` into `buf`. */
+int iscsi_init_cmd_copy_out(struct scsi_cmnd *cmd, u32 offset, void *buf, u32 len)
+{
+	if ((u64)offset + len > scsi_bufflen(cmd))
+		return -EINVAL;
+	if (sg_pcopy_to_buffer(scsi_sglist(cmd), scsi_sg_count(cmd), buf, len, offset) != len)
+		return -EINVAL;
+	return 0;
 }
 
 /* ---- the module's workqueue ---- */

@@ -62,6 +62,7 @@ enum {
 	ISCSI_INIT_ATTR_TX_INLINE_SENDS = 19,
 	ISCSI_INIT_ATTR_TX_WORK_SENDS = 20,
 	ISCSI_INIT_ATTR_RX_THREAD_READS = 21,
+	ISCSI_INIT_ATTR_TX_COPIED_BYTES = 22,
 };
 
 /* ---- misc device ---- */
@@ -166,6 +167,8 @@ void iscsi_init_spin_unlock_bh(spinlock_t *lock);
 /* CRC32C "append" (crc of previous bytes, 0 for none): ~crc32c(~crc, ...). */
 u32 iscsi_init_crc32c(u32 crc, const void *buf, unsigned int len);
 u32 iscsi_init_crc32c_sg(u32 crc, struct scsi_cmnd *cmd, u32 offset, u32 len);
+bool iscsi_init_cmd_stable_writes(struct scsi_cmnd *cmd);
+int iscsi_init_cmd_copy_out(struct scsi_cmnd *cmd, u32 offset, void *buf, u32 len);
 
 /* ---- threads ---- */
 /* kthread_run(fn, data, name), with a task reference held for iscsi_init_kthread_stop(). */

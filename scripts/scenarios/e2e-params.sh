@@ -5,7 +5,9 @@
 #     4 KiB both ways, MaxOutstandingR2T 4: many R2Ts and PDUs per command.
 # Each variant checks in sysfs that the parameters were really negotiated,
 # and that the disk has stable pages (queue/stable_writes) exactly when
-# DataDigest is on.
+# DataDigest is on; the digests variant then clears stable_writes and checks
+# that writes go out from a copy (iscsi_tx_copied_bytes) without a digest
+# error.
 # 8 MiB per job and variant by default (E2E_PARAMS_MIB): three variants at
 # 256 MiB take about 25 minutes on the debug kernel under TCG, beyond the
 # per-scenario limit.
@@ -34,6 +36,22 @@ variant() { # name, expected sysfs lines..., -- login args...
   [ "$(cat "/sys/block/${disk#/dev/}/queue/stable_writes")" = "$sw" ] \
     || die "variant $name: ${disk#/dev/} stable_writes is $(cat "/sys/block/${disk#/dev/}/queue/stable_writes"), want $sw"
   fio_verify "$disk" "$mib"
+  local h=/sys/class/scsi_host/host$(ii_host "$iqn") q=/sys/block/${disk#/dev/}/queue/stable_writes
+  [ "$(cat "$h/iscsi_tx_copied_bytes")" = 0 ] \
+    || die "variant $name: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy, want 0"
+  if [ "$sw" = 1 ]; then
+    # Without stable pages a DataDigest is computed over a copy of the data,
+    # sent from that copy; no digest error may fail the connection.
+    local rec; rec=$(cat "$h/iscsi_recoveries")
+    echo 0 > "$q"
+    fio_verify "$disk" "$mib"
+    echo 1 > "$q"
+    [ "$(cat "$h/iscsi_tx_copied_bytes")" -gt 0 ] \
+      || die "variant $name: stable_writes 0, but no write data was sent from a copy"
+    [ "$(cat "$h/iscsi_recoveries")" = "$rec" ] \
+      || die "variant $name: the connection failed while sending from a copy: $(cat "$h/iscsi_last_failure")"
+    log "variant $name: stable_writes 0: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy"
+  fi
   ii list --stats | sed 's/^/    /'
   ii logout -T "$iqn"
 }
