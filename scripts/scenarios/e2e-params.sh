@@ -7,7 +7,9 @@
 # and that the disk has stable pages (queue/stable_writes) exactly when
 # DataDigest is on; the digests variant then clears stable_writes and checks
 # that writes go out from a copy (iscsi_tx_copied_bytes) without a digest
-# error.
+# error. Last, the target turns DataDigest on between the first login and a
+# recovery's: the disk, scanned without it, has no stable pages, and its
+# writes must go out from a copy.
 # 8 MiB per job and variant by default (E2E_PARAMS_MIB): three variants at
 # 256 MiB take about 25 minutes on the debug kernel under TCG, beyond the
 # per-scenario limit.
@@ -64,5 +66,30 @@ variant solicited InitialR2T=Yes ImmediateData=No -- -o InitialR2T=Yes -o Immedi
 variant small-bursts MaxBurstLength=8192 FirstBurstLength=4096 MaxRecvDataSegmentLength=4096 \
   MaxXmitDataSegmentLength=4096 MaxOutstandingR2T=4 -- \
   -o MaxBurstLength=8192 -o FirstBurstLength=4096 -o MaxRecvDataSegmentLength=4096 -o MaxOutstandingR2T=4
+# DataDigest negotiated only by a recovery's login: the target turns it on
+# between two logins of one session (the helper offers CRC32C,None). The disk
+# was scanned without it, so without stable pages; writes must then go out
+# from a copy, with no digest error.
+tpg=$CFS/iscsi/$iqn/tpgt_1/param/DataDigest
+echo None >"$tpg"
+disk=$(ii_login "$iqn" 127.0.0.1:3260 --initiator-name "$init" --data-digest CRC32C,None)
+h=/sys/class/scsi_host/host$(ii_host "$iqn")
+grep -qx DataDigest=None "$h/iscsi_params" || die "digest-on-recovery: DataDigest was negotiated at the first login"
+dpid=$(ii_daemon)
+echo CRC32C >"$tpg"
+rec=$(cat "$h/iscsi_recoveries")
+ii_kill 3260
+wait_for "the recovery's login" 30 sh -c "[ \$(cat $h/iscsi_recoveries) -gt $rec ] && grep -qx logged_in $h/iscsi_state"
+grep -qx DataDigest=CRC32C "$h/iscsi_params" || { cat "$h/iscsi_params"; die "digest-on-recovery: no DataDigest after the recovery"; }
+[ "$(cat "/sys/block/${disk#/dev/}/queue/stable_writes")" = 0 ] || die "digest-on-recovery: stable_writes changed"
+rec=$(cat "$h/iscsi_recoveries")
+fio_verify "$disk" "$mib"
+[ "$(cat "$h/iscsi_tx_copied_bytes")" -gt 0 ] || die "digest-on-recovery: no write data was sent from a copy"
+[ "$(cat "$h/iscsi_recoveries")" = "$rec" ] \
+  || die "digest-on-recovery: the connection failed: $(cat "$h/iscsi_last_failure")"
+log "digest-on-recovery: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy"
+kill "$dpid"; wait "$dpid" 2>/dev/null || true
+ii logout -T "$iqn"
+echo CRC32C,None >"$tpg"
 rmmod iscsi_init
 dmesg_clean
