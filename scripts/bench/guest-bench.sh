@@ -11,7 +11,10 @@
 #   cpu-WHO-JOB-rREP.txt    "clk_tck N" (USER_HZ), "delta cpu ..." (the change of
 #                           each field of the /proc/stat "cpu " line over the
 #                           run), then "before cpu ..." and "after cpu ...": the
-#                           line right before and right after the run
+#                           line right before and right after the run; then
+#                           "ctxt N", "ipi_res N", "ipi_cal N": context
+#                           switches and rescheduling and function-call IPIs
+#                           over the run (/proc/stat, /proc/interrupts)
 #   iperf3.json             iperf3 -J
 #   bench-run.txt           the run's settings (key=value), for the table
 #   bench-table.txt, bench.json   scripts/bench/table.py's output
@@ -147,17 +150,34 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
 # initiators).
 common=(--direct=1 --ioengine=libaio --time_based --runtime="$runtime" --size="${mib}m"
   --group_reporting --lat_percentiles=1 --percentile_list=50:99:99.9 --output-format=json)
+# stat_sum NAME LINE...: the sum of the numbers after NAME on the line that
+# starts with it (/proc/stat's "ctxt N", /proc/interrupts' "RES: N N ..."
+# per CPU, up to the description).
+stat_sum() {
+  local name=$1 l f x n=0; shift
+  for l in "$@"; do
+    read -r -a f <<<"$l"
+    [ "${f[0]:-}" = "$name" ] || continue
+    for x in "${f[@]:1}"; do [[ $x =~ ^[0-9]+$ ]] || break; n=$((n + x)); done
+  done
+  echo "$n"
+}
 run_fio() { # WHO NAME REP "FIO OPTIONS" DISK...: one fio process, one job section per disk
   local who=$1 name=$2 rep=$3 opts=$4; shift 4
   local json=/out/fio-$who-$name-r$rep.json cpu=/out/cpu-$who-$name-r$rep.txt
   local args=() d before after rc=0
   for d in "$@"; do args+=(--name="$name-${d##*/}" --filename="$d"); done
-  # `read` is a builtin: no fork between the snapshots and fio.
+  # `read` and `mapfile` are builtins: no fork between the snapshots and fio.
+  local st0 st1 ir0 ir1
+  mapfile -t ir0 </proc/interrupts
+  mapfile -t st0 </proc/stat
   read -r before </proc/stat
   # Options before the first --name are global (every section's).
   # shellcheck disable=SC2086  # opts is a list of fio options
   fio $opts "${common[@]}" --output="$json" "${args[@]}" >/dev/null 2>/tmp/fio-err.txt || rc=$?
   read -r after </proc/stat
+  mapfile -t st1 </proc/stat
+  mapfile -t ir1 </proc/interrupts
   if ((rc)); then
     log "$who $name rep $rep: fio failed (exit $rc); this run is left out"
     cat /tmp/fio-err.txt
@@ -171,6 +191,12 @@ run_fio() { # WHO NAME REP "FIO OPTIONS" DISK...: one fio process, one job secti
   read -r -a a <<<"$after"
   for ((i = 1; i < ${#a[@]}; i++)); do delta+=" $((a[i] - b[i]))"; done
   printf 'clk_tck %s\ndelta %s\nbefore %s\nafter %s\n' "$clk_tck" "$delta" "$before" "$after" >"$cpu"
+  # Wake-ups over the run: context switches, and the IPIs that wake or
+  # call another CPU (rescheduling RES, function call CAL).
+  printf 'ctxt %s\nipi_res %s\nipi_cal %s\n' \
+    "$(($(stat_sum ctxt "${st1[@]}") - $(stat_sum ctxt "${st0[@]}")))" \
+    "$(($(stat_sum RES: "${ir1[@]}") - $(stat_sum RES: "${ir0[@]}")))" \
+    "$(($(stat_sum CAL: "${ir1[@]}") - $(stat_sum CAL: "${ir0[@]}")))" >>"$cpu"
   log "$who $name rep $rep: done"
 }
 

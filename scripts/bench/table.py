@@ -106,6 +106,55 @@ def load_cpu_us(path):
     return ticks * 1e6 / clk_tck
 
 
+# Wake-up counts of a run's cpu-*.txt file: (key there, column heading).
+WAKEUPS = [("ctxt", "cs"), ("ipi_res", "RES IPI"), ("ipi_cal", "CAL IPI")]
+
+
+def load_wakeups(path):
+    """{key: count over the run} of WAKEUPS from a cpu-*.txt file; the keys
+    the file lacks (a run of an older bench) are left out."""
+    counts = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                key, _, rest = line.strip().partition(" ")
+                if key in dict(WAKEUPS):
+                    counts[key] = int(rest)
+    except (OSError, ValueError):
+        return {}
+    return counts
+
+
+def wakeup_lines(runs, jobs):
+    """Per job and initiator, the median over the reps of each wake-up
+    count per I/O; [] when no run has them."""
+    rows = []
+    for job in jobs:
+        for who in WHO:
+            per_io = {}
+            for key, _ in WAKEUPS:
+                values = [r["wakeups"][key] / r["ios"] for r in runs.get((job, who), [])
+                          if key in r["wakeups"] and r["ios"] > 0]
+                if values:
+                    per_io[key] = statistics.median(values)
+            if per_io:
+                rows.append((job, who, per_io))
+    if not rows:
+        return []
+    jw = max([20] + [len(job) for job, _, _ in rows])
+    hdr = f"{'job':<{jw}} {'initiator':<10} " + "".join(f"{h:>10}" for _, h in WAKEUPS)
+    lines = [
+        "",
+        "wake-ups per I/O (median over the reps): context switches (/proc/stat ctxt), rescheduling and",
+        "function-call IPIs (/proc/interrupts RES, CAL), all CPUs; each run's I/Os are fio's",
+        hdr, "-" * len(hdr),
+    ]
+    for job, who, per_io in rows:
+        lines.append(f"{job:<{jw}} {who:<10} " +
+                     "".join(f"{per_io[key]:>10.2f}" if key in per_io else f"{'n/a':>10}" for key, _ in WAKEUPS))
+    return lines
+
+
 # Commands of a --perf profile, by who runs them: LIO's per-connection
 # threads; ours (receive, transmit and error-handling threads) and the
 # kworkers, which run our transmit work item and open-iscsi's iscsi_q_N
@@ -204,6 +253,7 @@ def load_runs(out):
             continue
         cpu_us = load_cpu_us(os.path.join(out, f"cpu-{who}-{job}-r{rep}.txt"))
         run["cpu_us_per_io"] = cpu_us / run["ios"] if cpu_us is not None and run["ios"] > 0 else None
+        run["wakeups"] = load_wakeups(os.path.join(out, f"cpu-{who}-{job}-r{rep}.txt"))
         runs.setdefault((job, who), []).append(run)
     return runs
 
@@ -329,6 +379,7 @@ def main():
             pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
         lines.append("1m-read-qd8 MiB/s in % of iperf3's: " + ", ".join(
             f"{who} " + ("n/a" if pct_iperf3[who] is None else f"{pct_iperf3[who]:.1f} %") for who in WHO))
+    lines += wakeup_lines(runs, jobs)
     try:
         cpus = int(params.get("cpus", ""))
     except ValueError:
