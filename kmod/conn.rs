@@ -603,6 +603,10 @@ impl Receiver for RxSide {
         self.state.lock().state_changed = true;
         self.wake.notify_all();
     }
+
+    fn rest(&self) -> u32 {
+        u32::try_from(self.state.lock().framer.rest_of_pdu()).unwrap_or(u32::MAX)
+    }
 }
 
 /// Wakes the transmit thread if a PDU just received left it work that no

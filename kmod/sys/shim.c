@@ -520,12 +520,24 @@ int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offs
 
 /* ---- receiving in the socket's callbacks ---- */
 
+/*
+ * rx_lowat=1 (default): after each read, the socket's receive low-water mark
+ * is set to the bytes the PDU being received still needs (within a quarter
+ * of the receive buffer), so that a large Data-In wakes the reader once, not
+ * for every batch of segments. 0: the mark stays at 1 byte (for A/B
+ * measurements). Read per read.
+ */
+static bool rx_lowat = true;
+module_param(rx_lowat, bool, 0644);
+MODULE_PARM_DESC(rx_lowat, "wake the reader when the PDU being received is whole (sk_rcvlowat; default 1)");
+
 struct iscsi_init_sk_hook {
 	struct socket *sock;
 	void *user;
 	int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len);
 	bool (*defer)(void *user);
 	void (*state)(void *user);
+	u32 (*rest)(void *user);
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
 	void *saved_user_data;
@@ -549,8 +561,19 @@ static int iscsi_init_recv_actor(read_descriptor_t *desc, struct sk_buff *skb,
 static void iscsi_init_read_locked(struct iscsi_init_sk_hook *hook)
 {
 	read_descriptor_t desc = { .arg.data = hook, .count = 1 };
+	struct sock *sk = hook->sock->sk;
 
-	tcp_read_sock(hook->sock->sk, &desc, iscsi_init_recv_actor);
+	tcp_read_sock(sk, &desc, iscsi_init_recv_actor);
+	if (READ_ONCE(rx_lowat)) {
+		/* tcp_data_ready() calls sk_data_ready once this many bytes are
+		 * queued, or earlier under memory pressure, when the receive
+		 * window is down to one segment, or at the FIN. */
+		u32 lim = max(READ_ONCE(sk->sk_rcvbuf) / 4, 1);
+
+		WRITE_ONCE(sk->sk_rcvlowat, clamp(hook->rest(hook->user), 1U, lim));
+	} else if (READ_ONCE(sk->sk_rcvlowat) != 1) {
+		WRITE_ONCE(sk->sk_rcvlowat, 1);
+	}
 }
 
 static void iscsi_init_data_ready(struct sock *sk)
@@ -583,7 +606,7 @@ static void iscsi_init_state_change(struct sock *sk)
 
 struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
 		int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len),
-		bool (*defer)(void *user), void (*state)(void *user))
+		bool (*defer)(void *user), void (*state)(void *user), u32 (*rest)(void *user))
 {
 	struct iscsi_init_sk_hook *hook = kzalloc(sizeof(*hook), GFP_KERNEL);
 	struct sock *sk = sock->sk;
@@ -595,6 +618,7 @@ struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
 	hook->recv = recv;
 	hook->defer = defer;
 	hook->state = state;
+	hook->rest = rest;
 	write_lock_bh(&sk->sk_callback_lock);
 	hook->saved_user_data = sk->sk_user_data;
 	hook->saved_data_ready = sk->sk_data_ready;
@@ -618,6 +642,7 @@ void iscsi_init_sock_unhook(struct iscsi_init_sk_hook *hook)
 	sk->sk_data_ready = hook->saved_data_ready;
 	sk->sk_state_change = hook->saved_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
+	WRITE_ONCE(sk->sk_rcvlowat, 1);
 	release_sock(sk);
 	kfree(hook);
 }

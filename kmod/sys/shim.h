@@ -135,11 +135,16 @@ int iscsi_init_sock_send_sg(struct socket *sock, struct scsi_cmnd *cmd, u32 offs
  * reading (the connection is ending). Before reading, sk_data_ready asks
  * defer(user): true leaves the bytes queued for the receiver to take from
  * process context (iscsi_init_sock_read()). sk_state_change calls state(user)
- * (FIN, RST, shutdown). NULL when out of memory.
+ * (FIN, RST, shutdown). After each read, with the module parameter rx_lowat
+ * (default 1),
+ * rest(user) says how many bytes the PDU being received still needs, and the
+ * socket's receive low-water mark (sk_rcvlowat) is set to that, within a
+ * quarter of its receive buffer: TCP calls sk_data_ready when they are all in,
+ * not for every batch of segments. NULL when out of memory.
  */
 struct iscsi_init_sk_hook *iscsi_init_sock_hook(struct socket *sock, void *user,
 		int (*recv)(void *user, struct sk_buff *skb, unsigned int offset, size_t len),
-		bool (*defer)(void *user), void (*state)(void *user));
+		bool (*defer)(void *user), void (*state)(void *user), u32 (*rest)(void *user));
 /* Restores the socket's callbacks and frees the hook: when it returns, no
  * recv or state call runs, and none will. Sleeps (lock_sock). */
 void iscsi_init_sock_unhook(struct iscsi_init_sk_hook *hook);

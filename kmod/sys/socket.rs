@@ -64,6 +64,11 @@ pub(crate) trait Receiver: Send + Sync {
     fn defer(&self) -> bool;
     /// The socket's state changed: the peer's FIN or RST, a shutdown.
     fn state_changed(&self);
+    /// Bytes the PDU being received still needs before it is whole, as far
+    /// as they are known (at least 1): the socket's receive low-water mark
+    /// with the module parameter `rx_lowat`. Called after each read, in
+    /// its context.
+    fn rest(&self) -> u32;
 }
 
 /// The next bytes of a socket's stream, inside one `sk_buff`, valid for the
@@ -174,6 +179,17 @@ unsafe extern "C" fn defer_trampoline<R: Receiver>(user: *mut c_void) -> bool {
     // SAFETY: as in `recv_trampoline`.
     let r = unsafe { &*(user as *const R) };
     r.defer()
+}
+
+/// `rest` of the shim's hook.
+///
+/// # Safety
+///
+/// As for [`recv_trampoline`].
+unsafe extern "C" fn rest_trampoline<R: Receiver>(user: *mut c_void) -> u32 {
+    // SAFETY: as in `recv_trampoline`.
+    let r = unsafe { &*(user as *const R) };
+    r.rest()
 }
 
 /// `state` of the shim's hook.
@@ -303,6 +319,7 @@ impl Socket {
                 Some(recv_trampoline::<R>),
                 Some(defer_trampoline::<R>),
                 Some(state_trampoline::<R>),
+                Some(rest_trampoline::<R>),
             )
         };
         match NonNull::new(hook) {

@@ -158,6 +158,22 @@ impl Framer {
         !matches!(self.phase, Phase::Header { have: 0, .. })
     }
 
+    /// Bytes still to come before the PDU being received is whole, as far
+    /// as they are known, at least 1: the rest of its header (the BHS
+    /// first: the data segment's length is known once it is in), or the
+    /// rest of its data segment with padding and DataDigest, or of that
+    /// trailer.
+    pub fn rest_of_pdu(&self) -> usize {
+        let n = match self.phase {
+            Phase::Header { have, need } => need.saturating_sub(have),
+            Phase::Data { layout, left } => left + layout.pad_len + layout.data_digest_len,
+            Phase::Trailer { layout, have } => {
+                (layout.pad_len + layout.data_digest_len).saturating_sub(have)
+            }
+        };
+        n.max(1)
+    }
+
     /// What the next bytes are.
     pub fn want(&mut self) -> Want<'_> {
         match self.phase {
@@ -608,6 +624,46 @@ mod tests {
             let (seen, inside) = run(&stream, &pieces, hd, dd).unwrap();
             prop_assert_eq!(seen, expected(&pdus));
             prop_assert!(!inside);
+        }
+    }
+
+    proptest! {
+        /// After any byte, the bytes the framer says the PDU still needs
+        /// are at least 1 and never more than the stream still holds of
+        /// that PDU (a wait for them always ends), and exactly the rest of
+        /// the PDU once its header is in; between PDUs, the BHS.
+        #[test]
+        fn rest_of_pdu_never_waits_beyond_the_pdu(
+            pdus in proptest::collection::vec((0u8..4, proptest::collection::vec(any::<u8>(), 0..300)), 1..4),
+            hd: bool,
+            dd: bool,
+        ) {
+            let mut ends = Vec::new();
+            let mut stream = Vec::new();
+            let mut headers = Vec::new();
+            for (w, d) in &pdus {
+                let start = stream.len();
+                stream.extend(pdu(*w, d, hd, dd));
+                headers.push(start + BHS_LEN + usize::from(*w) * 4 + if hd { DIGEST_LEN } else { 0 });
+                ends.push(stream.len());
+            }
+            for fed in 0..=stream.len() {
+                let mut f = Framer::new(hd, dd, 65536);
+                let (_, end) = record::run(&mut f, &stream[..fed], &[fed], &SoftCrc32c);
+                prop_assert!(end.is_ok());
+                let rest = f.rest_of_pdu();
+                prop_assert!(rest >= 1);
+                match ends.iter().position(|&e| e > fed) {
+                    Some(_) if ends.contains(&fed) || fed == 0 => prop_assert_eq!(rest, BHS_LEN),
+                    Some(i) => {
+                        prop_assert!(rest <= ends[i] - fed);
+                        if fed >= headers[i] {
+                            prop_assert_eq!(rest, ends[i] - fed);
+                        }
+                    }
+                    None => prop_assert_eq!(rest, BHS_LEN),
+                }
+            }
         }
     }
 
