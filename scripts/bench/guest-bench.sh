@@ -31,7 +31,7 @@
 runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
 tx=${BENCH_TX:-work}
-rx_depth=${BENCH_RX_DEPTH:-}
+rx_depth=${BENCH_RX_DEPTH:-} rx_lowat=${BENCH_RX_LOWAT:-}
 perf=${BENCH_PERF:-0}
 . "$REPO/scripts/bench/jobs.sh"
 
@@ -70,13 +70,15 @@ mkdir -p /etc/iscsi
 echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench-open-iscsi" >/etc/iscsi/initiatorname.iscsi
 ours=() theirs=()
 # --tx inline|thread: the module loaded with tx_inline=1 or tx_work=0 before
-# the first login (work: its defaults); --rx-depth N: rx_thread_depth=N.
+# the first login (work: its defaults); --rx-depth N: rx_thread_depth=N;
+# --rx-lowat 0|1: rx_lowat.
 mod_params=()
 case $tx in
   inline) mod_params+=(tx_inline=1);;
   thread) mod_params+=(tx_work=0);;
 esac
 [ -z "$rx_depth" ] || mod_params+=("rx_thread_depth=$rx_depth")
+[ -z "$rx_lowat" ] || mod_params+=("rx_lowat=$rx_lowat")
 ((${#mod_params[@]} == 0)) || insmod "$ISCSI_INIT_KO" "${mod_params[@]}"
 for s in "${!iqns[@]}"; do
   iqn=${iqns[$s]} portal=127.0.0.1:$((3260 + s))
@@ -136,6 +138,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   echo "luns=$luns"
   echo "tx=$tx"
   echo "rx_depth=$(cat /sys/module/iscsi_init/parameters/rx_thread_depth)"
+  echo "rx_lowat=$(cat /sys/module/iscsi_init/parameters/rx_lowat)"
   echo "perf=$perf"
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"

@@ -334,7 +334,7 @@ def main():
         f"in one guest boot: kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), "
         f"fio {params.get('runtime', '?')} s per run, {reps} reps interleaved, digests {params.get('digests', '?')}, "
         f"{plural(params.get('sessions', '?'), 'session')} x {plural(params.get('luns', '?'), 'LUN')} per initiator, "
-        f"iscsi-init sends {params.get('tx', 'work')}, receive thread from depth {params.get('rx_depth', '?')}",
+        f"iscsi-init sends {params.get('tx', 'work')}, receive thread from depth {params.get('rx_depth', '?')}, rx_lowat {params.get('rx_lowat', '?')}",
         "figures: median over the reps; spread: lowest and highest IOPS over the reps, in % of the median;",
         "runs: reps with a result; latency: fio total latency (submission + completion); slat: mean submission latency;",
         "CPU µs/IO: busy guest CPU time per I/O",
