@@ -22,6 +22,17 @@ mib=${E2E_PARAMS_MIB:-8}
 init=iqn.2026-12.org.iscsi-init:e2e-params
 iqn=$(lio_setup -l 1 -s 256 -i "$init" -T 30 -P MaxOutstandingR2T=4 -P MaxRecvDataSegmentLength=4096 \
   -P MaxXmitDataSegmentLength=4096)
+# verify_copied WHAT HOSTDIR DISK: fio verify on DISK, whose writes must go
+# out from a copy (iscsi_tx_copied_bytes grows) with no connection failure.
+verify_copied() {
+  local what=$1 h=$2 disk=$3 rec
+  rec=$(cat "$h/iscsi_recoveries")
+  fio_verify "$disk" "$mib"
+  [ "$(cat "$h/iscsi_tx_copied_bytes")" -gt 0 ] || die "$what: no write data was sent from a copy"
+  [ "$(cat "$h/iscsi_recoveries")" = "$rec" ] \
+    || die "$what: the connection failed while sending from a copy: $(cat "$h/iscsi_last_failure")"
+  log "$what: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy"
+}
 variant() { # name, expected sysfs lines..., -- login args...
   local name=$1; shift
   local want=()
@@ -29,30 +40,23 @@ variant() { # name, expected sysfs lines..., -- login args...
   shift
   log "variant $name: $*"
   disk=$(ii_login "$iqn" 127.0.0.1:3260 --initiator-name "$init" "$@")
-  local p=/sys/class/scsi_host/host$(ii_host "$iqn")/iscsi_params w
+  local h=/sys/class/scsi_host/host$(ii_host "$iqn") q=/sys/block/${disk#/dev/}/queue/stable_writes
+  local p=$h/iscsi_params w
   for w in "${want[@]}"; do grep -qx "$w" "$p" || { cat "$p"; die "variant $name: $w not negotiated"; }; done
   # Stable pages under writeback exactly when a DataDigest is computed over
   # them (BLK_FEAT_STABLE_WRITES, as iscsi_tcp sets it).
   local sw=0
   grep -qx DataDigest=CRC32C "$p" && sw=1
-  [ "$(cat "/sys/block/${disk#/dev/}/queue/stable_writes")" = "$sw" ] \
-    || die "variant $name: ${disk#/dev/} stable_writes is $(cat "/sys/block/${disk#/dev/}/queue/stable_writes"), want $sw"
+  [ "$(cat "$q")" = "$sw" ] || die "variant $name: ${disk#/dev/} stable_writes is $(cat "$q"), want $sw"
   fio_verify "$disk" "$mib"
-  local h=/sys/class/scsi_host/host$(ii_host "$iqn") q=/sys/block/${disk#/dev/}/queue/stable_writes
   [ "$(cat "$h/iscsi_tx_copied_bytes")" = 0 ] \
     || die "variant $name: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy, want 0"
   if [ "$sw" = 1 ]; then
     # Without stable pages a DataDigest is computed over a copy of the data,
     # sent from that copy; no digest error may fail the connection.
-    local rec; rec=$(cat "$h/iscsi_recoveries")
     echo 0 > "$q"
-    fio_verify "$disk" "$mib"
+    verify_copied "variant $name: stable_writes 0" "$h" "$disk"
     echo 1 > "$q"
-    [ "$(cat "$h/iscsi_tx_copied_bytes")" -gt 0 ] \
-      || die "variant $name: stable_writes 0, but no write data was sent from a copy"
-    [ "$(cat "$h/iscsi_recoveries")" = "$rec" ] \
-      || die "variant $name: the connection failed while sending from a copy: $(cat "$h/iscsi_last_failure")"
-    log "variant $name: stable_writes 0: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy"
   fi
   ii list --stats | sed 's/^/    /'
   ii logout -T "$iqn"
@@ -82,12 +86,7 @@ ii_kill 3260
 wait_for "the recovery's login" 30 sh -c "[ \$(cat $h/iscsi_recoveries) -gt $rec ] && grep -qx logged_in $h/iscsi_state"
 grep -qx DataDigest=CRC32C "$h/iscsi_params" || { cat "$h/iscsi_params"; die "digest-on-recovery: no DataDigest after the recovery"; }
 [ "$(cat "/sys/block/${disk#/dev/}/queue/stable_writes")" = 0 ] || die "digest-on-recovery: stable_writes changed"
-rec=$(cat "$h/iscsi_recoveries")
-fio_verify "$disk" "$mib"
-[ "$(cat "$h/iscsi_tx_copied_bytes")" -gt 0 ] || die "digest-on-recovery: no write data was sent from a copy"
-[ "$(cat "$h/iscsi_recoveries")" = "$rec" ] \
-  || die "digest-on-recovery: the connection failed: $(cat "$h/iscsi_last_failure")"
-log "digest-on-recovery: $(cat "$h/iscsi_tx_copied_bytes") bytes sent from a copy"
+verify_copied digest-on-recovery "$h" "$disk"
 kill "$dpid"; wait "$dpid" 2>/dev/null || true
 ii logout -T "$iqn"
 echo CRC32C,None >"$tpg"
