@@ -174,13 +174,13 @@ run_fio() { # WHO NAME REP "FIO OPTIONS" DISK...: one fio process, one job secti
   local st0 st1 ir0 ir1
   mapfile -t ir0 </proc/interrupts
   mapfile -t st0 </proc/stat
-  read -r before </proc/stat
   # Options before the first --name are global (every section's).
   # shellcheck disable=SC2086  # opts is a list of fio options
   fio $opts "${common[@]}" --output="$json" "${args[@]}" >/dev/null 2>/tmp/fio-err.txt || rc=$?
-  read -r after </proc/stat
   mapfile -t st1 </proc/stat
   mapfile -t ir1 </proc/interrupts
+  # The "cpu " line is /proc/stat's first.
+  before=${st0[0]} after=${st1[0]}
   if ((rc)); then
     log "$who $name rep $rep: fio failed (exit $rc); this run is left out"
     cat /tmp/fio-err.txt
