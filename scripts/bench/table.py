@@ -87,21 +87,31 @@ def load_fio(path):
             "slat_us": slat / 1000.0 if isinstance(slat, (int, float)) else None}
 
 
-def load_cpu_us(path):
-    """Busy guest CPU time (µs, all CPUs together) over one run, from the
-    "delta" line of its cpu-*.txt file, or None."""
+def load_cpu_file(path):
+    """{key: [field, ...]} of the lines of a run's cpu-*.txt file ("key
+    rest..."), or {} when it cannot be read."""
+    lines = {}
     try:
-        lines = {}
         with open(path) as f:
             for line in f:
                 key, _, rest = line.strip().partition(" ")
                 lines[key] = rest.split()
+    except OSError:
+        return {}
+    return lines
+
+
+def load_cpu_us(lines):
+    """Busy guest CPU time (µs, all CPUs together) over one run, from the
+    "delta" line of its cpu-*.txt file (as load_cpu_file reads it), or
+    None."""
+    try:
         clk_tck = int(lines["clk_tck"][0])
         delta = lines["delta"]
         if delta[0] != "cpu":
             return None
         ticks = sum(int(delta[1 + i]) for i in BUSY_FIELDS)
-    except (OSError, ValueError, KeyError, IndexError):
+    except (ValueError, KeyError, IndexError):
         return None
     return ticks * 1e6 / clk_tck
 
@@ -110,19 +120,14 @@ def load_cpu_us(path):
 WAKEUPS = [("ctxt", "cs"), ("ipi_res", "RES IPI"), ("ipi_cal", "CAL IPI")]
 
 
-def load_wakeups(path):
-    """{key: count over the run} of WAKEUPS from a cpu-*.txt file; the keys
-    the file lacks (a run of an older bench) are left out."""
-    counts = {}
+def load_wakeups(lines):
+    """{key: count over the run} of WAKEUPS from a cpu-*.txt file (as
+    load_cpu_file reads it); the keys the file lacks (a run of an older
+    bench) are left out."""
     try:
-        with open(path) as f:
-            for line in f:
-                key, _, rest = line.strip().partition(" ")
-                if key in dict(WAKEUPS):
-                    counts[key] = int(rest)
-    except (OSError, ValueError):
+        return {key: int(lines[key][0]) for key, _ in WAKEUPS if key in lines}
+    except (ValueError, IndexError):
         return {}
-    return counts
 
 
 def wakeup_lines(runs, jobs):
@@ -251,9 +256,10 @@ def load_runs(out):
         run = load_fio(path)
         if run is None:
             continue
-        cpu_us = load_cpu_us(os.path.join(out, f"cpu-{who}-{job}-r{rep}.txt"))
+        cpu = load_cpu_file(os.path.join(out, f"cpu-{who}-{job}-r{rep}.txt"))
+        cpu_us = load_cpu_us(cpu)
         run["cpu_us_per_io"] = cpu_us / run["ios"] if cpu_us is not None and run["ios"] > 0 else None
-        run["wakeups"] = load_wakeups(os.path.join(out, f"cpu-{who}-{job}-r{rep}.txt"))
+        run["wakeups"] = load_wakeups(cpu)
         runs.setdefault((job, who), []).append(run)
     return runs
 
