@@ -240,10 +240,24 @@ perf_modules() {
   rm -f "/lib/modules/$KVER"
   ln -s "$dir" "/lib/modules/$KVER"
 }
+# Every task's context switches so far (voluntary and not), one line per
+# thread: TID, switches, command (a kworker's with the workqueue of its last
+# work), after a first line with /proc/stat's ctxt (every CPU's switches,
+# TID "ctxt"). The idle task has no /proc entry: its switches are ctxt less
+# the sum. Around the --perf run, the difference says which threads
+# sleep and wake per I/O (table.py).
+task_switches() {
+  awk '$1 == "ctxt" { print "ctxt", $2, "(all)" }' /proc/stat
+  awk -F'\t' 'FNR == 1 { n = ""; v = 0 }
+    $1 == "Name:" { n = $2 } $1 == "voluntary_ctxt_switches:" { v = $2 }
+    $1 == "nonvoluntary_ctxt_switches:" { f = FILENAME; sub("/status$", "", f); sub(".*/", "", f); print f, v + $2, n }' \
+    /proc/[0-9]*/task/[0-9]*/status 2>/dev/null || true
+}
 perf_run() { # WHO NAME "FIO OPTIONS" DISK...
   local who=$1 name=$2 opts=$3; shift 3
   local args=() d data=/tmp/perf-$who-$name.data txt=/out/perf-$who-$name.txt
   for d in "$@"; do args+=(--name="$name-${d##*/}" --filename="$d"); done
+  task_switches >"/out/switches-$who-$name-0.txt"
   # shellcheck disable=SC2086  # opts is a list of fio options
   if ! perf record -a -g -F 499 -N -q -o "$data" -- \
     fio $opts "${common[@]}" --output="/out/perf-fio-$who-$name.json" "${args[@]}" >/dev/null 2>/tmp/perf-err.txt; then
@@ -251,6 +265,7 @@ perf_run() { # WHO NAME "FIO OPTIONS" DISK...
     cat /tmp/perf-err.txt
     return 0
   fi
+  task_switches >"/out/switches-$who-$name-1.txt"
   local flat=(perf report -i "$data" --stdio --no-children -g none)
   # perf report's lines without its comments and blank lines; an empty
   # report (no sample of a spin lock, say) is not an error.

@@ -13,6 +13,8 @@ Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
   bench-run.txt          the run's settings, key=value (jobs, reps, cpus, ...)
   perf-WHO-JOB.txt       with --perf: the profile of one more run (optional)
   perf-fio-WHO-JOB.json  with --perf: fio --output-format=json of that run
+  switches-WHO-JOB-N.txt with --perf: every thread's context switches before
+                         (N=0) and after (1) that run
 
 and prints the table on stdout; with --json, writes the medians, spreads
 and ratios to FILE. Each figure of a job and initiator is the median over
@@ -232,6 +234,72 @@ def profile_lines(out, jobs, cpus):
     return lines
 
 
+def thread_group(comm):
+    """The row of a thread's command in the context switch table: the
+    command without its instance number (iscsi_rx/3 is iscsi_rx; a kworker
+    is named by the workqueue of its last work: kworker/0:1H-iscsi_init_tx
+    is kworker (iscsi_init_tx), one that ran none is kworker)."""
+    if comm.startswith("kworker/"):
+        _, dash, wq = comm.partition("-")
+        return f"kworker ({wq})" if dash else "kworker"
+    return re.sub(r"/[0-9]+$", "", comm)
+
+
+def load_switches(path):
+    """{TID: (switches, command)} of a switches-*.txt snapshot, with TID
+    "ctxt" for /proc/stat's count of every CPU; {} when unreadable."""
+    snap = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                tid, count, comm = line.rstrip("\n").split(" ", 2)
+                snap[tid] = (int(count), comm)
+    except (OSError, ValueError):
+        return {}
+    return snap
+
+
+def switch_lines(out, jobs):
+    """With --perf: context switches per I/O of the --perf run of each job
+    and initiator, by thread group (thread_group), from the switches-WHO-JOB-0
+    and -1 snapshots around it and the I/Os of perf-fio-WHO-JOB.json. The
+    row "idle, exited" is /proc/stat's count less every listed thread's:
+    the idle task's switches to a woken thread, and those of the threads
+    that exited before the second snapshot, fio's job process among them
+    (1-2 per I/O at QD1). [] without snapshots."""
+    blocks = []
+    for job in jobs:
+        for who in WHO:
+            before = load_switches(os.path.join(out, f"switches-{who}-{job}-0.txt"))
+            after = load_switches(os.path.join(out, f"switches-{who}-{job}-1.txt"))
+            run = load_fio(os.path.join(out, f"perf-fio-{who}-{job}.json"))
+            if "ctxt" not in before or "ctxt" not in after or run is None or run["ios"] <= 0:
+                continue
+            groups = {}
+            tasks = 0
+            for tid, (count, comm) in after.items():
+                if tid == "ctxt":
+                    continue
+                # A thread born during the run counts from 0.
+                d = count - before.get(tid, (0, comm))[0]
+                if d > 0:
+                    groups[thread_group(comm)] = groups.get(thread_group(comm), 0) + d
+                    tasks += d
+            total = after["ctxt"][0] - before["ctxt"][0]
+            groups["idle, exited"] = max(total - tasks, 0)
+            top = sorted(groups.items(), key=lambda kv: -kv[1])
+            shown = [(g, n) for g, n in top if n / run["ios"] >= 0.05]
+            rest = sum(n for g, n in top) - sum(n for _, n in shown)
+            cells = ", ".join(f"{g} {n / run['ios']:.2f}" for g, n in shown)
+            blocks.append(f"{job:<20} {who:<10} {total / run['ios']:6.2f} = {cells}"
+                          + (f", rest {rest / run['ios']:.2f}" if rest else ""))
+    if not blocks:
+        return []
+    return ["", "--perf: context switches per I/O of that run, all and by thread (/proc/PID/task/TID/status; a",
+            "kworker named by the workqueue of its last work; idle, exited: the idle task's switches to a woken",
+            "thread and those of threads gone by the end, fio's job among them; rows under 0.05 per I/O in rest)"] + blocks
+
+
 def load_params(out):
     params = {}
     try:
@@ -392,6 +460,7 @@ def main():
         cpus = None
     if cpus:
         lines += profile_lines(args.dir, jobs, cpus)
+    lines += switch_lines(args.dir, jobs)
     sys.stdout.reconfigure(encoding="utf-8")
     print("\n".join(line.rstrip() for line in lines))
 
