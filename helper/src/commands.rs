@@ -1062,6 +1062,13 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
                 );
             }
             text.push_str(&format!("    host resets {}\n", st.host_resets));
+            let data_path = sysfs::data_path_counters(Path::new(sysfs::SYSFS), s.host_no);
+            if let Some(c) = data_path {
+                text.push_str(&format!(
+                    "    data path: inline sends {} work item sends {} receive thread reads {} copied write bytes {}\n",
+                    c.tx_inline_sends, c.tx_work_sends, c.rx_thread_reads, c.tx_copied_bytes
+                ));
+            }
             o["stats"] = json!({
                 "commands": st.commands,
                 "responses": st.responses,
@@ -1076,6 +1083,7 @@ fn list_cmd(a: &ListArgs) -> Result<Output> {
                 "conn_failures": st.conn_failures,
                 "tmf": Value::Object(tmf),
                 "host_resets": st.host_resets,
+                "data_path": data_path,
             });
         }
         arr.push(o);

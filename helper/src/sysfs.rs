@@ -1,6 +1,8 @@
 //! SCSI devices of a SCSI host, from sysfs: `/sys/bus/scsi/devices/H:C:T:L`
 //! (the children of `/sys/class/scsi_host/hostH/device`), each with its
-//! `type`, `vendor`, `model` and `block/sdX`.
+//! `type`, `vendor`, `model` and `block/sdX`; and the module's data path
+//! counters of a host, `/sys/class/scsi_host/hostH/iscsi_*`
+//! (Documentation/ioctl-abi.rst, "sysfs").
 
 use std::fs;
 use std::path::Path;
@@ -27,6 +29,36 @@ pub struct ScsiDevice {
     pub model: String,
     /// Block device path (`/dev/sdX`), once the disk driver created it.
     pub block: Option<String>,
+}
+
+/// The data path counters of one of the module's SCSI hosts (one
+/// session), from its sysfs attributes (Documentation/kmod.rst).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DataPathCounters {
+    /// Commands `queuecommand` sent itself (`iscsi_tx_inline_sends`).
+    pub tx_inline_sends: u64,
+    /// Sends by the transmit work item (`iscsi_tx_work_sends`).
+    pub tx_work_sends: u64,
+    /// Times the socket's `data_ready` callback left the reading to the
+    /// receive thread (`iscsi_rx_thread_reads`).
+    pub rx_thread_reads: u64,
+    /// Bytes of write data sent from a copy, not zero-copy
+    /// (`iscsi_tx_copied_bytes`).
+    pub tx_copied_bytes: u64,
+}
+
+/// The data path counters of host `host_no`, read from
+/// `SYSFS/class/scsi_host/hostH/`; `None` if any is missing or not a
+/// number (a module older than these attributes, or the host is gone).
+pub fn data_path_counters(sysfs: &Path, host_no: u32) -> Option<DataPathCounters> {
+    let dir = sysfs.join(format!("class/scsi_host/host{host_no}"));
+    let read = |name: &str| read_trim(&dir.join(name)).parse::<u64>().ok();
+    Some(DataPathCounters {
+        tx_inline_sends: read("iscsi_tx_inline_sends")?,
+        tx_work_sends: read("iscsi_tx_work_sends")?,
+        rx_thread_reads: read("iscsi_rx_thread_reads")?,
+        tx_copied_bytes: read("iscsi_tx_copied_bytes")?,
+    })
 }
 
 /// Peripheral device types that get a block device (disk, optical, RBC, ZBC).
@@ -156,5 +188,32 @@ mod tests {
             Duration::from_millis(100),
         );
         assert!(!ok && d.is_empty());
+    }
+
+    #[test]
+    fn reads_data_path_counters() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert_eq!(data_path_counters(root, 3), None);
+        let h = root.join("class/scsi_host/host3");
+        fs::create_dir_all(&h).unwrap();
+        fs::write(h.join("iscsi_tx_inline_sends"), "0\n").unwrap();
+        fs::write(h.join("iscsi_tx_work_sends"), "64\n").unwrap();
+        fs::write(h.join("iscsi_rx_thread_reads"), "7\n").unwrap();
+        // One missing: no counters rather than a made-up zero.
+        assert_eq!(data_path_counters(root, 3), None);
+        fs::write(h.join("iscsi_tx_copied_bytes"), "garbage\n").unwrap();
+        assert_eq!(data_path_counters(root, 3), None);
+        fs::write(h.join("iscsi_tx_copied_bytes"), "4096\n").unwrap();
+        assert_eq!(
+            data_path_counters(root, 3),
+            Some(DataPathCounters {
+                tx_inline_sends: 0,
+                tx_work_sends: 64,
+                rx_thread_reads: 7,
+                tx_copied_bytes: 4096,
+            })
+        );
+        assert_eq!(data_path_counters(root, 4), None);
     }
 }

@@ -6,7 +6,8 @@
 #   session runs at queue depth 1 (a dd of 64 direct 4k reads must send most
 #   of them inline), then fio verify;
 # - iscsi_tx_inline 0 on the same session: no inline send (the inline
-#   counter must not move), fio verify again;
+#   counter must not move), fio verify again; `list --stats` shows the
+#   session's inline and work item sends as sysfs counts them;
 # - the module's defaults (tx_inline=0, tx_work=1): iscsi_tx_inline is 0 and
 #   cannot be turned on (the host's queuecommand may not sleep); at queue
 #   depth 1 the transmit work item sends on the submitting CPU (most of 64
@@ -54,7 +55,11 @@ count "$sysfs/iscsi_tx_inline_sends" verify
 ((moved == 0)) || die "$moved inline sends with iscsi_tx_inline 0"
 log "iscsi_tx_inline 0: no inline sends"
 ! echo 2 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline took 2"
-ii list --stats
+stats=$(ii list --stats)
+echo "$stats"
+# The session is idle: its counters stand still between the two reads.
+want="data path: inline sends $(cat "$sysfs/iscsi_tx_inline_sends") work item sends $(cat "$sysfs/iscsi_tx_work_sends")"
+grep -qF "$want" <<<"$stats" || die "list --stats lacks \"$want\""
 ii logout -T "$iqn"
 rmmod iscsi_init
 
