@@ -14,7 +14,7 @@
 #
 #   scripts/bench.sh [--runtime SECONDS] [--reps N] [--flavour release|debug]
 #                    [--digests] [--sessions N --luns M] [--tx work|thread|inline]
-#                    [--rx-depth N] [--rx-lowat 0|1] [--perf]
+#                    [--rx-depth N] [--rx-lowat 0|1] [--tx-highpri 0|1] [--perf]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 #
 # Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
@@ -38,7 +38,7 @@ usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
   cat >&2 <<USAGE
 usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
           [--sessions N --luns M] [--tx work|thread|inline] [--rx-depth N]
-          [--rx-lowat 0|1] [--perf]
+          [--rx-lowat 0|1] [--tx-highpri 0|1] [--perf]
   --runtime SECONDS  length of each fio run (default 10)
   --reps N           runs of each job per initiator, interleaved (default 3)
   --flavour F        test kernel: release (default) or debug
@@ -59,6 +59,9 @@ usage: $0 [--runtime SECONDS] [--reps N] [--flavour release|debug] [--digests]
   --rx-lowat 0|1     our module loaded with rx_lowat=0 or 1: 1 sets the socket's
                      receive low-water mark to what the PDU being received still
                      needs (default: the module's default)
+  --tx-highpri 0|1   our module loaded with tx_highpri=0 or 1: 1 makes the
+                     transmit work item's workqueue WQ_HIGHPRI (default: the
+                     module's default, 0)
   --perf             after the timed reps, one more run of each job per initiator
                      under a system-wide perf record (not in the table); the
                      profiles land in out/bench/perf-WHO-JOB.txt (by command,
@@ -73,7 +76,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=work rx_depth= rx_lowat= perf=0
+runtime=10 reps=3 flavour=release digests=0 sessions="" luns="" tx=work rx_depth= rx_lowat= tx_highpri= perf=0
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
@@ -85,6 +88,7 @@ while (($#)); do
     --tx) (($# >= 2)) && [[ "$2" == work || "$2" == inline || "$2" == thread ]] || usage; tx=$2; shift 2;;
     --rx-depth) (($# >= 2)) && [[ "$2" =~ ^(0|[1-9][0-9]{0,3})$ ]] || usage; rx_depth=$2; shift 2;;
     --rx-lowat) (($# >= 2)) && [[ "$2" == 0 || "$2" == 1 ]] || usage; rx_lowat=$2; shift 2;;
+    --tx-highpri) (($# >= 2)) && [[ "$2" == 0 || "$2" == 1 ]] || usage; tx_highpri=$2; shift 2;;
     --perf) perf=1; shift;;
     -h|--help) usage 0;;
     *) echo "bench: unknown argument $1" >&2; usage;;
@@ -126,9 +130,10 @@ mkdir -p "$out"
 # Results of an earlier run must not be counted as this run's (table.py
 # reads every fio-*.json and cpu-*.txt there).
 rm -f "$out"/fio-*.json "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt \
-  "$out"/bench-table.txt "$out"/bench.json "$out"/perf-*.txt "$out"/perf-fio-*.json
-printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_PERF=%q\nISCSI_INIT_BIN=%q\n' \
-  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$perf" "$PWD/target/release/iscsi-init" \
+  "$out"/bench-table.txt "$out"/bench.json "$out"/perf-*.txt "$out"/perf-fio-*.json \
+  "$out"/switches-*.txt
+printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_TX_HIGHPRI=%q\nBENCH_PERF=%q\nISCSI_INIT_BIN=%q\n' \
+  "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$tx_highpri" "$perf" "$PWD/target/release/iscsi-init" \
   >"$out/bench.env"
 # The guest's limit for the run: twice the estimate, at least 25 minutes.
 limit=$((2 * est)); ((limit >= 1500)) || limit=1500

@@ -759,13 +759,24 @@ int iscsi_init_cmd_copy_out(struct scsi_cmnd *cmd, u32 offset, void *buf, u32 le
 /* ---- the module's workqueue ---- */
 
 /*
+ * tx_highpri (default 0, read once at module load): the module's workqueue
+ * is WQ_HIGHPRI, as nvme-tcp's (its kworkers run at nice -20, kworker/N:MH).
+ * Off by default: at queue depth 1 the high-priority kworker preempts the
+ * submitter on its CPU, which then switches twice per command instead of
+ * once (Documentation/kmod.rst, "The transmit work item").
+ */
+static bool tx_highpri;
+module_param(tx_highpri, bool, 0444);
+MODULE_PARM_DESC(tx_highpri, "the transmit work item's workqueue is WQ_HIGHPRI (read at load; default 0)");
+
+/*
  * Per-CPU (not WQ_UNBOUND), so a work item queued from queuecommand runs on
  * the submitting CPU, as nvme-tcp's io_work; WQ_MEM_RECLAIM because it sends
- * the commands that writeback waits on; WQ_HIGHPRI as nvme-tcp's.
+ * the commands that writeback waits on; WQ_HIGHPRI with tx_highpri=1.
  */
 struct workqueue_struct *iscsi_init_wq_alloc(const char *name)
 {
-	return alloc_workqueue("%s", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0, name);
+	return alloc_workqueue("%s", WQ_MEM_RECLAIM | (tx_highpri ? WQ_HIGHPRI : 0), 0, name);
 }
 
 void iscsi_init_wq_destroy(struct workqueue_struct *wq)

@@ -184,7 +184,7 @@ int iscsi_init_kthread_stop(struct task_struct *task);
 bool iscsi_init_kthread_should_stop(void);
 
 /* ---- the module's workqueue ---- */
-/* alloc_workqueue(name, WQ_MEM_RECLAIM | WQ_HIGHPRI, 0): per-CPU, with a rescuer. NULL on failure. */
+/* alloc_workqueue(name, WQ_MEM_RECLAIM [| WQ_HIGHPRI with tx_highpri=1], 0): per-CPU, with a rescuer. NULL on failure. */
 struct workqueue_struct *iscsi_init_wq_alloc(const char *name);
 /* destroy_workqueue(): drains it first. */
 void iscsi_init_wq_destroy(struct workqueue_struct *wq);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The module's own workqueue (include/linux/workqueue.h): per-CPU,
-//! WQ_MEM_RECLAIM, for work items on the I/O path. The 6.12 kernel crate
+//! WQ_MEM_RECLAIM (and WQ_HIGHPRI with the module parameter `tx_highpri`,
+//! read at load), for work items on the I/O path. The 6.12 kernel crate
 //! has work items ([`kernel::workqueue`]) but cannot allocate a queue. A
 //! queue of the module's own, not `system_wq`: destroying it at module exit
 //! drains it, so no work item runs the module's code after the module is

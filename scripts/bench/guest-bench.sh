@@ -31,7 +31,7 @@
 runtime=${BENCH_RUNTIME:-10} reps=${BENCH_REPS:-3} digests=${BENCH_DIGESTS:-0}
 scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
 tx=${BENCH_TX:-work}
-rx_depth=${BENCH_RX_DEPTH:-} rx_lowat=${BENCH_RX_LOWAT:-}
+rx_depth=${BENCH_RX_DEPTH:-} rx_lowat=${BENCH_RX_LOWAT:-} tx_highpri=${BENCH_TX_HIGHPRI:-}
 perf=${BENCH_PERF:-0}
 . "$REPO/scripts/bench/jobs.sh"
 
@@ -71,7 +71,7 @@ echo "InitiatorName=iqn.2026-11.org.iscsi-init:bench-open-iscsi" >/etc/iscsi/ini
 ours=() theirs=()
 # --tx inline|thread: the module loaded with tx_inline=1 or tx_work=0 before
 # the first login (work: its defaults); --rx-depth N: rx_thread_depth=N;
-# --rx-lowat 0|1: rx_lowat.
+# --rx-lowat 0|1: rx_lowat; --tx-highpri 0|1: tx_highpri.
 mod_params=()
 case $tx in
   inline) mod_params+=(tx_inline=1);;
@@ -79,6 +79,7 @@ case $tx in
 esac
 [ -z "$rx_depth" ] || mod_params+=("rx_thread_depth=$rx_depth")
 [ -z "$rx_lowat" ] || mod_params+=("rx_lowat=$rx_lowat")
+[ -z "$tx_highpri" ] || mod_params+=("tx_highpri=$tx_highpri")
 ((${#mod_params[@]} == 0)) || insmod "$ISCSI_INIT_KO" "${mod_params[@]}"
 for s in "${!iqns[@]}"; do
   iqn=${iqns[$s]} portal=127.0.0.1:$((3260 + s))
@@ -139,6 +140,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   echo "tx=$tx"
   echo "rx_depth=$(cat /sys/module/iscsi_init/parameters/rx_thread_depth)"
   echo "rx_lowat=$(cat /sys/module/iscsi_init/parameters/rx_lowat)"
+  echo "tx_highpri=$(cat /sys/module/iscsi_init/parameters/tx_highpri)"
   echo "perf=$perf"
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"

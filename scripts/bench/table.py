@@ -237,8 +237,8 @@ def profile_lines(out, jobs, cpus):
 def thread_group(comm):
     """The row of a thread's command in the context switch table: the
     command without its instance number (iscsi_rx/3 is iscsi_rx; a kworker
-    is named by the workqueue of its last work: kworker/0:1H-iscsi_init_tx
-    is kworker (iscsi_init_tx), one that ran none is kworker)."""
+    is named by the workqueue of its last work: kworker/0:1-iscsi_init
+    is kworker (iscsi_init), one that ran none is kworker)."""
     if comm.startswith("kworker/"):
         _, dash, wq = comm.partition("-")
         return f"kworker ({wq})" if dash else "kworker"
@@ -408,7 +408,7 @@ def main():
         f"in one guest boot: kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), "
         f"fio {params.get('runtime', '?')} s per run, {reps} reps interleaved, digests {params.get('digests', '?')}, "
         f"{plural(params.get('sessions', '?'), 'session')} x {plural(params.get('luns', '?'), 'LUN')} per initiator, "
-        f"iscsi-init sends {params.get('tx', 'work')}, receive thread from depth {params.get('rx_depth', '?')}, rx_lowat {params.get('rx_lowat', '?')}",
+        f"iscsi-init sends {params.get('tx', 'work')}, receive thread from depth {params.get('rx_depth', '?')}, rx_lowat {params.get('rx_lowat', '?')}, tx_highpri {params.get('tx_highpri', '?')}",
         "figures: median over the reps; spread: lowest and highest IOPS over the reps, in % of the median;",
         "runs: reps with a result; latency: fio total latency (submission + completion); slat: mean submission latency;",
         "CPU µs/IO: busy guest CPU time per I/O",

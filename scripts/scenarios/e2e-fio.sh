@@ -20,7 +20,9 @@
 #   counter must not move), fio verify;
 # - rx_thread_depth=0: the receive thread never reads (its counter must not
 #   move), fio verify; rx_thread_depth=1: the thread reads even at queue
-#   depth 1, fio verify.
+#   depth 1, fio verify;
+# - tx_highpri=1 (default 0): the work item still sends at queue depth 1
+#   from its WQ_HIGHPRI queue, fio verify.
 # Runs COMMAND... in this shell (a failure in it ends the scenario) and sets
 # moved[i] to how far the i-th sysfs counter of COUNTERS (space-separated)
 # moved meanwhile; $moved is the first.
@@ -107,6 +109,20 @@ count "$sysfs/iscsi_rx_thread_reads" qd1_reads
 count "$sysfs/iscsi_rx_thread_reads" verify
 log "rx_thread_depth=1: $moved receive thread reads under fio, verified"
 echo 2 >"$rx_param"
+[ "$(cat /sys/module/iscsi_init/parameters/tx_highpri)" = N ] || die "tx_highpri is not off by default"
+ii logout -T "$iqn"
+rmmod iscsi_init
+
+# tx_highpri=1: the work item's queue is WQ_HIGHPRI; it still sends at
+# queue depth 1, and fio verifies.
+insmod "$ISCSI_INIT_KO" tx_highpri=1
+disk=$(ii_login "$iqn" 127.0.0.1:3260)
+sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
+[ "$(cat /sys/module/iscsi_init/parameters/tx_highpri)" = Y ] || die "tx_highpri=1 did not take"
+count "$sysfs/iscsi_tx_work_sends" qd1_reads
+((moved >= 32)) || die "only $moved of 64 queue-depth-1 reads were sent by the work item with tx_highpri=1"
+verify
+log "tx_highpri=1: $moved of 64 queue-depth-1 reads sent by the work item, verified"
 ii logout -T "$iqn"
 rmmod iscsi_init
 dmesg_clean
