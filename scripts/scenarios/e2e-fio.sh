@@ -73,8 +73,10 @@ disk=$(ii_login "$iqn" 127.0.0.1:3260)
 sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
 param=/sys/module/iscsi_init/parameters/tx_work
 rx_param=/sys/module/iscsi_init/parameters/rx_thread_depth
+highpri_param=/sys/module/iscsi_init/parameters/tx_highpri
 [ "$(cat "$sysfs/iscsi_tx_inline")" = 0 ] || die "iscsi_tx_inline is not 0 by default"
 [ "$(cat "$param")" = Y ] || die "tx_work is not on by default"
+[ "$(cat "$highpri_param")" = N ] || die "tx_highpri is not off by default"
 [ "$(cat "$rx_param")" = 2 ] || die "rx_thread_depth is $(cat "$rx_param"), not 2 by default"
 ! echo 1 >"$sysfs/iscsi_tx_inline" 2>/dev/null || die "iscsi_tx_inline turned on without tx_inline=1"
 both="$sysfs/iscsi_tx_work_sends $sysfs/iscsi_rx_thread_reads"
@@ -109,7 +111,6 @@ count "$sysfs/iscsi_rx_thread_reads" qd1_reads
 count "$sysfs/iscsi_rx_thread_reads" verify
 log "rx_thread_depth=1: $moved receive thread reads under fio, verified"
 echo 2 >"$rx_param"
-[ "$(cat /sys/module/iscsi_init/parameters/tx_highpri)" = N ] || die "tx_highpri is not off by default"
 ii logout -T "$iqn"
 rmmod iscsi_init
 
@@ -118,7 +119,7 @@ rmmod iscsi_init
 insmod "$ISCSI_INIT_KO" tx_highpri=1
 disk=$(ii_login "$iqn" 127.0.0.1:3260)
 sysfs=/sys/class/scsi_host/host$(ii_host "$iqn")
-[ "$(cat /sys/module/iscsi_init/parameters/tx_highpri)" = Y ] || die "tx_highpri=1 did not take"
+[ "$(cat "$highpri_param")" = Y ] || die "tx_highpri=1 did not take"
 count "$sysfs/iscsi_tx_work_sends" qd1_reads
 ((moved >= 32)) || die "only $moved of 64 queue-depth-1 reads were sent by the work item with tx_highpri=1"
 verify
