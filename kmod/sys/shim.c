@@ -763,7 +763,7 @@ int iscsi_init_cmd_copy_out(struct scsi_cmnd *cmd, u32 offset, void *buf, u32 le
  * is WQ_HIGHPRI, as nvme-tcp's (its kworkers run at nice -20, kworker/N:MH).
  * Off by default: at queue depth 1 the high-priority kworker preempts the
  * submitter on its CPU, which then switches twice per command instead of
- * once (Documentation/kmod.rst, "The transmit work item").
+ * once (Documentation/kmod.rst, "The work item's priority").
  */
 static bool tx_highpri;
 module_param(tx_highpri, bool, 0444);

@@ -283,7 +283,8 @@ def switch_lines(out, jobs):
                 # A thread born during the run counts from 0.
                 d = count - before.get(tid, (0, comm))[0]
                 if d > 0:
-                    groups[thread_group(comm)] = groups.get(thread_group(comm), 0) + d
+                    group = thread_group(comm)
+                    groups[group] = groups.get(group, 0) + d
                     tasks += d
             total = after["ctxt"][0] - before["ctxt"][0]
             groups["idle, exited"] = max(total - tasks, 0)
