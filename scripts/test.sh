@@ -2,7 +2,8 @@
 # The project's test command (README: `make test`; CI: .ci/run).
 #   1. setup (idempotent: installs only what is missing)
 #   2. userland: cargo fmt --check, clippy -D warnings, cargo test (codec, ABI,
-#      helper incl. tgtd tests, the module's session core)
+#      helper incl. tgtd tests, the module's session core), and the unit
+#      tests of the benchmark's table and goal verdicts (scripts/bench/test_*.py)
 #   3. fuzz targets of the codec and the module's session core, bounded time
 #      each (FUZZ_SECONDS, default 30)
 #   4. debug test kernel (cached) and the module, by make and by DKMS
@@ -37,6 +38,7 @@ step "userland checks: fmt, clippy, tests, packaging"
 timed "cargo fmt --check" cargo fmt --all --check
 timed "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 timed "cargo test" cargo_tests
+timed "bench table tests" python3 -B -m unittest discover -s scripts/bench -p 'test_*.py'
 timed "cargo build (helper)" cargo build -p iscsi-init
 timed "packaging: install layout, man pages, completions, .deb" scripts/test-packaging.sh
 

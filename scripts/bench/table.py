@@ -2,6 +2,7 @@
 """The table of scripts/bench.sh, from the files its guest side leaves in DIR.
 
     table.py DIR [--json FILE]
+    table.py --boots DIR... [--json FILE]
 
 Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
 
@@ -16,8 +17,12 @@ Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
   switches-WHO-JOB-N.txt with --perf: every thread's context switches before
                          (N=0) and after (1) that run
 
-and prints the table on stdout; with --json, writes the medians, spreads
-and ratios to FILE. Each figure of a job and initiator is the median over
+and prints the table on stdout, ending with the goals of issue 9 that apply
+to the run and whether its ratios meet them; with --json, writes the
+medians, spreads, ratios and goals to FILE. With --boots, the DIRs are
+the boots of one scripts/bench.sh --boots N run: it prints each boot's
+ratios and their median over the boots, and judges the goals on those
+medians, with the number of boots whose own figure met each. Each figure of a job and initiator is the median over
 the reps that have it; a missing or unreadable file leaves that rep out, and
 a figure with no rep left is n/a. Documentation/performance.rst describes
 the columns. Standard library only.
@@ -367,6 +372,93 @@ def iperf3_rate(out):
     return bps / 1e9, bps / 8 / 1048576.0
 
 
+# Issue 9's goals (Documentation/performance.rst, "Goals"): (test, what,
+# job's figure, ratio bound, "min" or "max"). QD1 and QD32 are named by
+# job; "every" applies to every job of the run.
+GOALS_DEFAULT = [
+    (lambda j: j.endswith("-qd1"), "iops", 1.25, "min"),
+    (lambda j: j.endswith("-qd1"), "p50_us", 0.8, "max"),
+    (lambda j: j.endswith("-qd1"), "p99_us", 0.8, "max"),
+    (lambda j: j.startswith("4k-") and j.endswith("-qd32"), "iops", 1.5, "min"),
+    (lambda j: j.startswith(("128k-", "1m-")), "iops", 1.2, "min"),
+    (lambda j: True, "cpu_us_per_io", 0.8, "max"),
+]
+GOAL_NAMES = {"iops": "IOPS", "p50_us": "p50", "p99_us": "p99", "cpu_us_per_io": "CPU/IO"}
+IPERF3_GOAL = 90.0  # 1m-read-qd8 MiB/s in % of iperf3's, at least
+
+
+def goal_specs(params, jobs):
+    """The goals of issue 9 that apply to this run, as (job, figure key,
+    bound, "min" or "max"); the key "iperf3" is 1m-read-qd8's MiB/s in % of
+    iperf3's. The default run has the QD1, QD32, large-block, iperf3 and CPU
+    goals; --digests has IOPS >= 1.2 for every job; --sessions 4 --luns 2
+    has IOPS >= 1.5 for its aggregate job. Other variants (--tx,
+    --rx-depth, ...) are judged as the default or scaling run they vary;
+    a scaling run of another layout has no goal."""
+    specs = []
+    if any(j.startswith("scale-") for j in jobs):
+        return [(j, "iops", 1.5, "min") for j in jobs if j.startswith("scale-4x2-")]
+    digests = params.get("digests", "None") not in ("None", "")
+    for job in jobs:
+        if digests:
+            specs.append((job, "iops", 1.2, "min"))
+            continue
+        specs += [(job, key, bound, kind) for test, key, bound, kind in GOALS_DEFAULT if test(job)]
+        if job == "1m-read-qd8":
+            specs.append((job, "iperf3", IPERF3_GOAL, "min"))
+    return specs
+
+
+def goal_text(key, bound, kind):
+    if key == "iperf3":
+        return f"≥ {bound:.0f} % of iperf3"
+    return f"{GOAL_NAMES[key]} {'≥' if kind == 'min' else '≤'} {bound}×"
+
+
+def goal_met(value, bound, kind):
+    return value >= bound if kind == "min" else value <= bound
+
+
+def figure_text(key, value):
+    return f"{value:.1f} %" if key == "iperf3" else f"{value:.2f}"
+
+
+def ratio_of(results, pct_iperf3, job, key):
+    """(value, within noise) of a goal's figure in one run, or None."""
+    if key == "iperf3":
+        pct = pct_iperf3.get("iscsi-init")
+        return None if pct is None else (pct, False)
+    r = results.get(job, {}).get("ratio", {}).get(key)
+    return None if r is None else (r["ratio"], r["within_noise"])
+
+
+def goal_rows(params, jobs, results, pct_iperf3):
+    """Each goal that applies to this run: (job, goal text, figure text,
+    met or None, within noise)."""
+    rows = []
+    for job, key, bound, kind in goal_specs(params, jobs):
+        v = ratio_of(results, pct_iperf3, job, key)
+        if v is None:
+            rows.append((job, goal_text(key, bound, kind), "n/a", None, False))
+        else:
+            rows.append((job, goal_text(key, bound, kind), figure_text(key, v[0]), goal_met(v[0], bound, kind), v[1]))
+    return rows
+
+
+def goal_lines(rows):
+    if not rows:
+        return []
+    met = sum(1 for r in rows if r[3])
+    lines = ["", "goals of issue 9 (Documentation/performance.rst, \"Goals\"), judged on the ratios of the medians above;",
+             "~: that ratio is within noise, so its verdict is too",
+             f"{'job':<28} {'goal':<20} {'figure':>9}  verdict", "-" * 70]
+    for job, text, fig, ok, noise in rows:
+        verdict = "n/a" if ok is None else ("met" if ok else "not met")
+        lines.append(f"{job:<28} {text:<20} {fig:>9}{'~' if noise else ' '} {verdict}")
+    lines.append(f"{met} of {len(rows)} goals met")
+    return lines
+
+
 def cell(text, width, mark=" "):
     """A right-aligned column, with one more character for the noise mark."""
     return f"{text:>{width}}{mark}"
@@ -384,15 +476,11 @@ def plural(n, word):
     return f"{n} {word}" + ("" if n == "1" else "s")
 
 
-def main():
-    ap = argparse.ArgumentParser(description="The table of scripts/bench.sh.")
-    ap.add_argument("dir", help="the guest's /out (out/bench on the host)")
-    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
-    args = ap.parse_args()
-    params = load_params(args.dir)
-    runs = load_runs(args.dir)
-    reps = params.get("reps", "?")
-
+def analyze(out):
+    """(params, runs, jobs, results, iperf3 rate, 1M read % of iperf3) of
+    the run whose files are in OUT."""
+    params = load_params(out)
+    runs = load_runs(out)
     jobs = params["jobs"].split() if params.get("jobs") else []
     found = {job for job, _ in runs}
     jobs += [j for j in ORDER if j in found and j not in jobs]
@@ -403,6 +491,108 @@ def main():
         res = {who: summarize(runs.get((job, who), [])) for who in WHO}
         res["ratio"] = compare(res["iscsi-init"], res["open-iscsi"])
         results[job] = res
+    rate = iperf3_rate(out)
+    pct_iperf3 = {}
+    if "1m-read-qd8" in results:
+        for who in WHO:
+            v = results["1m-read-qd8"][who]["mib_s"]
+            pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
+    return params, runs, jobs, results, rate, pct_iperf3
+
+
+# The figures of the summary over boots: the goals' ones.
+BOOT_FIGURES = [("iops", "IOPS"), ("p50_us", "p50"), ("p99_us", "p99"), ("cpu_us_per_io", "CPU/IO")]
+
+
+def boots_main(dirs, json_path):
+    """The summary of scripts/bench.sh --boots N: each boot's ratios, and
+    their median over the boots, which is what the goals are judged on.
+    Boot-to-boot noise is larger than the noise between the reps of one
+    boot (Documentation/performance.rst), so a goal met in every boot is
+    evidence, one met by the median alone is not."""
+    boots = [analyze(d) for d in dirs]
+    params = boots[0][0]
+    jobs = []
+    for b in boots:
+        jobs += [j for j in b[2] if j not in jobs]
+    n = len(boots)
+    lines = [
+        f"iscsi-init against open-iscsi over {n} guest boots, each as in the table of one boot "
+        f"(kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), {params.get('reps', '?')} reps interleaved, "
+        f"digests {params.get('digests', '?')}, {params.get('sessions', '?')} x {params.get('luns', '?')}, "
+        f"iscsi-init sends {params.get('tx', 'work')})",
+        "each boot's ratio is that of its medians (ours / open-iscsi); median and range: over the boots",
+        "",
+    ]
+    jw = max([20] + [len(j) for j in jobs])
+    hdr = f"{'job':<{jw}} {'figure':<7} {'median':>7} {'range':>13}   " + " ".join(f"{'boot ' + str(i + 1):>7}" for i in range(n))
+    lines += [hdr, "-" * len(hdr)]
+    summary = {}
+    for job in jobs:
+        summary[job] = {}
+        for key, name in BOOT_FIGURES + [("iperf3", "iperf3%")]:
+            if key == "iperf3" and job != "1m-read-qd8":
+                continue
+            per = [ratio_of(b[3], b[5], job, key) for b in boots]
+            vals = [v[0] for v in per if v is not None]
+            if not vals:
+                continue
+            med = statistics.median(vals)
+            summary[job][key] = {"median": med, "min": min(vals), "max": max(vals),
+                                 "boots": [None if v is None else v[0] for v in per]}
+            cells = " ".join(f"{'n/a' if v is None else figure_text(key, v[0]).replace(' %', ''):>7}" for v in per)
+            rng = f"{figure_text(key, min(vals)).replace(' %', '')}..{figure_text(key, max(vals)).replace(' %', '')}"
+            lines.append(f"{job:<{jw}} {name:<7} {figure_text(key, med).replace(' %', ''):>7} {rng:>13}   {cells}")
+    rates = [b[4] for b in boots]
+    lines += ["", "iperf3 over guest loopback, Gbit/s per boot: " +
+              " ".join("n/a" if r is None else f"{r[0]:.2f}" for r in rates)]
+
+    goals = []
+    specs = goal_specs(params, jobs)
+    if specs:
+        lines += ["", "goals of issue 9 (Documentation/performance.rst, \"Goals\"), judged on the median over the boots;",
+                  "boots: in how many of the boots that ran the job that boot's figure met the goal",
+                  f"{'job':<28} {'goal':<20} {'median':>9}  {'verdict':<8} boots", "-" * 76]
+        for job, key, bound, kind in specs:
+            f = summary.get(job, {}).get(key)
+            text = goal_text(key, bound, kind)
+            if f is None:
+                lines.append(f"{job:<28} {text:<20} {'n/a':>9}  n/a")
+                goals.append({"job": job, "goal": text, "median": None, "met": None, "boots_met": 0, "boots": 0})
+                continue
+            ok = goal_met(f["median"], bound, kind)
+            had = [v for v in f["boots"] if v is not None]
+            k = sum(1 for v in had if goal_met(v, bound, kind))
+            lines.append(f"{job:<28} {text:<20} {figure_text(key, f['median']):>9}  "
+                         f"{'met' if ok else 'not met':<8} {k} of {len(had)}")
+            goals.append({"job": job, "goal": text, "median": f["median"], "met": ok, "boots_met": k,
+                          "boots": len(had)})
+        lines.append(f"{sum(1 for g in goals if g['met'])} of {len(goals)} goals met by the median, "
+                     f"{sum(1 for g in goals if g['boots'] and g['boots_met'] == g['boots'])} in every boot that ran the job")
+    print("\n".join(line.rstrip() for line in lines))
+    if json_path:
+        with open(json_path, "w") as fh:
+            json.dump({"params": params, "dirs": dirs, "ratios": summary, "goals": goals,
+                       "iperf3_gbit_s": [None if r is None else r[0] for r in rates]}, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description="The table of scripts/bench.sh.")
+    ap.add_argument("dirs", nargs="+", metavar="DIR", help="the guest's /out (out/bench on the host)")
+    ap.add_argument("--boots", action="store_true",
+                    help="the summary over the boots whose DIRs are given (scripts/bench.sh --boots N)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+    args = ap.parse_args()
+    if args.boots:
+        sys.stdout.reconfigure(encoding="utf-8")
+        boots_main(args.dirs, args.json)
+        return
+    if len(args.dirs) != 1:
+        ap.error("one DIR, or --boots")
+    args.dir = args.dirs[0]
+    params, runs, jobs, results, rate, pct_iperf3 = analyze(args.dir)
+    reps = params.get("reps", "?")
 
     lines = [
         "iscsi-init (ours) against open-iscsi iscsi_tcp (theirs), both logged in to the same LIO ramdisk LUNs",
@@ -442,18 +632,15 @@ def main():
                      "".join(ratio(key, w) for key, _, w, _ in FIGURES[1:]))
 
     lines.append("")
-    rate = iperf3_rate(args.dir)
     if rate is None:
         lines.append("iperf3 over guest loopback (127.0.0.1, one stream): n/a")
     else:
         lines.append(f"iperf3 over guest loopback (127.0.0.1, one stream): {rate[0]:.2f} Gbit/s = {rate[1]:.1f} MiB/s")
-    pct_iperf3 = {}
     if "1m-read-qd8" in results:
-        for who in WHO:
-            v = results["1m-read-qd8"][who]["mib_s"]
-            pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
         lines.append("1m-read-qd8 MiB/s in % of iperf3's: " + ", ".join(
             f"{who} " + ("n/a" if pct_iperf3[who] is None else f"{pct_iperf3[who]:.1f} %") for who in WHO))
+    goals = goal_rows(params, jobs, results, pct_iperf3)
+    lines += goal_lines(goals)
     lines += wakeup_lines(runs, jobs)
     try:
         cpus = int(params.get("cpus", ""))
@@ -471,6 +658,8 @@ def main():
             "jobs": results,
             "iperf3": None if rate is None else {"gbit_s": rate[0], "mib_s": rate[1]},
             "read_1m_percent_of_iperf3": pct_iperf3 or None,
+            "goals": [{"job": job, "goal": text, "figure": fig, "met": ok, "within_noise": noise}
+                      for job, text, fig, ok, noise in goals],
         }
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
