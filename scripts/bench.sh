@@ -166,7 +166,8 @@ if ((boots == 1)); then
 fi
 # --boots N: each boot in out/bench/boot-K, then the summary over them.
 rm -rf "$out"/boot-[0-9]* "$out"/bench-boots.txt "$out"/bench-boots.json "$out"/fio-*.json \
-  "$out"/cpu-*.txt "$out"/bench-table.txt "$out"/bench.json
+  "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt "$out"/bench-table.txt \
+  "$out"/bench.json "$out"/perf-*.txt "$out"/perf-fio-*.json "$out"/switches-*.txt
 dirs=()
 for k in $(seq 1 "$boots"); do
   echo "bench: boot $k of $boots" >&2
