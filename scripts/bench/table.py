@@ -17,15 +17,16 @@ Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
   switches-WHO-JOB-N.txt with --perf: every thread's context switches before
                          (N=0) and after (1) that run
 
-and prints the table on stdout, ending with the goals of issue 9 that apply
-to the run and whether its ratios meet them; with --json, writes the
-medians, spreads, ratios and goals to FILE. With --boots, the DIRs are
-the boots of one scripts/bench.sh --boots N run: it prints each boot's
-ratios and their median over the boots, and judges the goals on those
-medians, with the number of boots whose own figure met each. Each figure of a job and initiator is the median over
-the reps that have it; a missing or unreadable file leaves that rep out, and
-a figure with no rep left is n/a. Documentation/performance.rst describes
-the columns. Standard library only.
+and prints the table on stdout, with the goals of issue 9 that apply to
+the run and whether its ratios meet them after the iperf3 lines; with
+--json, writes the medians, spreads, ratios and goals to FILE. Each figure
+of a job and initiator is the median over the reps that have it; a missing
+or unreadable file leaves that rep out, and a figure with no rep left is
+n/a. With --boots, the DIRs are the boots of one scripts/bench.sh --boots
+N run: it prints each boot's ratios and their median over the boots, and
+judges the goals on those medians, with the number of boots whose own
+figure met each. Documentation/performance.rst describes the columns.
+Standard library only.
 """
 import argparse
 import glob
