@@ -134,15 +134,19 @@ scripts/setup.sh >/dev/null
 cargo build --release -p iscsi-init
 scripts/build-kernel.sh "$flavour" >/dev/null
 make FLAVOUR="$flavour" modules
-# One boot of the guest, its files in DIR: the earlier run's results there
-# must not be counted as this run's (table.py reads every fio-*.json and
-# cpu-*.txt there). Returns 1 when the boot left no table.
+# Removes the results of an earlier run from DIR: they must not be counted
+# as this run's (table.py reads every fio-*.json and cpu-*.txt there).
+clear_results() {
+  rm -f "$1"/fio-*.json "$1"/cpu-*.txt "$1"/iperf3.json "$1"/bench-run.txt \
+    "$1"/bench-table.txt "$1"/bench.json "$1"/perf-*.txt "$1"/perf-fio-*.json \
+    "$1"/switches-*.txt
+}
+# One boot of the guest, its files in DIR. Returns 1 when the boot left no
+# table.
 run_boot() {
   local dir=$1
   mkdir -p "$dir"
-  rm -f "$dir"/fio-*.json "$dir"/cpu-*.txt "$dir"/iperf3.json "$dir"/bench-run.txt \
-    "$dir"/bench-table.txt "$dir"/bench.json "$dir"/perf-*.txt "$dir"/perf-fio-*.json \
-    "$dir"/switches-*.txt
+  clear_results "$dir"
   printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_TX_HIGHPRI=%q\nBENCH_PERF=%q\nISCSI_INIT_BIN=%q\n' \
     "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$tx_highpri" "$perf" "$PWD/target/release/iscsi-init" \
     >"$dir/bench.env"
@@ -165,9 +169,8 @@ if ((boots == 1)); then
   exit
 fi
 # --boots N: each boot in out/bench/boot-K, then the summary over them.
-rm -rf "$out"/boot-[0-9]* "$out"/bench-boots.txt "$out"/bench-boots.json "$out"/fio-*.json \
-  "$out"/cpu-*.txt "$out"/iperf3.json "$out"/bench-run.txt "$out"/bench-table.txt \
-  "$out"/bench.json "$out"/perf-*.txt "$out"/perf-fio-*.json "$out"/switches-*.txt
+rm -rf "$out"/boot-[0-9]* "$out"/bench-boots.txt "$out"/bench-boots.json
+clear_results "$out"
 dirs=()
 for k in $(seq 1 "$boots"); do
   echo "bench: boot $k of $boots" >&2

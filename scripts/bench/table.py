@@ -29,6 +29,7 @@ figure met each. Documentation/performance.rst describes the columns.
 Standard library only.
 """
 import argparse
+import collections
 import glob
 import json
 import os
@@ -373,9 +374,9 @@ def iperf3_rate(out):
     return bps / 1e9, bps / 8 / 1048576.0
 
 
-# Issue 9's goals (Documentation/performance.rst, "Goals"): (test, what,
-# job's figure, ratio bound, "min" or "max"). QD1 and QD32 are named by
-# job; "every" applies to every job of the run.
+# Issue 9's goals of the default run (Documentation/performance.rst,
+# "Goals"): (which jobs, by name; the figure's key; the bound of its ratio;
+# "min" or "max"). The iperf3 goal is IPERF3_GOAL.
 GOALS_DEFAULT = [
     (lambda j: j.endswith("-qd1"), "iops", 1.25, "min"),
     (lambda j: j.endswith("-qd1"), "p50_us", 0.8, "max"),
@@ -420,8 +421,10 @@ def goal_met(value, bound, kind):
     return value >= bound if kind == "min" else value <= bound
 
 
-def figure_text(key, value):
-    return f"{value:.1f} %" if key == "iperf3" else f"{value:.2f}"
+def figure_text(key, value, unit=True):
+    if key == "iperf3":
+        return f"{value:.1f} %" if unit else f"{value:.1f}"
+    return f"{value:.2f}"
 
 
 def ratio_of(results, pct_iperf3, job, key):
@@ -477,9 +480,13 @@ def plural(n, word):
     return f"{n} {word}" + ("" if n == "1" else "s")
 
 
+Analysis = collections.namedtuple("Analysis", "params runs jobs results rate pct_iperf3")
+
+
 def analyze(out):
-    """(params, runs, jobs, results, iperf3 rate, 1M read % of iperf3) of
-    the run whose files are in OUT."""
+    """The Analysis of the run whose files are in OUT: its settings, fio
+    runs, jobs, per-job summaries and ratios, iperf3's (Gbit/s, MiB/s) and
+    1M reads in % of iperf3 per initiator."""
     params = load_params(out)
     runs = load_runs(out)
     jobs = params["jobs"].split() if params.get("jobs") else []
@@ -498,7 +505,7 @@ def analyze(out):
         for who in WHO:
             v = results["1m-read-qd8"][who]["mib_s"]
             pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
-    return params, runs, jobs, results, rate, pct_iperf3
+    return Analysis(params, runs, jobs, results, rate, pct_iperf3)
 
 
 # The figures of the summary over boots: the goals' ones.
@@ -512,10 +519,10 @@ def boots_main(dirs, json_path):
     boot (Documentation/performance.rst), so a goal met in every boot is
     evidence, one met by the median alone is not."""
     boots = [analyze(d) for d in dirs]
-    params = boots[0][0]
+    params = boots[0].params
     jobs = []
     for b in boots:
-        jobs += [j for j in b[2] if j not in jobs]
+        jobs += [j for j in b.jobs if j not in jobs]
     n = len(boots)
     lines = [
         f"iscsi-init against open-iscsi over {n} guest boots, each as in the table of one boot "
@@ -534,17 +541,17 @@ def boots_main(dirs, json_path):
         for key, name in BOOT_FIGURES + [("iperf3", "iperf3%")]:
             if key == "iperf3" and job != "1m-read-qd8":
                 continue
-            per = [ratio_of(b[3], b[5], job, key) for b in boots]
+            per = [ratio_of(b.results, b.pct_iperf3, job, key) for b in boots]
             vals = [v[0] for v in per if v is not None]
             if not vals:
                 continue
             med = statistics.median(vals)
             summary[job][key] = {"median": med, "min": min(vals), "max": max(vals),
                                  "boots": [None if v is None else v[0] for v in per]}
-            cells = " ".join(f"{'n/a' if v is None else figure_text(key, v[0]).replace(' %', ''):>7}" for v in per)
-            rng = f"{figure_text(key, min(vals)).replace(' %', '')}..{figure_text(key, max(vals)).replace(' %', '')}"
-            lines.append(f"{job:<{jw}} {name:<7} {figure_text(key, med).replace(' %', ''):>7} {rng:>13}   {cells}")
-    rates = [b[4] for b in boots]
+            cells = " ".join(f"{'n/a' if v is None else figure_text(key, v[0], False):>7}" for v in per)
+            rng = f"{figure_text(key, min(vals), False)}..{figure_text(key, max(vals), False)}"
+            lines.append(f"{job:<{jw}} {name:<7} {figure_text(key, med, False):>7} {rng:>13}   {cells}")
+    rates = [b.rate for b in boots]
     lines += ["", "iperf3 over guest loopback, Gbit/s per boot: " +
               " ".join("n/a" if r is None else f"{r[0]:.2f}" for r in rates)]
 
