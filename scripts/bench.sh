@@ -13,11 +13,14 @@
 # The table lands in out/bench/bench-table.txt, the medians and ratios in
 # out/bench/bench.json. --boots N repeats the whole run in N boots
 # (out/bench/boot-K) and sums them up in out/bench/bench-boots.txt.
+# --ab SETTING compares one of our settings with our defaults instead, in
+# one boot, without open-iscsi (see usage below).
 # Documentation/performance.rst explains the columns.
 #
 #   scripts/bench.sh [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug]
 #                    [--digests] [--sessions N --luns M] [--tx work|thread|inline]
 #                    [--rx-depth N] [--rx-lowat 0|1] [--tx-highpri 0|1] [--perf]
+#                    [--ab param/NAME=VALUE|queue/NAME=VALUE]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 #
 # Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
@@ -42,6 +45,7 @@ usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
 usage: $0 [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug] [--digests]
           [--sessions N --luns M] [--tx work|thread|inline] [--rx-depth N]
           [--rx-lowat 0|1] [--tx-highpri 0|1] [--perf]
+          [--ab param/NAME=VALUE|queue/NAME=VALUE]
   --runtime SECONDS  length of each fio run (default 10)
   --reps N           runs of each job per initiator, interleaved (default 3)
   --boots N          the whole run in N guest boots (default 1, at most 10),
@@ -75,6 +79,18 @@ usage: $0 [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug] [
                      profiles land in out/bench/perf-WHO-JOB.txt (by command,
                      by module, by both, by symbol; spin lock waits by caller)
                      and the table ends with the time per I/O by command
+  --ab SETTING       A/B of one of our settings in one boot, instead of against
+                     open-iscsi (which does not log in): each job runs REPS times
+                     on our disks as the boot found them (side a, "ours-a") and
+                     REPS times with SETTING (side b, "ours-b"), interleaved;
+                     the ratios are b / a and no goal is judged. SETTING is
+                     param/NAME=VALUE, a module parameter read while the module
+                     runs (e.g. param/tx_work=0, param/rx_lowat=0), or
+                     queue/NAME=VALUE, a block queue attribute of our disks
+                     (e.g. queue/rq_affinity=0). Boot-to-boot noise (up to 0.3
+                     on a ratio) hides what a setting changes when the A and B
+                     runs are in different boots; here they are not. Not with
+                     --perf.
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
@@ -84,7 +100,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 boots=1 flavour=release digests=0 sessions="" luns="" tx=work rx_depth= rx_lowat= tx_highpri= perf=0
+runtime=10 reps=3 boots=1 flavour=release digests=0 sessions="" luns="" tx=work rx_depth= rx_lowat= tx_highpri= perf=0 ab=
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
@@ -99,10 +115,12 @@ while (($#)); do
     --rx-lowat) (($# >= 2)) && [[ "$2" == 0 || "$2" == 1 ]] || usage; rx_lowat=$2; shift 2;;
     --tx-highpri) (($# >= 2)) && [[ "$2" == 0 || "$2" == 1 ]] || usage; tx_highpri=$2; shift 2;;
     --perf) perf=1; shift;;
+    --ab) (($# >= 2)) && [[ "$2" =~ ^(param|queue)/[a-z0-9_]+=[A-Za-z0-9_.-]+$ ]] || usage; ab=$2; shift 2;;
     -h|--help) usage 0;;
     *) echo "bench: unknown argument $1" >&2; usage;;
   esac
 done
+[ -z "$ab" ] || ((!perf)) || { echo "bench: --ab does not go with --perf" >&2; usage; }
 scale=0
 if [ -n "$sessions$luns" ]; then
   scale=1 sessions=${sessions:-1} luns=${luns:-1}
@@ -129,7 +147,7 @@ estimate() {
   echo $(( njobs * 2 * reps * (runtime + 3) + 60 + 6 * (sessions - 1) + 60 + 22 + perf * njobs * 2 * (runtime + 10) ))
 }
 est=$(estimate)
-echo "bench: $njobs job$( ((njobs == 1)) || echo s) x 2 initiators x $reps reps x ${runtime}s$( ((boots == 1)) || echo " in each of $boots boots"); about $((boots * est / 60)) min $((boots * est % 60)) s of guest time" >&2
+echo "bench: $njobs job$( ((njobs == 1)) || echo s) x 2 $( [ -z "$ab" ] && echo initiators || echo sides) x $reps reps x ${runtime}s$( ((boots == 1)) || echo " in each of $boots boots"); about $((boots * est / 60)) min $((boots * est % 60)) s of guest time" >&2
 scripts/setup.sh >/dev/null
 cargo build --release -p iscsi-init
 scripts/build-kernel.sh "$flavour" >/dev/null
@@ -147,8 +165,8 @@ run_boot() {
   local dir=$1
   mkdir -p "$dir"
   clear_results "$dir"
-  printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_TX_HIGHPRI=%q\nBENCH_PERF=%q\nISCSI_INIT_BIN=%q\n' \
-    "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$tx_highpri" "$perf" "$PWD/target/release/iscsi-init" \
+  printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_TX_HIGHPRI=%q\nBENCH_PERF=%q\nBENCH_AB=%q\nISCSI_INIT_BIN=%q\n' \
+    "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$tx_highpri" "$perf" "$ab" "$PWD/target/release/iscsi-init" \
     >"$dir/bench.env"
   # The guest's limit for the run: twice the estimate, at least 25 minutes.
   local limit=$((2 * est)); ((limit >= 1500)) || limit=1500

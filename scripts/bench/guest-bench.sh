@@ -6,7 +6,17 @@
 # snapshot right before and right after it. Then iperf3 over loopback, and
 # scripts/bench/table.py makes the table and bench.json.
 #
-# Files in /out (out/bench on the host), WHO being iscsi-init or open-iscsi:
+# With --ab SETTING (BENCH_AB) open-iscsi does not log in: the two sides
+# are our own disks, "ours-a" with the setting as the boot found it and
+# "ours-b" with SETTING, written right before each of its runs and put back
+# right before each ours-a run, so that a setting is compared with the
+# default in one boot, interleaved, free of the boot-to-boot noise. SETTING
+# is param/NAME=VALUE (/sys/module/iscsi_init/parameters/NAME, a parameter
+# the module reads while it runs) or queue/NAME=VALUE (the block queue
+# attribute NAME of each of our disks, e.g. queue/rq_affinity=0).
+#
+# Files in /out (out/bench on the host), WHO being iscsi-init or open-iscsi
+# (ours-a or ours-b with --ab):
 #   fio-WHO-JOB-rREP.json   fio --output-format=json of that run
 #   cpu-WHO-JOB-rREP.txt    "clk_tck N" (USER_HZ), "delta cpu ..." (the change of
 #                           each field of the /proc/stat "cpu " line over the
@@ -33,6 +43,7 @@ scale=${BENCH_SCALE:-0} sessions=${BENCH_SESSIONS:-1} luns=${BENCH_LUNS:-1}
 tx=${BENCH_TX:-work}
 rx_depth=${BENCH_RX_DEPTH:-} rx_lowat=${BENCH_RX_LOWAT:-} tx_highpri=${BENCH_TX_HIGHPRI:-}
 perf=${BENCH_PERF:-0}
+ab=${BENCH_AB:-}
 . "$REPO/scripts/bench/jobs.sh"
 
 # LUN size: 1 GiB, or in the scaling variant 1 GiB shared by its disks
@@ -87,12 +98,45 @@ for s in "${!iqns[@]}"; do
   wait_for "$luns disks of our session to $iqn" 30 eval 'test "$(ii_disks "$iqn" | wc -l)" -ge "$luns"'
   mapfile -t d < <(ii_disks "$iqn")
   ours+=("${d[@]}")
+  [ -z "$ab" ] || continue
   oi_login "$iqn" "$portal" "${oi_settings[@]}" >/dev/null
   wait_for "$luns disks of open-iscsi's session to $iqn" 30 eval 'test "$(oi_disks "$iqn" | wc -l)" -ge "$luns"'
   mapfile -t d < <(oi_disks "$iqn")
   theirs+=("${d[@]}")
 done
 log "iscsi-init disks: ${ours[*]}; open-iscsi disks: ${theirs[*]}"
+
+# --ab: the files SETTING writes, and what each held at the start (side a).
+ab_files=() ab_orig=() ab_value=
+if [ -n "$ab" ]; then
+  [[ $ab =~ ^(param|queue)/([a-z0-9_]+)=([A-Za-z0-9_.-]+)$ ]] || die "--ab $ab: not param/NAME=VALUE or queue/NAME=VALUE"
+  ab_value=${BASH_REMATCH[3]}
+  if [ "${BASH_REMATCH[1]}" = param ]; then
+    ab_files=("/sys/module/iscsi_init/parameters/${BASH_REMATCH[2]}")
+  else
+    for d in "${ours[@]}"; do ab_files+=("/sys/block/${d#/dev/}/queue/${BASH_REMATCH[2]}"); done
+  fi
+  for f in "${ab_files[@]}"; do
+    [ -f "$f" ] && [ -w "$f" ] || die "--ab $ab: $f is not a writable setting"
+    ab_orig+=("$(cat "$f")")
+  done
+fi
+ab_set() { # a|b: each file of SETTING back to its start value (a) or to VALUE (b)
+  local i
+  for i in "${!ab_files[@]}"; do
+    if [ "$1" = a ]; then
+      printf '%s' "${ab_orig[$i]}" >"${ab_files[$i]}" || die "--ab: cannot put ${ab_orig[$i]} back in ${ab_files[$i]}"
+    else
+      printf '%s' "$ab_value" >"${ab_files[$i]}" || die "--ab $ab: ${ab_files[$i]} refused $ab_value"
+    fi
+  done
+}
+if [ -n "$ab" ]; then
+  ab_set b
+  log "--ab $ab: side b has $(cat "${ab_files[0]}") in ${ab_files[*]}"
+  ab_set a
+  log "--ab $ab: side a has $(cat "${ab_files[0]}") (as found)"
+fi
 
 # --tx: how our module sends (its tx_inline parameter; sysfs shows it per host).
 for iqn in "${iqns[@]}"; do
@@ -142,6 +186,7 @@ for j in "${jobs[@]}"; do names+=("${j%% *}"); done
   echo "rx_lowat=$(cat /sys/module/iscsi_init/parameters/rx_lowat)"
   echo "tx_highpri=$(cat /sys/module/iscsi_init/parameters/tx_highpri)"
   echo "perf=$perf"
+  echo "ab=$ab"
   echo "lun_mib=$mib"
   echo "jobs=${names[*]}"
   echo "clk_tck=$clk_tck"
@@ -210,9 +255,13 @@ for j in "${jobs[@]}"; do
   for ((rep = 1; rep <= reps; rep++)); do
     # Odd reps ours first, even reps theirs first: a drift over the run (the
     # host's load, the target's state) does not favour one side.
-    if ((rep % 2)); then order=(iscsi-init open-iscsi); else order=(open-iscsi iscsi-init); fi
+    if [ -n "$ab" ]; then sides=(ours-a ours-b); else sides=(iscsi-init open-iscsi); fi
+    if ((rep % 2)); then order=("${sides[@]}"); else order=("${sides[1]}" "${sides[0]}"); fi
     for who in "${order[@]}"; do
-      if [ "$who" = iscsi-init ]; then
+      if [ -n "$ab" ]; then
+        ab_set "${who#ours-}"
+        run_fio "$who" "$name" "$rep" "$opts" "${ours[@]}"
+      elif [ "$who" = iscsi-init ]; then
         run_fio "$who" "$name" "$rep" "$opts" "${ours[@]}"
       else
         run_fio "$who" "$name" "$rep" "$opts" "${theirs[@]}"
@@ -304,7 +353,7 @@ for iqn in "${iqns[@]}"; do
   log "iscsi-init: $(cat "$h/iscsi_tx_inline_sends") inline sends, $(cat "$h/iscsi_tx_work_sends") work item sends, $(cat "$h/iscsi_rx_thread_reads") receive thread reads on the session to $iqn"
 done
 ii logout --all >/dev/null || log "iscsi-init logout failed"
-for s in "${!iqns[@]}"; do oi_logout "${iqns[$s]}" "127.0.0.1:$((3260 + s))" || log "open-iscsi logout failed"; done
+[ -n "$ab" ] || for s in "${!iqns[@]}"; do oi_logout "${iqns[$s]}" "127.0.0.1:$((3260 + s))" || log "open-iscsi logout failed"; done
 pkill -x iscsid || true
 
 # --- iperf3 over loopback: what one TCP stream gets in this guest

@@ -4,7 +4,8 @@
     table.py DIR [--json FILE]
     table.py --boots DIR... [--json FILE]
 
-Reads, in DIR (WHO is iscsi-init or open-iscsi, REP counts from 1):
+Reads, in DIR (WHO is iscsi-init or open-iscsi, or with --ab ours-a and
+ours-b; REP counts from 1):
 
   fio-WHO-JOB-rREP.json  fio --output-format=json of one run
   cpu-WHO-JOB-rREP.txt   USER_HZ ("clk_tck N") and the change of each field
@@ -25,7 +26,9 @@ or unreadable file leaves that rep out, and a figure with no rep left is
 n/a. With --boots, the DIRs are the boots of one scripts/bench.sh --boots
 N run: it prints each boot's ratios and their median over the boots, and
 judges the goals on those medians, with the number of boots whose own
-figure met each. Documentation/performance.rst describes the columns.
+figure met each. A run of scripts/bench.sh --ab SETTING (bench-run.txt's
+"ab") compares our two sides instead: ratios b / a, no goal.
+Documentation/performance.rst describes the columns.
 Standard library only.
 """
 import argparse
@@ -38,6 +41,9 @@ import statistics
 import sys
 
 WHO = ("iscsi-init", "open-iscsi")
+# The sides of an --ab run: our disks as the boot found them, and with the
+# setting.
+WHO_AB = ("ours-a", "ours-b")
 # The order of scripts/bench/jobs.sh, for runs that left no bench-run.txt.
 ORDER = ["4k-randread-qd1", "4k-randread-qd32", "4k-randwrite-qd1", "4k-randwrite-qd32",
          "128k-read-qd8", "128k-write-qd8", "1m-read-qd8", "1m-write-qd8"]
@@ -55,7 +61,16 @@ FIGURES = [
 # iowait irq softirq steal guest guest_nice. Busy time is all but idle and
 # iowait; guest and guest_nice are already counted in user and nice.
 BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
-RUN_FILE = re.compile(r"^fio-(" + "|".join(WHO) + r")-(.+)-r([0-9]+)\.json$")
+RUN_FILE = re.compile(r"^fio-(" + "|".join(WHO + WHO_AB) + r")-(.+)-r([0-9]+)\.json$")
+
+
+def sides(params):
+    """The two sides of a run, in the table's order, and the pair whose
+    ratio it shows (numerator, denominator): ours / open-iscsi, or with
+    --ab side b / side a."""
+    if params.get("ab"):
+        return WHO_AB, ("ours-b", "ours-a")
+    return WHO, WHO
 
 
 def load_fio(path):
@@ -139,12 +154,12 @@ def load_wakeups(lines):
         return {}
 
 
-def wakeup_lines(runs, jobs):
-    """Per job and initiator, the median over the reps of each wake-up
-    count per I/O; [] when no run has them."""
+def wakeup_lines(runs, jobs, who_list=WHO):
+    """Per job and side (WHO_LIST), the median over the reps of each
+    wake-up count per I/O; [] when no run has them."""
     rows = []
     for job in jobs:
-        for who in WHO:
+        for who in who_list:
             per_io = {}
             for key, _ in WAKEUPS:
                 values = [r["wakeups"][key] / r["ios"] for r in runs.get((job, who), [])
@@ -396,8 +411,10 @@ def goal_specs(params, jobs):
     goals; --digests has IOPS >= 1.2 for every job; --sessions 4 --luns 2
     has IOPS >= 1.5 for its aggregate job. Other variants (--tx,
     --rx-depth, ...) are judged as the default or scaling run they vary;
-    a scaling run of another layout has no goal."""
+    a scaling run of another layout has no goal, nor has an --ab run."""
     specs = []
+    if params.get("ab"):
+        return specs
     if any(j.startswith("scale-") for j in jobs):
         return [(j, "iops", 1.5, "min") for j in jobs if j.startswith("scale-4x2-")]
     digests = params.get("digests", "None") not in ("None", "")
@@ -480,13 +497,13 @@ def plural(n, word):
     return f"{n} {word}" + ("" if n == "1" else "s")
 
 
-Analysis = collections.namedtuple("Analysis", "params runs jobs results rate pct_iperf3")
+Analysis = collections.namedtuple("Analysis", "params runs jobs results rate pct_iperf3 who")
 
 
 def analyze(out):
     """The Analysis of the run whose files are in OUT: its settings, fio
-    runs, jobs, per-job summaries and ratios, iperf3's (Gbit/s, MiB/s) and
-    1M reads in % of iperf3 per initiator."""
+    runs, jobs, per-job summaries and ratios, iperf3's (Gbit/s, MiB/s),
+    1M reads in % of iperf3 per side, and its sides (sides())."""
     params = load_params(out)
     runs = load_runs(out)
     jobs = params["jobs"].split() if params.get("jobs") else []
@@ -494,18 +511,19 @@ def analyze(out):
     jobs += [j for j in ORDER if j in found and j not in jobs]
     jobs += sorted(found - set(jobs))
 
+    who, (num, den) = sides(params)
     results = {}
     for job in jobs:
-        res = {who: summarize(runs.get((job, who), [])) for who in WHO}
-        res["ratio"] = compare(res["iscsi-init"], res["open-iscsi"])
+        res = {w: summarize(runs.get((job, w), [])) for w in who}
+        res["ratio"] = compare(res[num], res[den])
         results[job] = res
     rate = iperf3_rate(out)
     pct_iperf3 = {}
     if "1m-read-qd8" in results:
-        for who in WHO:
-            v = results["1m-read-qd8"][who]["mib_s"]
-            pct_iperf3[who] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
-    return Analysis(params, runs, jobs, results, rate, pct_iperf3)
+        for w in who:
+            v = results["1m-read-qd8"][w]["mib_s"]
+            pct_iperf3[w] = v["median"] / rate[1] * 100 if v is not None and rate and rate[1] > 0 else None
+    return Analysis(params, runs, jobs, results, rate, pct_iperf3, who)
 
 
 # The figures of the summary over boots: the goals' ones.
@@ -524,12 +542,14 @@ def boots_main(dirs, json_path):
     for b in boots:
         jobs += [j for j in b.jobs if j not in jobs]
     n = len(boots)
+    ab = params.get("ab")
     lines = [
-        f"iscsi-init against open-iscsi over {n} guest boots, each as in the table of one boot "
+        (f"iscsi-init with {ab} (b) against as the boot found it (a)" if ab else "iscsi-init against open-iscsi") +
+        f" over {n} guest boots, each as in the table of one boot "
         f"(kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), {params.get('reps', '?')} reps interleaved, "
         f"digests {params.get('digests', '?')}, {params.get('sessions', '?')} x {params.get('luns', '?')}, "
         f"iscsi-init sends {params.get('tx', 'work')})",
-        "each boot's ratio is that of its medians (ours / open-iscsi); median and range: over the boots",
+        f"each boot's ratio is that of its medians ({'b / a' if ab else 'ours / open-iscsi'}); median and range: over the boots",
         "",
     ]
     jw = max([20] + [len(j) for j in jobs])
@@ -585,6 +605,13 @@ def boots_main(dirs, json_path):
             fh.write("\n")
 
 
+def utf8_stdout():
+    """The table's µ and ≥ in UTF-8 whatever the locale (a redirected
+    stdout, as in the unit tests, is left as it is)."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+
+
 def main():
     ap = argparse.ArgumentParser(description="The table of scripts/bench.sh.")
     ap.add_argument("dirs", nargs="+", metavar="DIR", help="the guest's /out (out/bench on the host)")
@@ -593,16 +620,19 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
     args = ap.parse_args()
     if args.boots:
-        sys.stdout.reconfigure(encoding="utf-8")
+        utf8_stdout()
         boots_main(args.dirs, args.json)
         return
     if len(args.dirs) != 1:
         ap.error("one DIR, or --boots")
     args.dir = args.dirs[0]
-    params, runs, jobs, results, rate, pct_iperf3 = analyze(args.dir)
+    params, runs, jobs, results, rate, pct_iperf3, who_list = analyze(args.dir)
     reps = params.get("reps", "?")
+    ab = params.get("ab")
 
     lines = [
+        f"iscsi-init A/B: ours-a, our disks as the boot found them, against ours-b, with {ab}; one LIO ramdisk LUN"
+        if ab else
         "iscsi-init (ours) against open-iscsi iscsi_tcp (theirs), both logged in to the same LIO ramdisk LUNs",
         f"in one guest boot: kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), "
         f"fio {params.get('runtime', '?')} s per run, {reps} reps interleaved, digests {params.get('digests', '?')}, "
@@ -611,8 +641,8 @@ def main():
         "figures: median over the reps; spread: lowest and highest IOPS over the reps, in % of the median;",
         "runs: reps with a result; latency: fio total latency (submission + completion); slat: mean submission latency;",
         "CPU µs/IO: busy guest CPU time per I/O",
-        "ratio = iscsi-init / open-iscsi (better above 1 for IOPS and MiB/s, below 1 for latency and CPU)",
-        "~ after a ratio: within noise (the min..max ranges of the two initiators over the reps overlap)",
+        f"ratio = {'ours-b / ours-a' if ab else 'iscsi-init / open-iscsi'} (better above 1 for IOPS and MiB/s, below 1 for latency and CPU)",
+        f"~ after a ratio: within noise (the min..max ranges of the two {'sides' if ab else 'initiators'} over the reps overlap)",
         "",
     ]
     jw = max([20] + [len(job) for job in jobs])
@@ -621,7 +651,7 @@ def main():
     lines += [hdr, "-" * len(hdr)]
     for job in jobs:
         res = results[job]
-        for who in WHO:
+        for who in who_list:
             s = res[who]
 
             def fig(key, w, d):
@@ -646,10 +676,10 @@ def main():
         lines.append(f"iperf3 over guest loopback (127.0.0.1, one stream): {rate[0]:.2f} Gbit/s = {rate[1]:.1f} MiB/s")
     if "1m-read-qd8" in results:
         lines.append("1m-read-qd8 MiB/s in % of iperf3's: " + ", ".join(
-            f"{who} " + ("n/a" if pct_iperf3[who] is None else f"{pct_iperf3[who]:.1f} %") for who in WHO))
+            f"{who} " + ("n/a" if pct_iperf3[who] is None else f"{pct_iperf3[who]:.1f} %") for who in who_list))
     goals = goal_rows(params, jobs, results, pct_iperf3)
     lines += goal_lines(goals)
-    lines += wakeup_lines(runs, jobs)
+    lines += wakeup_lines(runs, jobs, who_list)
     try:
         cpus = int(params.get("cpus", ""))
     except ValueError:
@@ -657,7 +687,7 @@ def main():
     if cpus:
         lines += profile_lines(args.dir, jobs, cpus)
     lines += switch_lines(args.dir, jobs)
-    sys.stdout.reconfigure(encoding="utf-8")
+    utf8_stdout()
     print("\n".join(line.rstrip() for line in lines))
 
     if args.json:

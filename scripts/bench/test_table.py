@@ -37,25 +37,26 @@ def write_run(out, who, job, rep, iops, p50_us, p99_us, cpu_ticks, write=False):
         f.write(f"clk_tck 100\ndelta cpu {cpu_ticks} 0 0 500 0 0 0 0 0 0\nctxt 1000\n")
 
 
-def write_boot(out, jobs, digests="None", iperf3_bits=2.4e9, sessions=1, luns=1):
+def write_boot(out, jobs, digests="None", iperf3_bits=2.4e9, sessions=1, luns=1, ab=""):
     """A boot's directory: JOBS maps a job to ((ours IOPS, p50, p99, CPU
-    ticks), (theirs ...)) per rep."""
+    ticks), (theirs ...)) per rep; with AB (an --ab setting), to ((side a
+    ...), (side b ...))."""
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "bench-run.txt"), "w") as f:
         f.write(f"kernel=6.12.118\nflavour=release\nreps=3\ndigests={digests}\n"
-                f"sessions={sessions}\nluns={luns}\njobs={' '.join(jobs)}\n")
+                f"sessions={sessions}\nluns={luns}\njobs={' '.join(jobs)}\nab={ab}\n")
     with open(os.path.join(out, "iperf3.json"), "w") as f:
         json.dump({"end": {"sum_received": {"bits_per_second": iperf3_bits}}}, f)
     for job, reps in jobs.items():
         for rep, (ours, theirs) in enumerate(reps, 1):
-            write_run(out, "iscsi-init", job, rep, *ours, write="write" in job)
-            write_run(out, "open-iscsi", job, rep, *theirs, write="write" in job)
+            write_run(out, "ours-a" if ab else "iscsi-init", job, rep, *ours, write="write" in job)
+            write_run(out, "ours-b" if ab else "open-iscsi", job, rep, *theirs, write="write" in job)
 
 
 def verdicts(out):
-    params, _, jobs, results, _, pct = table.analyze(out)
+    a = table.analyze(out)
     return {(job, text): (fig, ok, noise)
-            for job, text, fig, ok, noise in table.goal_rows(params, jobs, results, pct)}
+            for job, text, fig, ok, noise in table.goal_rows(a.params, a.jobs, a.results, a.pct_iperf3)}
 
 
 class OneBoot(unittest.TestCase):
@@ -111,6 +112,33 @@ class OneBoot(unittest.TestCase):
         os.remove(os.path.join(out, "fio-open-iscsi-4k-randwrite-qd32-r1.json"))
         v = verdicts(out)
         self.assertEqual(v[("4k-randwrite-qd32", "IOPS ≥ 1.5×")], ("n/a", None, False))
+
+
+class AB(unittest.TestCase):
+    def test_ab_ratio_is_b_over_a_and_no_goal(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "ab")
+            # Side b (queue/rq_affinity=0) at 1.25x the IOPS of side a.
+            write_boot(out, {"4k-randread-qd32": [((1000, 1, 1, 100), (1250, 1, 1, 100))] * 3},
+                       ab="queue/rq_affinity=0")
+            a = table.analyze(out)
+            self.assertEqual(a.who, table.WHO_AB)
+            self.assertAlmostEqual(a.results["4k-randread-qd32"]["ratio"]["iops"]["ratio"], 1.25)
+            self.assertEqual(verdicts(out), {}, "an A/B run has no goal")
+            argv = sys.argv
+            sys.argv = ["table.py", out]
+            try:
+                with contextlib.redirect_stdout(io.StringIO()) as text:
+                    table.main()
+            finally:
+                sys.argv = argv
+            t = text.getvalue()
+            self.assertIn("ratio = ours-b / ours-a", t)
+            self.assertIn("with queue/rq_affinity=0", t)
+            self.assertRegex(t, r"4k-randread-qd32\s+ours-b\s+1250")
+            self.assertRegex(t, r"4k-randread-qd32\s+ratio\s+1\.25 ")
+            self.assertNotIn("open-iscsi", t)
+            self.assertNotIn("goals of issue 9", t)
 
 
 class Boots(unittest.TestCase):
