@@ -171,7 +171,8 @@ def wakeup_lines(runs, jobs, who_list=WHO):
     if not rows:
         return []
     jw = max([20] + [len(job) for job, _, _ in rows])
-    hdr = f"{'job':<{jw}} {'initiator':<10} " + "".join(f"{h:>10}" for _, h in WAKEUPS)
+    col = "side" if who_list == WHO_AB else "initiator"
+    hdr = f"{'job':<{jw}} {col:<10} " + "".join(f"{h:>10}" for _, h in WAKEUPS)
     lines = [
         "",
         "wake-ups per I/O (median over the reps): context switches (/proc/stat ctxt), rescheduling and",
@@ -646,7 +647,7 @@ def main():
         "",
     ]
     jw = max([20] + [len(job) for job in jobs])
-    hdr = f"{'job':<{jw}} {'initiator':<10} " + cell("IOPS", 9) + f"{'spread':>13} " + \
+    hdr = f"{'job':<{jw}} {'side' if ab else 'initiator':<10} " + cell("IOPS", 9) + f"{'spread':>13} " + \
         "".join(cell(h, w) for key, h, w, _ in FIGURES[1:]) + f"{'runs':>5}"
     lines += [hdr, "-" * len(hdr)]
     for job in jobs:

@@ -137,6 +137,7 @@ class AB(unittest.TestCase):
             self.assertIn("with queue/rq_affinity=0", t)
             self.assertRegex(t, r"4k-randread-qd32\s+ours-b\s+1250")
             self.assertRegex(t, r"4k-randread-qd32\s+ratio\s+1\.25 ")
+            self.assertRegex(t, r"(?m)^job\s+side\s+IOPS")
             self.assertNotIn("open-iscsi", t)
             self.assertNotIn("goals of issue 9", t)
 
