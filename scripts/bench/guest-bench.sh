@@ -250,12 +250,12 @@ run_fio() { # WHO NAME REP "FIO OPTIONS" DISK...: one fio process, one job secti
   log "$who $name rep $rep: done"
 }
 
+if [ -n "$ab" ]; then sides=(ours-a ours-b); else sides=(iscsi-init open-iscsi); fi
 for j in "${jobs[@]}"; do
   name=${j%% *} opts=${j#* }
   for ((rep = 1; rep <= reps; rep++)); do
     # Odd reps ours first, even reps theirs first: a drift over the run (the
     # host's load, the target's state) does not favour one side.
-    if [ -n "$ab" ]; then sides=(ours-a ours-b); else sides=(iscsi-init open-iscsi); fi
     if ((rep % 2)); then order=("${sides[@]}"); else order=("${sides[1]}" "${sides[0]}"); fi
     for who in "${order[@]}"; do
       if [ -n "$ab" ]; then

@@ -73,6 +73,11 @@ def sides(params):
     return WHO, WHO
 
 
+def side_heading(who_list):
+    """The heading of the column that names the side of each row."""
+    return "side" if who_list == WHO_AB else "initiator"
+
+
 def load_fio(path):
     """Figures of one fio run: IOPS, MiB/s and I/Os summed over its jobs
     (one per disk; with group_reporting one in all), total latency
@@ -171,8 +176,7 @@ def wakeup_lines(runs, jobs, who_list=WHO):
     if not rows:
         return []
     jw = max([20] + [len(job) for job, _, _ in rows])
-    col = "side" if who_list == WHO_AB else "initiator"
-    hdr = f"{'job':<{jw}} {col:<10} " + "".join(f"{h:>10}" for _, h in WAKEUPS)
+    hdr = f"{'job':<{jw}} {side_heading(who_list):<10} " + "".join(f"{h:>10}" for _, h in WAKEUPS)
     lines = [
         "",
         "wake-ups per I/O (median over the reps): context switches (/proc/stat ctxt), rescheduling and",
@@ -632,7 +636,7 @@ def main():
     ab = params.get("ab")
 
     lines = [
-        f"iscsi-init A/B: ours-a, our disks as the boot found them, against ours-b, with {ab}; one LIO ramdisk LUN"
+        f"iscsi-init A/B: ours-a, our disks as the boot found them, against ours-b, with {ab}, on the LIO ramdisk LUNs"
         if ab else
         "iscsi-init (ours) against open-iscsi iscsi_tcp (theirs), both logged in to the same LIO ramdisk LUNs",
         f"in one guest boot: kernel {params.get('kernel', '?')} ({params.get('flavour', '?')}), "
@@ -647,7 +651,7 @@ def main():
         "",
     ]
     jw = max([20] + [len(job) for job in jobs])
-    hdr = f"{'job':<{jw}} {'side' if ab else 'initiator':<10} " + cell("IOPS", 9) + f"{'spread':>13} " + \
+    hdr = f"{'job':<{jw}} {side_heading(who_list):<10} " + cell("IOPS", 9) + f"{'spread':>13} " + \
         "".join(cell(h, w) for key, h, w, _ in FIGURES[1:]) + f"{'runs':>5}"
     lines += [hdr, "-" * len(hdr)]
     for job in jobs:
