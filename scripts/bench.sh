@@ -89,8 +89,9 @@ usage: $0 [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug] [
                      queue/NAME=VALUE, a block queue attribute of our disks
                      (e.g. queue/rq_affinity=0). Boot-to-boot noise (up to 0.3
                      on a ratio) hides what a setting changes when the A and B
-                     runs are in different boots; here they are not. Not with
-                     --perf.
+                     runs are in different boots; here they are not. With the
+                     setting's own default as VALUE (an A/A run) the ratios
+                     show the noise floor. Not with --perf.
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
