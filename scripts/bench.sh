@@ -20,7 +20,7 @@
 #   scripts/bench.sh [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug]
 #                    [--digests] [--sessions N --luns M] [--tx work|thread|inline]
 #                    [--rx-depth N] [--rx-lowat 0|1] [--tx-highpri 0|1] [--perf]
-#                    [--ab param/NAME=VALUE|queue/NAME=VALUE]
+#                    [--ab param/NAME=VALUE|queue/NAME=VALUE] [--fio-cpu none|apart|N]
 #   BENCH_JOBS="4k-randread-qd32 1m-write-qd8" scripts/bench.sh   (a subset)
 #
 # Guest time of the default run (8 jobs x 2 initiators x 3 reps x 10 s),
@@ -45,7 +45,7 @@ usage() { # [EXIT_STATUS]: 2 (bad arguments) unless told
 usage: $0 [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug] [--digests]
           [--sessions N --luns M] [--tx work|thread|inline] [--rx-depth N]
           [--rx-lowat 0|1] [--tx-highpri 0|1] [--perf]
-          [--ab param/NAME=VALUE|queue/NAME=VALUE]
+          [--ab param/NAME=VALUE|queue/NAME=VALUE] [--fio-cpu none|apart|N]
   --runtime SECONDS  length of each fio run (default 10)
   --reps N           runs of each job per initiator, interleaved (default 3)
   --boots N          the whole run in N guest boots (default 1, at most 10),
@@ -92,6 +92,14 @@ usage: $0 [--runtime SECONDS] [--reps N] [--boots N] [--flavour release|debug] [
                      runs are in different boots; here they are not. With the
                      setting's own default as VALUE (an A/A run) the ratios
                      show the noise floor. Not with --perf.
+  --fio-cpu WHERE    where fio's jobs run: none (default: where the scheduler
+                     puts them), apart (pinned to the first vCPU that LIO's
+                     connection threads are not pinned to: the target on one
+                     vCPU, the application on another, as with a target on
+                     another host) or N (pinned to vCPU N). LIO pins each
+                     connection's threads to one vCPU; whether fio shares it
+                     moves QD1 IOPS by up to 1.75x for both initiators alike
+                     (Documentation/performance.rst, "Where fio runs")
   BENCH_JOBS="NAME..." runs a subset of the jobs (not with --sessions/--luns):
 USAGE
   local j
@@ -101,7 +109,7 @@ USAGE
 # shellcheck source=bench/jobs.sh
 . scripts/bench/jobs.sh
 posint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
-runtime=10 reps=3 boots=1 flavour=release digests=0 sessions="" luns="" tx=work rx_depth= rx_lowat= tx_highpri= perf=0 ab=
+runtime=10 reps=3 boots=1 flavour=release digests=0 sessions="" luns="" tx=work rx_depth= rx_lowat= tx_highpri= perf=0 ab= fio_cpu=none
 while (($#)); do
   case "$1" in
     --runtime) (($# >= 2)) && posint "$2" || usage; runtime=$2; shift 2;;
@@ -117,6 +125,7 @@ while (($#)); do
     --tx-highpri) (($# >= 2)) && [[ "$2" == 0 || "$2" == 1 ]] || usage; tx_highpri=$2; shift 2;;
     --perf) perf=1; shift;;
     --ab) (($# >= 2)) && [[ "$2" =~ ^(param|queue)/[a-z0-9_]+=[A-Za-z0-9_.-]+$ ]] || usage; ab=$2; shift 2;;
+    --fio-cpu) (($# >= 2)) && [[ "$2" =~ ^(none|apart|0|[1-9][0-9]{0,2})$ ]] || usage; fio_cpu=$2; shift 2;;
     -h|--help) usage 0;;
     *) echo "bench: unknown argument $1" >&2; usage;;
   esac
@@ -166,8 +175,8 @@ run_boot() {
   local dir=$1
   mkdir -p "$dir"
   clear_results "$dir"
-  printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_TX_HIGHPRI=%q\nBENCH_PERF=%q\nBENCH_AB=%q\nISCSI_INIT_BIN=%q\n' \
-    "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$tx_highpri" "$perf" "$ab" "$PWD/target/release/iscsi-init" \
+  printf 'BENCH_RUNTIME=%q\nBENCH_REPS=%q\nBENCH_DIGESTS=%q\nBENCH_SCALE=%q\nBENCH_SESSIONS=%q\nBENCH_LUNS=%q\nBENCH_JOBS=%q\nBENCH_TX=%q\nBENCH_RX_DEPTH=%q\nBENCH_RX_LOWAT=%q\nBENCH_TX_HIGHPRI=%q\nBENCH_PERF=%q\nBENCH_AB=%q\nBENCH_FIO_CPU=%q\nISCSI_INIT_BIN=%q\n' \
+    "$runtime" "$reps" "$digests" "$scale" "$sessions" "$luns" "${BENCH_JOBS:-}" "$tx" "$rx_depth" "$rx_lowat" "$tx_highpri" "$perf" "$ab" "$fio_cpu" "$PWD/target/release/iscsi-init" \
     >"$dir/bench.env"
   # The guest's limit for the run: twice the estimate, at least 25 minutes.
   local limit=$((2 * est)); ((limit >= 1500)) || limit=1500

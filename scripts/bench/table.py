@@ -643,6 +643,9 @@ def main():
         f"fio {params.get('runtime', '?')} s per run, {reps} reps interleaved, digests {params.get('digests', '?')}, "
         f"{plural(params.get('sessions', '?'), 'session')} x {plural(params.get('luns', '?'), 'LUN')} per initiator, "
         f"iscsi-init sends {params.get('tx', 'work')}, receive thread from depth {params.get('rx_depth', '?')}, rx_lowat {params.get('rx_lowat', '?')}, tx_highpri {params.get('tx_highpri', '?')}",
+        f"LIO's connection threads on vCPU {params.get('lio_cpus', '?')}, fio's jobs on "
+        + ("any vCPU (where the scheduler puts them)" if params.get("fio_cpu", "any") == "any"
+           else f"vCPU {params['fio_cpu']} (--fio-cpu)"),
         "figures: median over the reps; spread: lowest and highest IOPS over the reps, in % of the median;",
         "runs: reps with a result; latency: fio total latency (submission + completion); slat: mean submission latency;",
         "CPU µs/IO: busy guest CPU time per I/O",

@@ -37,20 +37,32 @@ def write_run(out, who, job, rep, iops, p50_us, p99_us, cpu_ticks, write=False):
         f.write(f"clk_tck 100\ndelta cpu {cpu_ticks} 0 0 500 0 0 0 0 0 0\nctxt 1000\n")
 
 
-def write_boot(out, jobs, digests="None", iperf3_bits=2.4e9, sessions=1, luns=1, ab=""):
+def write_boot(out, jobs, digests="None", iperf3_bits=2.4e9, sessions=1, luns=1, ab="", run=""):
     """A boot's directory: JOBS maps a job to ((ours IOPS, p50, p99, CPU
     ticks), (theirs ...)) per rep; with AB (an --ab setting), to ((side a
-    ...), (side b ...))."""
+    ...), (side b ...)). RUN: more key=value lines for bench-run.txt."""
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "bench-run.txt"), "w") as f:
         f.write(f"kernel=6.12.118\nflavour=release\nreps=3\ndigests={digests}\n"
-                f"sessions={sessions}\nluns={luns}\njobs={' '.join(jobs)}\nab={ab}\n")
+                f"sessions={sessions}\nluns={luns}\njobs={' '.join(jobs)}\nab={ab}\n{run}")
     with open(os.path.join(out, "iperf3.json"), "w") as f:
         json.dump({"end": {"sum_received": {"bits_per_second": iperf3_bits}}}, f)
     for job, reps in jobs.items():
         for rep, (ours, theirs) in enumerate(reps, 1):
             write_run(out, "ours-a" if ab else "iscsi-init", job, rep, *ours, write="write" in job)
             write_run(out, "ours-b" if ab else "open-iscsi", job, rep, *theirs, write="write" in job)
+
+
+def table_text(out):
+    """What table.py prints for the boot in OUT."""
+    argv = sys.argv
+    sys.argv = ["table.py", out]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as text:
+            table.main()
+    finally:
+        sys.argv = argv
+    return text.getvalue()
 
 
 def verdicts(out):
@@ -105,6 +117,15 @@ class OneBoot(unittest.TestCase):
         write_boot(out, {"scale-2x1-4k-randread-qd32": [((1400, 1, 1, 100), (1000, 1, 1, 100))] * 3},
                    sessions=2, luns=1)
         self.assertEqual(verdicts(out), {}, "no goal for a layout other than 4x2")
+
+    def test_heading_says_where_fio_and_lio_ran(self):
+        jobs = {"4k-randread-qd1": [((1300, 300, 900, 100), (1000, 400, 1000, 154))] * 3}
+        out = os.path.join(self.tmp.name, "pinned")
+        write_boot(out, jobs, run="fio_cpu=1\nlio_cpus=0\n")
+        self.assertIn("LIO's connection threads on vCPU 0, fio's jobs on vCPU 1 (--fio-cpu)", table_text(out))
+        out = os.path.join(self.tmp.name, "unpinned")
+        write_boot(out, jobs, run="fio_cpu=any\nlio_cpus=0,1\n")
+        self.assertIn("LIO's connection threads on vCPU 0,1, fio's jobs on any vCPU", table_text(out))
 
     def test_missing_side_is_na(self):
         out = os.path.join(self.tmp.name, "b")
