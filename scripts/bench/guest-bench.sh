@@ -70,6 +70,19 @@ for ((s = 0; s < sessions; s++)); do
   iqns+=("$(lio_setup -t "iqn.2003-01.org.linux-iscsi.guest:bench$s" -p $((3260 + s)) -l "$luns" -s "$mib")")
 done
 
+# --- LIO pins each connection's receive and transmit threads to one vCPU,
+# the connection's number in its thread bitmap modulo the vCPUs it may use
+# (iscsit_thread_get_cpumask()). Numbers are handed out at login and freed
+# when a connection ends, and a discovery connection still ending when the
+# next login comes shifts them: with 2 vCPUs and 4 sessions each, three of
+# ours were served on vCPU 1 and all of open-iscsi's on vCPU 0. Confined
+# to vCPU 0 (LIO's cpus_allowed_list, read at each login), every
+# connection of both initiators is served on the same vCPU, whatever the
+# order of the logins.
+lio_cfs=/sys/kernel/config/target/iscsi/cpus_allowed_list
+echo 0 >"$lio_cfs" || die "cannot confine LIO's connection threads to vCPU 0 ($lio_cfs)"
+log "LIO's connection threads confined to vCPU $(cat "$lio_cfs")"
+
 # --- both initiators logged in at once, to the same LUNs. Distinct initiator
 # names: two I_T nexuses that LIO keeps apart.
 ii_args=(--initiator-name iqn.2026-11.org.iscsi-init:bench-ours)
@@ -189,6 +202,11 @@ lio_cpus=$(for p in $(pgrep -x 'iscsi_trx|iscsi_ttx'); do
   sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$p/status"
 done | sort -u | paste -sd,)
 mapfile -t lio_cpu_set < <(cpu_list_expand "$lio_cpus" | sort -un)
+# Each thread in PID order (the order of the logins: ours, then open-iscsi's,
+# per target), with the vCPUs it may run on.
+log "LIO's connection threads: $(for p in $(pgrep -x 'iscsi_trx|iscsi_ttx' | sort -n); do
+  printf '%s/%s on vCPU %s, ' "$(cat "/proc/$p/comm")" "$p" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$p/status")"
+done | sed 's/, $//')"
 fio_pin=
 case $fio_cpu in
   none) ;;
@@ -201,11 +219,7 @@ case $fio_cpu in
     ;;
   *) ((fio_cpu < $(nproc))) || die "--fio-cpu $fio_cpu: the guest has $(nproc) vCPUs"; fio_pin=$fio_cpu;;
 esac
-# Each thread in PID order (the order of the logins: ours, then open-iscsi's,
-# per target), with the vCPUs it may run on.
-log "LIO's connection threads: $(for p in $(pgrep -x 'iscsi_trx|iscsi_ttx' | sort -n); do
-  printf '%s/%s on vCPU %s, ' "$(cat "/proc/$p/comm")" "$p" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$p/status")"
-done)fio's jobs: $([ -n "$fio_pin" ] && echo "pinned to vCPU $fio_pin" || echo "where the scheduler puts them")"
+log "fio's jobs: $([ -n "$fio_pin" ] && echo "pinned to vCPU $fio_pin" || echo "where the scheduler puts them")"
 
 clk_tck=$(getconf CLK_TCK)
 names=()
