@@ -146,14 +146,7 @@ class AB(unittest.TestCase):
             self.assertEqual(a.who, table.WHO_AB)
             self.assertAlmostEqual(a.results["4k-randread-qd32"]["ratio"]["iops"]["ratio"], 1.25)
             self.assertEqual(verdicts(out), {}, "an A/B run has no goal")
-            argv = sys.argv
-            sys.argv = ["table.py", out]
-            try:
-                with contextlib.redirect_stdout(io.StringIO()) as text:
-                    table.main()
-            finally:
-                sys.argv = argv
-            t = text.getvalue()
+            t = table_text(out)
             self.assertIn("ratio = ours-b / ours-a", t)
             self.assertIn("with queue/rq_affinity=0", t)
             self.assertRegex(t, r"4k-randread-qd32\s+ours-b\s+1250")
