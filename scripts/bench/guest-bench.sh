@@ -184,11 +184,10 @@ for disk in "${ours[@]}"; do
 done
 log "filled ${#ours[@]} LUNs of $mib MiB in $((SECONDS - t0)) s"
 
-# --fio-cpu: where fio's jobs run. LIO pins each connection's receive and
-# transmit threads to one vCPU (iscsit_thread_get_cpumask(): the
-# connection's number in LIO's thread bitmap, modulo the vCPUs); fio sharing that vCPU or not moves QD1 IOPS by up
-# to 1.75x, for both initiators alike. "apart" pins fio to the first vCPU
-# none of those threads is pinned to, as if the target were another host.
+# --fio-cpu: where fio's jobs run. LIO pins each connection's threads to one
+# vCPU (above); fio sharing that vCPU or not moves QD1 IOPS by up to 1.75x,
+# for both initiators alike. "apart" pins fio to the first vCPU none of
+# those threads is pinned to, as if the target were another host.
 cpu_list_expand() { # LIST...: the CPU numbers of cpulist strings ("0-1,3"), one per line
   local l r parts
   for l in "$@"; do
@@ -198,15 +197,18 @@ cpu_list_expand() { # LIST...: the CPU numbers of cpulist strings ("0-1,3"), one
     done
   done
 }
-lio_cpus=$(for p in $(pgrep -x 'iscsi_trx|iscsi_ttx'); do
-  sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$p/status"
-done | sort -u | paste -sd,)
+# LIO's connection threads in PID order (the order of the logins: ours,
+# then open-iscsi's, per target), each with the vCPUs it may run on.
+lio_threads=() lio_lists=()
+for p in $(pgrep -x 'iscsi_trx|iscsi_ttx' | sort -n); do
+  l=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$p/status")
+  lio_threads+=("$(cat "/proc/$p/comm")/$p on vCPU $l")
+  lio_lists+=("$l")
+done
+lio_cpus=$( ((${#lio_lists[@]} == 0)) || printf '%s\n' "${lio_lists[@]}" | sort -u | paste -sd,)
 mapfile -t lio_cpu_set < <(cpu_list_expand "$lio_cpus" | sort -un)
-# Each thread in PID order (the order of the logins: ours, then open-iscsi's,
-# per target), with the vCPUs it may run on.
-log "LIO's connection threads: $(for p in $(pgrep -x 'iscsi_trx|iscsi_ttx' | sort -n); do
-  printf '%s/%s on vCPU %s, ' "$(cat "/proc/$p/comm")" "$p" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$p/status")"
-done | sed 's/, $//')"
+t=$(printf '%s, ' "${lio_threads[@]}")
+log "LIO's connection threads: ${t%, }"
 fio_pin=
 case $fio_cpu in
   none) ;;
